@@ -1,0 +1,167 @@
+// Package catalog is the typed registry of run types: their labels in every
+// language, whether they are environment-scoped, their deadlines, the job
+// that executes them and the reconciliation adapter that proves their truth.
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/store"
+)
+
+// Adapter proves a run's truth from its domain's rows. It reads; only the
+// ledger writes. now is the reconciler's clock reading, to judge deadlines.
+type Adapter interface {
+	// Name identifies the adapter in reconciliation records.
+	Name() string
+	// RunTypes lists the run types the adapter serves.
+	RunTypes() []reckon.RunType
+	// Reconcile decides from rows in the run's own scope.
+	Reconcile(ctx context.Context, tx *store.Tx, run *reckon.Run, now time.Time) (reckon.Decision, error)
+}
+
+// RunType describes one kind of operation run.
+type RunType struct {
+	Key reckon.RunType
+	// Labels by language ("en", "de").
+	Labels            map[string]string
+	EnvironmentScoped bool
+	// QueuedDeadline bounds how long a run may wait for a worker;
+	// RunningDeadline how long it may run once started.
+	QueuedDeadline  time.Duration
+	RunningDeadline time.Duration
+	// JobTimeout bounds one attempt of the job; it must be shorter than the
+	// running deadline so that the job and the reconciler never fight.
+	JobTimeout time.Duration
+	// JobArgs builds the queue job that executes a run; nil for run types
+	// that are executed elsewhere.
+	JobArgs func(runID int64) river.JobArgs
+	// Adapter proves the run's truth; nil takes the generic stale path.
+	Adapter Adapter
+}
+
+// Label returns the type's label in lang, falling back to English.
+func (t *RunType) Label(lang string) string {
+	if l, ok := t.Labels[lang]; ok {
+		return l
+	}
+	return t.Labels["en"]
+}
+
+// Catalog is the registry of run types.
+type Catalog struct {
+	types map[reckon.RunType]*RunType
+}
+
+// Default returns the catalog of the run types reckon ships, without jobs or
+// adapters (the domain packages register those).
+func Default() *Catalog {
+	c := &Catalog{types: map[reckon.RunType]*RunType{}}
+	c.types[reckon.RunTypeReviewCompose] = &RunType{
+		Key:               reckon.RunTypeReviewCompose,
+		Labels:            map[string]string{"en": "Compose environment review", "de": "Umgebungsprüfung erstellen"},
+		EnvironmentScoped: true,
+		QueuedDeadline:    15 * time.Minute,
+		RunningDeadline:   30 * time.Minute,
+		JobTimeout:        10 * time.Minute,
+	}
+	c.types[reckon.RunTypeRestoreExecute] = &RunType{
+		Key:               reckon.RunTypeRestoreExecute,
+		Labels:            map[string]string{"en": "Restore backup", "de": "Sicherung wiederherstellen"},
+		EnvironmentScoped: true,
+		QueuedDeadline:    30 * time.Minute,
+		RunningDeadline:   2 * time.Hour,
+		JobTimeout:        time.Hour,
+	}
+	return c
+}
+
+// Overrides change every type's deadlines for one process (tests and demos
+// shorten them). Zero leaves a deadline as it is.
+type Overrides struct {
+	QueuedDeadline  time.Duration
+	RunningDeadline time.Duration
+}
+
+// Apply sets the overridden deadlines. A job timeout that would no longer be
+// shorter than the running deadline is shortened to half of it.
+func (c *Catalog) Apply(o Overrides) {
+	for _, t := range c.types {
+		if o.QueuedDeadline > 0 {
+			t.QueuedDeadline = o.QueuedDeadline
+		}
+		if o.RunningDeadline > 0 {
+			t.RunningDeadline = o.RunningDeadline
+			if t.JobTimeout >= t.RunningDeadline {
+				t.JobTimeout = t.RunningDeadline / 2
+			}
+		}
+	}
+}
+
+// Lookup returns a run type.
+func (c *Catalog) Lookup(key reckon.RunType) (*RunType, bool) {
+	t, ok := c.types[key]
+	return t, ok
+}
+
+// MustLookup returns a run type and panics for an unknown key, which is a
+// programming error.
+func (c *Catalog) MustLookup(key reckon.RunType) *RunType {
+	t, ok := c.types[key]
+	if !ok {
+		panic(fmt.Sprintf("catalog: unknown run type %q", key))
+	}
+	return t
+}
+
+// Types returns every run type, ordered by key.
+func (c *Catalog) Types() []*RunType {
+	out := make([]*RunType, 0, len(c.types))
+	for _, t := range c.types {
+		out = append(out, t)
+	}
+	slices.SortFunc(out, func(a, b *RunType) int {
+		if a.Key < b.Key {
+			return -1
+		}
+		if a.Key > b.Key {
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// SetJob registers the job that executes a run type.
+func (c *Catalog) SetJob(key reckon.RunType, args func(runID int64) river.JobArgs) {
+	c.MustLookup(key).JobArgs = args
+}
+
+// RegisterAdapter attaches an adapter to every run type it serves.
+func (c *Catalog) RegisterAdapter(a Adapter) {
+	for _, key := range a.RunTypes() {
+		c.MustLookup(key).Adapter = a
+	}
+}
+
+// Validate checks the catalog's promises: positive deadlines and a job
+// timeout shorter than the running deadline.
+func (c *Catalog) Validate() error {
+	for _, t := range c.Types() {
+		if t.QueuedDeadline <= 0 || t.RunningDeadline <= 0 {
+			return fmt.Errorf("catalog: run type %s needs positive deadlines", t.Key)
+		}
+		if t.JobTimeout <= 0 || t.JobTimeout >= t.RunningDeadline {
+			return fmt.Errorf("catalog: run type %s: job timeout %s must be shorter than its running deadline %s",
+				t.Key, t.JobTimeout, t.RunningDeadline)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,195 @@
+// Package queue runs reckon's jobs on River: riverpgxv5 on PostgreSQL and
+// riversqlite on the embedded default. It hides River's per-engine client
+// type behind one small surface — insert a job in a store transaction,
+// start and stop the worker host, run River's migrations — so that the
+// services above never see which engine they are on.
+package queue
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/reckonhq/reckon/store"
+)
+
+// Config configures a queue client.
+type Config struct {
+	// Workers is the bundle of job workers. Nil makes an insert-only client.
+	// Workers may be added to the bundle until Start.
+	Workers *river.Workers
+	// MaxWorkers bounds concurrent jobs on the default queue (default 10).
+	MaxWorkers int
+	// PeriodicJobs run on the elected leader only.
+	PeriodicJobs []*river.PeriodicJob
+	// JobTimeout bounds one attempt of any job; per-worker Timeout methods
+	// override it.
+	JobTimeout time.Duration
+	// FetchPollInterval is how often idle workers look for jobs (River's
+	// default when 0). SQLite has no LISTEN/NOTIFY, so polling is how work
+	// is found there.
+	FetchPollInterval time.Duration
+	Logger            *slog.Logger
+}
+
+// Queue is a River client for either engine.
+type Queue struct {
+	engine store.Engine
+	pg     *river.Client[pgx.Tx]
+	sq     *river.Client[*sql.Tx]
+}
+
+// New returns a queue client on db.
+func New(db *store.DB, cfg *Config) (*Queue, error) {
+	rc := &river.Config{
+		Logger:       cfg.Logger,
+		PeriodicJobs: cfg.PeriodicJobs,
+		JobTimeout:   cfg.JobTimeout,
+	}
+	if cfg.FetchPollInterval > 0 {
+		rc.FetchPollInterval = cfg.FetchPollInterval
+		if rc.FetchCooldown > rc.FetchPollInterval || rc.FetchCooldown == 0 {
+			rc.FetchCooldown = min(cfg.FetchPollInterval, 100*time.Millisecond)
+		}
+	}
+	if cfg.Workers != nil {
+		n := cfg.MaxWorkers
+		if n <= 0 {
+			n = 10
+		}
+		rc.Workers = cfg.Workers
+		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: n}}
+	}
+	q := &Queue{engine: db.Engine()}
+	var err error
+	switch db.Engine() {
+	case store.Postgres:
+		q.pg, err = river.NewClient(riverpgxv5.New(db.Pool()), rc)
+	case store.SQLite:
+		q.sq, err = river.NewClient(riversqlite.New(db.SQLDB()), rc)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
+	}
+	return q, nil
+}
+
+// InsertTx inserts a job in the store transaction, so that the job exists if
+// and only if the transaction commits.
+func (q *Queue) InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) (int64, error) {
+	var err error
+	switch raw := tx.Raw().(type) {
+	case pgx.Tx:
+		r, e := q.pg.InsertTx(ctx, raw, args, opts)
+		if e == nil {
+			return r.Job.ID, nil
+		}
+		err = e
+	case *sql.Tx:
+		r, e := q.sq.InsertTx(ctx, raw, args, opts)
+		if e == nil {
+			return r.Job.ID, nil
+		}
+		err = e
+	default:
+		err = errors.New("unknown transaction type")
+	}
+	return 0, fmt.Errorf("queue: insert %s: %w", args.Kind(), err)
+}
+
+// Start starts working jobs and the periodic jobs. It returns at once.
+func (q *Queue) Start(ctx context.Context) error {
+	if q.pg != nil {
+		return q.pg.Start(ctx)
+	}
+	return q.sq.Start(ctx)
+}
+
+// Stop stops fetching new jobs and waits for jobs in flight to finish until
+// ctx ends; then it cancels the remaining jobs and waits for them to return.
+func (q *Queue) Stop(ctx context.Context) error {
+	var err error
+	if q.pg != nil {
+		err = q.pg.Stop(ctx)
+	} else {
+		err = q.sq.Stop(ctx)
+	}
+	if err == nil || ctx.Err() == nil {
+		return err
+	}
+	hard, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if q.pg != nil {
+		return q.pg.StopAndCancel(hard)
+	}
+	return q.sq.StopAndCancel(hard)
+}
+
+// Subscribe returns River's events of the given kinds; call cancel to stop.
+func (q *Queue) Subscribe(kinds ...river.EventKind) (<-chan *river.Event, func()) {
+	if q.pg != nil {
+		return q.pg.Subscribe(kinds...)
+	}
+	return q.sq.Subscribe(kinds...)
+}
+
+// Migrate runs River's own migrations and returns how many it applied.
+func Migrate(ctx context.Context, db *store.DB) (int, error) {
+	var (
+		res *rivermigrate.MigrateResult
+		err error
+	)
+	switch db.Engine() {
+	case store.Postgres:
+		var m *rivermigrate.Migrator[pgx.Tx]
+		if m, err = rivermigrate.New(riverpgxv5.New(db.Pool()), nil); err == nil {
+			res, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+		}
+	case store.SQLite:
+		var m *rivermigrate.Migrator[*sql.Tx]
+		if m, err = rivermigrate.New(riversqlite.New(db.SQLDB()), nil); err == nil {
+			res, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+		}
+	}
+	if err != nil {
+		return 0, fmt.Errorf("queue: migrate: %w", err)
+	}
+	return len(res.Versions), nil
+}
+
+// CheckSchema reports whether River's migrations are all applied.
+func CheckSchema(ctx context.Context, db *store.DB) error {
+	var (
+		res *rivermigrate.MigrateResult
+		err error
+	)
+	opts := &rivermigrate.MigrateOpts{DryRun: true}
+	switch db.Engine() {
+	case store.Postgres:
+		var m *rivermigrate.Migrator[pgx.Tx]
+		if m, err = rivermigrate.New(riverpgxv5.New(db.Pool()), nil); err == nil {
+			res, err = m.Migrate(ctx, rivermigrate.DirectionUp, opts)
+		}
+	case store.SQLite:
+		var m *rivermigrate.Migrator[*sql.Tx]
+		if m, err = rivermigrate.New(riversqlite.New(db.SQLDB()), nil); err == nil {
+			res, err = m.Migrate(ctx, rivermigrate.DirectionUp, opts)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("queue: check schema: %w", err)
+	}
+	if len(res.Versions) > 0 {
+		return fmt.Errorf("the job queue's schema is behind by %d migrations: run reckon migrate", len(res.Versions))
+	}
+	return nil
+}

@@ -1,0 +1,79 @@
+package reckontest
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/store"
+)
+
+var seq atomic.Int64
+
+// Fixture creates rows for tests.
+type Fixture struct {
+	t  testing.TB
+	DB *store.DB
+}
+
+// NewFixture returns a fixture factory on db.
+func NewFixture(t testing.TB, db *store.DB) *Fixture { return &Fixture{t: t, DB: db} }
+
+func (f *Fixture) tx(fn func(tx *store.Tx) error) {
+	f.t.Helper()
+	if err := f.DB.InTx(context.Background(), fn); err != nil {
+		f.t.Fatalf("fixture: %v", err)
+	}
+}
+
+// Workspace creates a workspace with a unique slug.
+func (f *Fixture) Workspace() *reckon.Workspace {
+	f.t.Helper()
+	n := seq.Add(1)
+	var w *reckon.Workspace
+	f.tx(func(tx *store.Tx) (err error) {
+		w, err = tx.CreateWorkspace(context.Background(), fmt.Sprintf("ws-%d", n), fmt.Sprintf("Workspace %d", n))
+		return err
+	})
+	return w
+}
+
+// Environment creates an environment in a workspace.
+func (f *Fixture) Environment(w *reckon.Workspace) *reckon.Environment {
+	f.t.Helper()
+	n := seq.Add(1)
+	var e *reckon.Environment
+	f.tx(func(tx *store.Tx) (err error) {
+		e, err = tx.CreateEnvironment(context.Background(), w.ID, fmt.Sprintf("env-%d", n), fmt.Sprintf("Environment %d", n), "")
+		return err
+	})
+	return e
+}
+
+// Scope creates a workspace with one environment and returns its scope.
+func (f *Fixture) Scope() reckon.Scope {
+	f.t.Helper()
+	w := f.Workspace()
+	e := f.Environment(w)
+	return reckon.Scope{WorkspaceID: w.ID, EnvironmentID: e.ID}
+}
+
+// User creates a user with a unique email and the given password hash.
+func (f *Fixture) User(passwordHash string) *reckon.User {
+	f.t.Helper()
+	n := seq.Add(1)
+	u := &reckon.User{Email: fmt.Sprintf("user%d@example.test", n), Name: fmt.Sprintf("User %d", n), PasswordHash: passwordHash}
+	f.tx(func(tx *store.Tx) error { return tx.CreateUser(context.Background(), u) })
+	return u
+}
+
+// Member gives a user a role in a workspace, limited to environments when
+// any are given.
+func (f *Fixture) Member(w *reckon.Workspace, u *reckon.User, role reckon.Role, environments ...int64) {
+	f.t.Helper()
+	f.tx(func(tx *store.Tx) error {
+		return tx.PutMembership(context.Background(), &reckon.Membership{WorkspaceID: w.ID, UserID: u.ID, Role: role, Environments: environments})
+	})
+}

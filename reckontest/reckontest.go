@@ -1,0 +1,128 @@
+// Package reckontest opens real databases for tests: a fresh SQLite file
+// always, and a fresh PostgreSQL schema whenever RECKON_TEST_POSTGRES_URL is
+// set. In CI (CI=true) a missing PostgreSQL URL fails the test instead of
+// skipping it, so the PostgreSQL lane cannot silently disappear.
+package reckontest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/queue"
+	"github.com/reckonhq/reckon/store"
+)
+
+// PostgresURLEnv names the environment variable with the PostgreSQL URL.
+const PostgresURLEnv = "RECKON_TEST_POSTGRES_URL"
+
+// Engines returns the engines the behaviour suite runs on.
+func Engines(t testing.TB) []store.Engine {
+	t.Helper()
+	engines := []store.Engine{store.SQLite}
+	if os.Getenv(PostgresURLEnv) != "" {
+		engines = append(engines, store.Postgres)
+	} else if os.Getenv("CI") == "true" {
+		t.Fatalf("%s is not set: the PostgreSQL lane is required in CI", PostgresURLEnv)
+	}
+	return engines
+}
+
+// EachEngine runs fn as a subtest per engine, named after the engine, with a
+// fresh migrated database.
+func EachEngine(t *testing.T, fn func(t *testing.T, db *store.DB)) {
+	t.Helper()
+	for _, engine := range Engines(t) {
+		t.Run(string(engine), func(t *testing.T) {
+			fn(t, Open(t, engine, nil))
+		})
+	}
+}
+
+// Options configure Open.
+type Options struct {
+	Clock    reckon.Clock
+	MaxConns int32
+}
+
+// Open returns a fresh, migrated database (reckon's and River's schema) of
+// the engine, removed when the test ends.
+func Open(t testing.TB, engine store.Engine, opts *Options) *store.DB {
+	t.Helper()
+	if opts == nil {
+		opts = &Options{}
+	}
+	ctx := context.Background()
+	dbURL := URL(t, engine)
+	db, err := store.Open(ctx, dbURL, &store.Options{Clock: opts.Clock, MaxConns: opts.MaxConns})
+	if err != nil {
+		t.Fatalf("open %s: %v", engine, err)
+	}
+	t.Cleanup(db.Close)
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatalf("migrate %s: %v", engine, err)
+	}
+	if _, err := queue.Migrate(ctx, db); err != nil {
+		t.Fatalf("migrate queue %s: %v", engine, err)
+	}
+	return db
+}
+
+// URL returns the URL of a fresh, empty database of the engine: a new SQLite
+// file, or a new PostgreSQL schema selected through search_path. Both are
+// removed when the test ends.
+func URL(t testing.TB, engine store.Engine) string {
+	t.Helper()
+	switch engine {
+	case store.SQLite:
+		return "sqlite:" + t.TempDir() + "/reckon.db"
+	case store.Postgres:
+		base := os.Getenv(PostgresURLEnv)
+		if base == "" {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("%s is not set: the PostgreSQL lane is required in CI", PostgresURLEnv)
+			}
+			t.Skipf("%s is not set", PostgresURLEnv)
+		}
+		schema := "t_" + randomHex(8)
+		ctx := context.Background()
+		conn, err := pgx.Connect(ctx, base)
+		if err != nil {
+			t.Fatalf("connect to PostgreSQL: %v", err)
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+			t.Fatalf("create schema: %v", err)
+		}
+		t.Cleanup(func() {
+			conn, err := pgx.Connect(context.Background(), base)
+			if err != nil {
+				return
+			}
+			defer conn.Close(context.Background())
+			_, _ = conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		})
+		u, err := url.Parse(base)
+		if err != nil {
+			t.Fatalf("parse %s: %v", PostgresURLEnv, err)
+		}
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	t.Fatalf("unknown engine %q", engine)
+	return ""
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,96 @@
+package reckon
+
+import "time"
+
+// Severity of a finding.
+type Severity string
+
+// Severities, most severe first.
+const (
+	SeverityCritical Severity = "critical"
+	SeverityHigh     Severity = "high"
+	SeverityMedium   Severity = "medium"
+	SeverityLow      Severity = "low"
+	SeverityInfo     Severity = "info"
+)
+
+// Severities lists every severity, most severe first.
+var Severities = []Severity{SeverityCritical, SeverityHigh, SeverityMedium, SeverityLow, SeverityInfo}
+
+// Rank orders severities: 0 is the most severe; unknown severities rank last.
+func (s Severity) Rank() int {
+	for i, v := range Severities {
+		if v == s {
+			return i
+		}
+	}
+	return len(Severities)
+}
+
+// Valid reports whether s is a known severity.
+func (s Severity) Valid() bool { return s.Rank() < len(Severities) }
+
+// FindingStatus is the result of one control.
+type FindingStatus string
+
+// Finding statuses.
+const (
+	FindingPass          FindingStatus = "pass"
+	FindingFail          FindingStatus = "fail"
+	FindingWarning       FindingStatus = "warning"
+	FindingNotApplicable FindingStatus = "not_applicable"
+	FindingError         FindingStatus = "error"
+)
+
+// FindingStatuses lists every finding status.
+var FindingStatuses = []FindingStatus{FindingPass, FindingFail, FindingWarning, FindingNotApplicable, FindingError}
+
+// Valid reports whether s is a known finding status.
+func (s FindingStatus) Valid() bool {
+	for _, v := range FindingStatuses {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Finding is one control's result in an evidence snapshot.
+type Finding struct {
+	ControlID string        `json:"control_id"`
+	Title     string        `json:"title"`
+	Severity  Severity      `json:"severity"`
+	Status    FindingStatus `json:"status"`
+	Detail    string        `json:"detail,omitempty"`
+	// Product and Group are kept from assessment tools that organise
+	// controls by product (ScubaGear); empty for native snapshots.
+	Product string `json:"product,omitempty"`
+	Group   string `json:"group,omitempty"`
+}
+
+// SnapshotSource describes where an imported snapshot came from.
+type SnapshotSource struct {
+	Format      string `json:"format"`                 // "native" or "scubagear"
+	ExternalID  string `json:"external_id,omitempty"`  // e.g. ScubaGear ReportUUID
+	TenantID    string `json:"tenant_id,omitempty"`    // external tenant the evidence is about
+	ToolVersion string `json:"tool_version,omitempty"` // assessment tool version
+}
+
+// SnapshotInput is a validated evidence snapshot before it is stored.
+type SnapshotInput struct {
+	CapturedAt time.Time
+	Findings   []Finding
+	Source     SnapshotSource
+}
+
+// Snapshot is a captured, immutable set of findings about one environment.
+type Snapshot struct {
+	ID            int64
+	WorkspaceID   int64
+	EnvironmentID int64
+	CapturedAt    time.Time
+	ContentHash   string
+	Findings      []Finding
+	Source        SnapshotSource
+	CreatedAt     time.Time
+}

@@ -1,0 +1,437 @@
+// Package store is reckon's storage layer: one schema and one set of queries
+// for PostgreSQL (pgx) and embedded SQLite (modernc.org/sqlite, pure Go). All
+// SQL lives here. Driver errors are interpreted at this edge: a unique
+// violation becomes ErrConflict, a missing row ErrNotFound, and no driver text
+// travels further than a log line.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/reckonhq/reckon"
+)
+
+// Engine names a database engine.
+type Engine string
+
+// Engines.
+const (
+	Postgres Engine = "postgres"
+	SQLite   Engine = "sqlite"
+)
+
+// Sentinel errors returned by store methods.
+var (
+	// ErrNotFound: the row does not exist in the given scope.
+	ErrNotFound = errors.New("store: not found")
+	// ErrConflict: a unique constraint rejected the write.
+	ErrConflict = errors.New("store: conflict")
+)
+
+// DB is an open database of either engine.
+type DB struct {
+	engine Engine
+	pool   *pgxpool.Pool // Postgres
+	sqldb  *sql.DB       // SQLite
+	clock  reckon.Clock
+	source string // the URL without credentials, for messages
+}
+
+// Options configure Open.
+type Options struct {
+	// Clock fixes "now" for every transaction; SystemClock when nil.
+	Clock reckon.Clock
+	// MaxConns bounds the PostgreSQL pool; pgx's default when 0.
+	MaxConns int32
+}
+
+// Open connects to the database named by rawURL: "postgres://…" or
+// "postgresql://…" for PostgreSQL, "sqlite:PATH" (or "sqlite://PATH") for an
+// SQLite file. It checks that the database is reachable.
+func Open(ctx context.Context, rawURL string, opts *Options) (*DB, error) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	clock := opts.Clock
+	if clock == nil {
+		clock = reckon.SystemClock
+	}
+	engine, target, err := ParseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{engine: engine, clock: clock, source: Redact(rawURL)}
+	switch engine {
+	case Postgres:
+		cfg, err := pgxpool.ParseConfig(target)
+		if err != nil {
+			return nil, fmt.Errorf("database URL %s is not valid: %w", db.source, unwrapParse(err))
+		}
+		if opts.MaxConns > 0 {
+			cfg.MaxConns = opts.MaxConns
+		}
+		pool, err := pgxpool.NewWithConfig(ctx, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("database %s: %w", db.source, err)
+		}
+		pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if err := pool.Ping(pingCtx); err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("database %s is unreachable: %s", db.source, safeConnError(err))
+		}
+		db.pool = pool
+	case SQLite:
+		sqldb, err := sql.Open("sqlite", sqliteDSN(target))
+		if err != nil {
+			return nil, fmt.Errorf("database %s: %w", db.source, err)
+		}
+		// SQLite allows one writer at a time. One connection serialises
+		// reckon's and River's work in this process instead of failing with
+		// SQLITE_BUSY; the busy timeout covers other processes on the file.
+		sqldb.SetMaxOpenConns(1)
+		sqldb.SetConnMaxIdleTime(0)
+		if err := sqldb.PingContext(ctx); err != nil {
+			sqldb.Close()
+			return nil, fmt.Errorf("database %s cannot be opened: %w", db.source, err)
+		}
+		db.sqldb = sqldb
+	}
+	return db, nil
+}
+
+// ParseURL splits a database URL into its engine and the driver's target.
+func ParseURL(rawURL string) (Engine, string, error) {
+	switch {
+	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
+		if _, err := url.Parse(rawURL); err != nil {
+			return "", "", fmt.Errorf("database URL %s is not valid: %w", Redact(rawURL), unwrapParse(err))
+		}
+		return Postgres, rawURL, nil
+	case strings.HasPrefix(rawURL, "sqlite://"):
+		return sqliteTarget(strings.TrimPrefix(rawURL, "sqlite://"))
+	case strings.HasPrefix(rawURL, "sqlite:"):
+		return sqliteTarget(strings.TrimPrefix(rawURL, "sqlite:"))
+	}
+	return "", "", fmt.Errorf("database URL %q is not supported: use postgres://… or sqlite:PATH", Redact(rawURL))
+}
+
+func sqliteTarget(path string) (Engine, string, error) {
+	if path == "" {
+		return "", "", errors.New("database URL sqlite: names no file: use sqlite:PATH")
+	}
+	return SQLite, path, nil
+}
+
+// sqliteDSN turns a file path into a modernc DSN with reckon's settings:
+// WAL for concurrent readers in other processes, a busy timeout, foreign keys
+// enforced, and IMMEDIATE transactions so a writer waits for the lock at BEGIN
+// rather than failing when it upgrades a read lock.
+func sqliteDSN(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return "file:" + path + sep + q.Encode()
+}
+
+// Redact returns the URL with any password replaced, for messages and logs.
+func Redact(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.User == nil {
+		return rawURL
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+func unwrapParse(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// safeConnError shortens a connection error to its cause.
+func safeConnError(err error) string {
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) && ce.Unwrap() != nil {
+		return ce.Unwrap().Error()
+	}
+	return err.Error()
+}
+
+// Engine returns the database engine.
+func (db *DB) Engine() Engine { return db.engine }
+
+// Source returns the database URL without credentials.
+func (db *DB) Source() string { return db.source }
+
+// Pool returns the PostgreSQL pool (nil on SQLite), for the queue driver.
+func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+// SQLDB returns the SQLite handle (nil on PostgreSQL), for the queue driver.
+func (db *DB) SQLDB() *sql.DB { return db.sqldb }
+
+// Now returns the current time from the database's clock.
+func (db *DB) Now() time.Time { return db.clock().UTC().Truncate(time.Microsecond) }
+
+// Close releases the database.
+func (db *DB) Close() {
+	if db.pool != nil {
+		db.pool.Close()
+	}
+	if db.sqldb != nil {
+		db.sqldb.Close()
+	}
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if db.pool != nil {
+		return db.pool.Ping(ctx)
+	}
+	return db.sqldb.PingContext(ctx)
+}
+
+// InTx runs fn in a transaction and commits when fn returns nil. The
+// transaction's Now is fixed once, from the clock.
+func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			tx.rollback()
+			panic(p)
+		}
+		if err != nil {
+			tx.rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	return tx.commit(ctx)
+}
+
+func (db *DB) begin(ctx context.Context) (*Tx, error) {
+	tx := &Tx{engine: db.engine, now: db.Now()}
+	var err error
+	if db.pool != nil {
+		tx.pg, err = db.pool.Begin(ctx)
+	} else {
+		tx.sq, err = db.sqldb.BeginTx(ctx, nil)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: begin: %w", err)
+	}
+	return tx, nil
+}
+
+// Tx is a transaction on either engine. Store methods hang off it so that a
+// service can compose several writes — and the queue insert of a job — into
+// one commit.
+type Tx struct {
+	engine Engine
+	pg     pgx.Tx
+	sq     *sql.Tx
+	now    time.Time
+}
+
+// Now is the transaction's fixed current time.
+func (tx *Tx) Now() time.Time { return tx.now }
+
+// Engine returns the database engine.
+func (tx *Tx) Engine() Engine { return tx.engine }
+
+// Raw returns the driver transaction (pgx.Tx or *sql.Tx) so the queue can
+// insert a job in it.
+func (tx *Tx) Raw() any {
+	if tx.pg != nil {
+		return tx.pg
+	}
+	return tx.sq
+}
+
+func (tx *Tx) commit(ctx context.Context) error {
+	var err error
+	if tx.pg != nil {
+		err = tx.pg.Commit(ctx)
+	} else {
+		err = tx.sq.Commit()
+	}
+	if err != nil {
+		return fmt.Errorf("store: commit: %w", interpret(err))
+	}
+	return nil
+}
+
+func (tx *Tx) rollback() {
+	if tx.pg != nil {
+		_ = tx.pg.Rollback(context.Background())
+	} else {
+		_ = tx.sq.Rollback()
+	}
+}
+
+// rebind turns $1-style placeholders into SQLite's numbered ?1 form. The
+// queries are written once, in PostgreSQL's notation.
+func (tx *Tx) rebind(q string) string {
+	if tx.engine != SQLite {
+		return q
+	}
+	b := []byte(q)
+	for i := 0; i+1 < len(b); i++ {
+		if b[i] == '$' && b[i+1] >= '0' && b[i+1] <= '9' {
+			b[i] = '?'
+		}
+	}
+	return string(b)
+}
+
+// args converts arguments for the engine: SQLite stores times as fixed-width
+// UTC text, so that comparing text compares time.
+func (tx *Tx) args(args []any) []any {
+	if tx.engine != SQLite {
+		return args
+	}
+	out := make([]any, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case time.Time:
+			out[i] = formatTime(v)
+		case *time.Time:
+			if v == nil {
+				out[i] = nil
+			} else {
+				out[i] = formatTime(*v)
+			}
+		default:
+			out[i] = a
+		}
+	}
+	return out
+}
+
+func (tx *Tx) exec(ctx context.Context, q string, args ...any) (int64, error) {
+	if tx.pg != nil {
+		tag, err := tx.pg.Exec(ctx, q, args...)
+		if err != nil {
+			return 0, interpret(err)
+		}
+		return tag.RowsAffected(), nil
+	}
+	res, err := tx.sq.ExecContext(ctx, tx.rebind(q), tx.args(args)...)
+	if err != nil {
+		return 0, interpret(err)
+	}
+	return res.RowsAffected()
+}
+
+// scanner is a single row; Scan returns ErrNotFound when there is none.
+type scanner interface{ Scan(dest ...any) error }
+
+type row struct{ r scanner }
+
+func (r row) Scan(dest ...any) error { return interpret(r.r.Scan(dest...)) }
+
+func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) scanner {
+	if tx.pg != nil {
+		return row{tx.pg.QueryRow(ctx, q, args...)}
+	}
+	return row{tx.sq.QueryRowContext(ctx, tx.rebind(q), tx.args(args)...)}
+}
+
+// rows is the common surface of pgx.Rows and *sql.Rows.
+type rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close()
+}
+
+type sqlRows struct{ *sql.Rows }
+
+func (r sqlRows) Close() { _ = r.Rows.Close() }
+
+func (tx *Tx) query(ctx context.Context, q string, args ...any) (rows, error) {
+	if tx.pg != nil {
+		r, err := tx.pg.Query(ctx, q, args...)
+		if err != nil {
+			return nil, interpret(err)
+		}
+		return r, nil
+	}
+	r, err := tx.sq.QueryContext(ctx, tx.rebind(q), tx.args(args)...)
+	if err != nil {
+		return nil, interpret(err)
+	}
+	return sqlRows{r}, nil
+}
+
+// collect scans every row with scan and closes rows.
+func collect[T any](r rows, scan func(r rows) (T, error)) ([]T, error) {
+	defer r.Close()
+	var out []T
+	for r.Next() {
+		v, err := scan(r)
+		if err != nil {
+			return nil, interpret(err)
+		}
+		out = append(out, v)
+	}
+	return out, interpret(r.Err())
+}
+
+// interpret maps driver errors to the store's sentinels. A unique violation
+// becomes ErrConflict without the constraint's name; a missing row
+// ErrNotFound. Other errors pass through for logs.
+func interpret(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) || errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return ErrConflict
+	}
+	var sqErr *sqlite.Error
+	if errors.As(err, &sqErr) {
+		switch sqErr.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return ErrConflict
+		}
+	}
+	return err
+}
+
+// IsConflict reports whether err is a unique-constraint conflict.
+func IsConflict(err error) bool { return errors.Is(err, ErrConflict) }
+
+// IsNotFound reports whether err is a missing row.
+func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
