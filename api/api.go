@@ -1,0 +1,158 @@
+// Package api is reckon's JSON API under /api/v1 (the contract is API.md):
+// bearer API tokens, the access policy on every route, one error model and
+// keyset-paged, newest-first lists. Handlers are small and alike: resolve
+// the caller's grant, load through it, call a service, render.
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/access"
+	"github.com/reckonhq/reckon/catalog"
+	"github.com/reckonhq/reckon/locale"
+	"github.com/reckonhq/reckon/store"
+)
+
+// Default request body limit for JSON bodies other than snapshots.
+const DefaultMaxBodyBytes = 1 << 20
+
+// Deps are what the API needs. DB and Catalog are required; a nil service
+// leaves its routes answering 404, so a process can serve a subset.
+type Deps struct {
+	DB      *store.DB
+	Catalog *catalog.Catalog
+	Logger  *slog.Logger
+	// Text translates messages; locale.Default() when nil.
+	Text locale.Catalog
+	// MaxBodyBytes bounds JSON bodies (DefaultMaxBodyBytes when 0).
+	MaxBodyBytes int64
+}
+
+// Server serves the API.
+type Server struct {
+	db      *store.DB
+	catalog *catalog.Catalog
+	log     *slog.Logger
+	text    locale.Catalog
+	maxBody int64
+	mux     *http.ServeMux
+}
+
+// New returns the API handler. It serves paths under /api/v1/ (mount it at
+// "/api/v1/") and wraps every request in Observe.
+func New(d Deps) http.Handler {
+	s := &Server{db: d.DB, catalog: d.Catalog, log: d.Logger, text: d.Text, maxBody: d.MaxBodyBytes, mux: http.NewServeMux()}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.text == nil {
+		s.text = locale.Default()
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = DefaultMaxBodyBytes
+	}
+	s.routes()
+	return Observe(s.log, s.mux)
+}
+
+func (s *Server) routes() {
+	s.get("/workspaces", s.listWorkspaces)
+	s.get("/workspaces/{workspace}/environments", s.inWorkspace(s.listEnvironments))
+	s.get("/workspaces/{workspace}/operations", s.inWorkspace(s.listOperations))
+	s.get("/workspaces/{workspace}/operations/{id}", s.inWorkspace(s.showOperation))
+	s.get("/system/operations", s.system(s.listSystemOperations))
+	// Anything else under /api/v1 is a JSON 404, not the mux's text page.
+	s.mux.Handle("/api/v1/", s.handle(0, func(w http.ResponseWriter, r *http.Request, c *call) error {
+		return access.NotFound("page")
+	}))
+}
+
+// call is what a handler knows about its request.
+type call struct {
+	user *reckon.User
+	lang string
+}
+
+type handlerFunc func(w http.ResponseWriter, r *http.Request, c *call) error
+
+func (s *Server) get(path string, fn handlerFunc) {
+	s.mux.Handle("GET /api/v1"+path, s.handle(0, fn))
+}
+
+func (s *Server) post(path string, fn handlerFunc) { s.postLimit(path, s.maxBody, fn) }
+
+func (s *Server) postLimit(path string, limit int64, fn handlerFunc) {
+	s.mux.Handle("POST /api/v1"+path, s.handle(limit, fn))
+}
+
+// handle authenticates the caller, bounds the body, runs the handler and
+// answers its error through the one error model.
+func (s *Server) handle(limit int64, fn handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c := &call{lang: locale.Negotiate(r.Header.Get("Accept-Language"))}
+		if limit > 0 {
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
+		}
+		err := s.authenticate(r, c)
+		if err == nil {
+			err = fn(w, r, c)
+		}
+		if err != nil {
+			if reckon.ErrorCodeOf(err) == reckon.CodeUnauthorized {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="reckon"`)
+			}
+			s.writeError(w, r, c.lang, err)
+		}
+	})
+}
+
+// authenticate resolves the bearer token to a user. Without an
+// Accept-Language header, the user's own language setting applies.
+func (s *Server) authenticate(r *http.Request, c *call) error {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return &reckon.Error{Code: reckon.CodeUnauthorized, Message: reckon.Msg("access.unauthorized")}
+	}
+	err := s.db.InTx(r.Context(), func(tx *store.Tx) (err error) {
+		c.user, err = access.AuthenticateToken(r.Context(), tx, strings.TrimSpace(token))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if r.Header.Get("Accept-Language") == "" && locale.Supported(c.user.Locale) {
+		c.lang = c.user.Locale
+	}
+	return nil
+}
+
+type workspaceHandler func(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error
+
+// inWorkspace resolves the caller's grant in the {workspace} of the path.
+func (s *Server) inWorkspace(fn workspaceHandler) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, c *call) error {
+		var g *access.Grant
+		err := s.db.InTx(r.Context(), func(tx *store.Tx) (err error) {
+			g, err = access.Authorize(r.Context(), tx, c.user, r.PathValue("workspace"))
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		return fn(w, r, c, g)
+	}
+}
+
+// system opens a route to platform support only; others are told it does
+// not exist.
+func (s *Server) system(fn handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, c *call) error {
+		if err := access.RequirePlatformSupport(c.user); err != nil {
+			return err
+		}
+		return fn(w, r, c)
+	}
+}

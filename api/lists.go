@@ -1,0 +1,118 @@
+package api
+
+import (
+	"encoding/base64"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/reckonhq/reckon"
+)
+
+// List limits: the default page size and the most a caller may ask for;
+// larger limits are lowered to MaxLimit.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 200
+)
+
+// cursorPrefix versions the cursor format. Cursors are opaque to callers:
+// base64url of a version tag and the keyset position (the last id shown).
+const cursorPrefix = "k1:"
+
+func encodeCursor(lastID int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.FormatInt(lastID, 10)))
+}
+
+// decodeCursor returns the keyset position of a cursor; "" is the start.
+// Anything else that is not a cursor we made is a 400.
+func decodeCursor(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || !strings.HasPrefix(string(b), cursorPrefix) {
+		return 0, malformed("api.bad_cursor")
+	}
+	id, err := strconv.ParseInt(strings.TrimPrefix(string(b), cursorPrefix), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, malformed("api.bad_cursor")
+	}
+	return id, nil
+}
+
+// nextCursor returns the cursor after a page fetched with one extra row, and
+// the page without it; nil when there is no next page.
+func nextCursor[T any](items []T, limit int, id func(T) int64) ([]T, *string) {
+	if len(items) <= limit {
+		return items, nil
+	}
+	items = items[:limit]
+	c := encodeCursor(id(items[len(items)-1]))
+	return items, &c
+}
+
+// query reads list parameters, collecting field errors as it goes.
+type query struct {
+	values url.Values
+	errs   reckon.ValidationErrors
+}
+
+func newQuery(u *url.URL) *query { return &query{values: u.Query(), errs: reckon.ValidationErrors{}} }
+
+// id reads an optional positive id parameter; 0 when absent.
+func (q *query) id(name string) int64 {
+	s := q.values.Get(name)
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		q.errs.Add(name, "api.param_id")
+		return 0
+	}
+	return n
+}
+
+// limit reads the page size: DefaultLimit when absent, at most MaxLimit.
+func (q *query) limit() int {
+	s := q.values.Get("limit")
+	if s == "" {
+		return DefaultLimit
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		q.errs.Add("limit", "api.param_limit", "max", MaxLimit)
+		return DefaultLimit
+	}
+	return min(n, MaxLimit)
+}
+
+// enum reads an optional parameter that must satisfy valid.
+func (q *query) enum(name string, valid func(string) bool, allowed string) string {
+	s := q.values.Get(name)
+	if s != "" && !valid(s) {
+		q.errs.Add(name, "api.param_enum", "allowed", allowed)
+		return ""
+	}
+	return s
+}
+
+// bool reads an optional true/false parameter.
+func (q *query) bool(name string) bool {
+	s := q.values.Get(name)
+	if s == "" {
+		return false
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		q.errs.Add(name, "api.param_bool")
+	}
+	return b
+}
+
+// cursor reads the cursor; a bad one is a 400, not a field error.
+func (q *query) cursor() (int64, error) { return decodeCursor(q.values.Get("cursor")) }
+
+// err returns the collected field errors, if any.
+func (q *query) err() error { return q.errs.Err() }

@@ -1,0 +1,101 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/access"
+	"github.com/reckonhq/reckon/store"
+)
+
+type operationsPage struct {
+	Operations []*runJSON `json:"operations"`
+	NextCursor *string    `json:"next_cursor"`
+}
+
+// runFilter reads the list parameters of API.md (type, status, outcome,
+// environment, limit, cursor) plus reconciled=true.
+func (s *Server) runFilter(r *http.Request) (store.RunFilter, error) {
+	q := newQuery(r.URL)
+	var typeKeys []string
+	for _, t := range s.catalog.Types() {
+		typeKeys = append(typeKeys, string(t.Key))
+	}
+	f := store.RunFilter{
+		Type: reckon.RunType(q.enum("type", func(v string) bool {
+			_, ok := s.catalog.Lookup(reckon.RunType(v))
+			return ok
+		}, strings.Join(typeKeys, ", "))),
+		Status: reckon.RunStatus(q.enum("status", func(v string) bool { return reckon.RunStatus(v).Valid() },
+			"queued, running, completed")),
+		Outcome: reckon.Outcome(q.enum("outcome", func(v string) bool { return reckon.Outcome(v).Valid() },
+			"pending, succeeded, partially_succeeded, blocked, failed, cancelled")),
+		EnvironmentID:  q.id("environment"),
+		ReconciledOnly: q.bool("reconciled"),
+		Limit:          q.limit(),
+	}
+	before, err := q.cursor()
+	if err != nil {
+		return f, err
+	}
+	f.BeforeID = before
+	return f, q.err()
+}
+
+// listRuns answers one page of runs; slug names each run's workspace.
+func (s *Server) listRuns(w http.ResponseWriter, r *http.Request, c *call, f store.RunFilter, slug func(*reckon.Run) string) error {
+	limit := f.Limit
+	f.Limit++ // one more tells whether a next page exists
+	var runs []*reckon.Run
+	err := s.db.InTx(r.Context(), func(tx *store.Tx) (err error) {
+		runs, err = tx.ListRuns(r.Context(), &f)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	runs, next := nextCursor(runs, limit, func(r *reckon.Run) int64 { return r.ID })
+	page := operationsPage{Operations: make([]*runJSON, len(runs)), NextCursor: next}
+	for i, run := range runs {
+		page.Operations[i] = s.runView(run, slug(run), c.lang)
+	}
+	writeJSON(w, http.StatusOK, page)
+	return nil
+}
+
+func (s *Server) listOperations(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
+	f, err := s.runFilter(r)
+	if err != nil {
+		return err
+	}
+	return s.listRuns(w, r, c, g.RunFilter(f), func(*reckon.Run) string { return g.Workspace.Slug })
+}
+
+// pathID reads a numeric id from the path; anything else names nothing
+// that exists.
+func pathID(r *http.Request, name, kind string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, access.NotFound(kind)
+	}
+	return id, nil
+}
+
+func (s *Server) showOperation(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
+	id, err := pathID(r, "id", "operation")
+	if err != nil {
+		return err
+	}
+	var run *reckon.Run
+	err = s.db.InTx(r.Context(), func(tx *store.Tx) (err error) {
+		run, err = g.Run(r.Context(), tx, id, access.View)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.runView(run, g.Workspace.Slug, c.lang))
+	return nil
+}

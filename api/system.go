@@ -1,0 +1,30 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/store"
+)
+
+// listSystemOperations lists runs across every workspace for platform
+// support, with the filters of the workspace list.
+func (s *Server) listSystemOperations(w http.ResponseWriter, r *http.Request, c *call) error {
+	f, err := s.runFilter(r)
+	if err != nil {
+		return err
+	}
+	f.AllWorkspaces = true
+	slugs := map[int64]string{}
+	err = s.db.InTx(r.Context(), func(tx *store.Tx) error {
+		all, err := tx.Workspaces(r.Context())
+		for _, ws := range all {
+			slugs[ws.ID] = ws.Slug
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.listRuns(w, r, c, f, func(run *reckon.Run) string { return slugs[run.WorkspaceID] })
+}

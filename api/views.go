@@ -1,0 +1,70 @@
+package api
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/reckonhq/reckon"
+)
+
+type links struct {
+	Self    string `json:"self"`
+	Console string `json:"console"`
+}
+
+type runJSON struct {
+	ID             int64                  `json:"id"`
+	Workspace      string                 `json:"workspace"`
+	EnvironmentID  *int64                 `json:"environment_id"`
+	Type           reckon.RunType         `json:"type"`
+	TypeLabel      string                 `json:"type_label"`
+	Status         reckon.RunStatus       `json:"status"`
+	Outcome        reckon.Outcome         `json:"outcome"`
+	CreatedAt      time.Time              `json:"created_at"`
+	StartedAt      *time.Time             `json:"started_at"`
+	CompletedAt    *time.Time             `json:"completed_at"`
+	Context        reckon.RunContext      `json:"context"`
+	Reconciliation *reckon.Reconciliation `json:"reconciliation"`
+	Failure        *failureJSON           `json:"failure"`
+	Links          links                  `json:"links"`
+}
+
+type failureJSON struct {
+	ReasonCode string `json:"reason_code"`
+	Message    string `json:"message"`
+}
+
+// runView renders a run of the workspace with the slug in lang.
+func (s *Server) runView(run *reckon.Run, workspace, lang string) *runJSON {
+	if run == nil {
+		return nil
+	}
+	label := string(run.Type)
+	if rt, ok := s.catalog.Lookup(run.Type); ok {
+		label = rt.Label(lang)
+	}
+	v := &runJSON{
+		ID: run.ID, Workspace: workspace, EnvironmentID: optionalID(run.EnvironmentID),
+		Type: run.Type, TypeLabel: label, Status: run.Status, Outcome: run.Outcome,
+		CreatedAt: run.CreatedAt, StartedAt: run.StartedAt, CompletedAt: run.CompletedAt,
+		Context: run.Context, Reconciliation: run.Context.Reconciliation,
+		Links: links{
+			Self:    fmt.Sprintf("/api/v1/workspaces/%s/operations/%d", workspace, run.ID),
+			Console: fmt.Sprintf("/admin/workspaces/%s/operations/%d", workspace, run.ID),
+		},
+	}
+	if run.Failure != nil {
+		v.Failure = &failureJSON{ReasonCode: run.Failure.ReasonCode, Message: s.reason(lang, run.Failure.ReasonCode)}
+	}
+	return v
+}
+
+// reason translates a reason code; the catalogs key each one by its code.
+func (s *Server) reason(lang, code string) string { return s.text.Translate(lang, code, nil) }
+
+func optionalID(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
