@@ -136,10 +136,18 @@ func (q *Queue) Stop(ctx context.Context) error {
 
 // Subscribe returns River's events of the given kinds; call cancel to stop.
 func (q *Queue) Subscribe(kinds ...river.EventKind) (<-chan *river.Event, func()) {
+	return q.SubscribeBuffered(0, kinds...)
+}
+
+// SubscribeBuffered is Subscribe with room for size events (River's default
+// when 0). River drops events that would overflow the channel, so a caller
+// that must see every event sizes it for all of them.
+func (q *Queue) SubscribeBuffered(size int, kinds ...river.EventKind) (<-chan *river.Event, func()) {
+	cfg := &river.SubscribeConfig{ChanSize: size, Kinds: kinds}
 	if q.pg != nil {
-		return q.pg.Subscribe(kinds...)
+		return q.pg.SubscribeConfig(cfg)
 	}
-	return q.sq.Subscribe(kinds...)
+	return q.sq.SubscribeConfig(cfg)
 }
 
 // Migrate runs River's own migrations and returns how many it applied.

@@ -1,0 +1,164 @@
+// Package bench measures reckon on a real database, in one process: how many
+// runs the ledger carries through their lifecycle per second next to what
+// River alone does with the same workers, and how fast reviews compose.
+//
+// A measurement never touches the data of the database it is pointed at: on
+// SQLite it works in a fresh temporary file, on PostgreSQL in a fresh schema
+// that is dropped afterwards.
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/reckonhq/reckon/queue"
+	"github.com/reckonhq/reckon/store"
+)
+
+// scratch is a database made for one measurement.
+type scratch struct {
+	db *store.DB
+	// where describes the database for the report, without credentials.
+	where string
+	close func()
+}
+
+// openScratch opens a fresh, migrated database for a measurement. An empty
+// databaseURL makes a temporary SQLite file; an SQLite URL a temporary file
+// next to the one it names; a PostgreSQL URL a fresh schema on that server.
+// maxConns bounds the PostgreSQL pool.
+func openScratch(ctx context.Context, databaseURL string, maxConns int32) (*scratch, error) {
+	if databaseURL == "" {
+		databaseURL = "sqlite:" + filepath.Join(os.TempDir(), "reckon.db")
+	}
+	engine, target, err := store.ParseURL(databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		openURL string
+		where   string
+		remove  func()
+	)
+	switch engine {
+	case store.SQLite:
+		dir, err := os.MkdirTemp(filepath.Dir(target), "reckon-bench-")
+		if err != nil {
+			return nil, fmt.Errorf("bench: temporary database: %w", err)
+		}
+		file := filepath.Join(dir, "bench.db")
+		openURL, where = "sqlite:"+file, "temporary SQLite file "+file
+		remove = func() { _ = os.RemoveAll(dir) }
+	case store.Postgres:
+		u, drop, err := store.ScratchSchema(ctx, databaseURL, "reckon_bench")
+		if err != nil {
+			return nil, err
+		}
+		openURL, where = u, "fresh schema on "+store.Redact(databaseURL)
+		remove = func() {
+			dropCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			_ = drop(dropCtx)
+		}
+	}
+	db, err := store.Open(ctx, openURL, &store.Options{MaxConns: maxConns})
+	if err != nil {
+		remove()
+		return nil, err
+	}
+	s := &scratch{db: db, where: where, close: func() { db.Close(); remove() }}
+	if _, err := db.Migrate(ctx); err != nil {
+		s.close()
+		return nil, fmt.Errorf("bench: migrate: %w", err)
+	}
+	if _, err := queue.Migrate(ctx, db); err != nil {
+		s.close()
+		return nil, fmt.Errorf("bench: migrate: %w", err)
+	}
+	return s, nil
+}
+
+// Throughput is what one phase of a measurement did in how much time.
+type Throughput struct {
+	Count   int           `json:"count"`
+	Elapsed time.Duration `json:"elapsed_ns"`
+}
+
+// PerSecond is the phase's rate.
+func (t Throughput) PerSecond() float64 {
+	if t.Elapsed <= 0 {
+		return 0
+	}
+	return float64(t.Count) / t.Elapsed.Seconds()
+}
+
+func (t Throughput) String() string {
+	return fmt.Sprintf("%d in %s = %.0f/s", t.Count, t.Elapsed.Round(time.Millisecond), t.PerSecond())
+}
+
+// progress prints "label done/total unit" to out every second until stop is
+// called, so that a long measurement shows it is moving.
+func progress(out io.Writer, label, unit string, total int, done *atomic.Int64) (stop func()) {
+	ticker := time.NewTicker(time.Second)
+	quit := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for {
+			select {
+			case <-quit:
+				return
+			case <-ticker.C:
+				fmt.Fprintf(out, "  %s %d/%d %s\n", label, done.Load(), total, unit)
+			}
+		}
+	}()
+	return func() {
+		ticker.Stop()
+		close(quit)
+		<-finished
+	}
+}
+
+// stallTimeout ends a measurement in which no job finished for this long:
+// something is wrong, and waiting longer would not say what.
+const stallTimeout = time.Minute
+
+// awaitCompleted counts completed jobs on events until want have arrived and
+// returns when the last one did. A failed job, a stall or the end of ctx ends
+// the wait with an error.
+func awaitCompleted(ctx context.Context, events <-chan *river.Event, want int, done *atomic.Int64) (time.Time, error) {
+	var last time.Time
+	stall := time.NewTimer(stallTimeout)
+	defer stall.Stop()
+	for done.Load() < int64(want) {
+		select {
+		case <-ctx.Done():
+			return last, ctx.Err()
+		case <-stall.C:
+			return last, fmt.Errorf("bench: no job finished for %s (%d of %d done)", stallTimeout, done.Load(), want)
+		case ev, ok := <-events:
+			if !ok {
+				return last, fmt.Errorf("bench: the queue stopped after %d of %d jobs", done.Load(), want)
+			}
+			if ev.Kind != river.EventKindJobCompleted {
+				reason := string(ev.Kind)
+				if n := len(ev.Job.Errors); n > 0 {
+					reason += ": " + ev.Job.Errors[n-1].Error
+				}
+				return last, fmt.Errorf("bench: job %d (%s) did not complete: %s", ev.Job.ID, ev.Job.Kind, reason)
+			}
+			last = time.Now()
+			done.Add(1)
+			stall.Reset(stallTimeout)
+		}
+	}
+	return last, nil
+}
