@@ -173,13 +173,16 @@ func unwrapParse(err error) error {
 	return err
 }
 
-// safeConnError shortens a connection error to its cause.
+// safeConnError shortens a connection error to one line: pgx joins the
+// errors of every connection attempt (with and without TLS), which repeat.
 func safeConnError(err error) string {
+	msg := err.Error()
 	var ce *pgconn.ConnectError
 	if errors.As(err, &ce) && ce.Unwrap() != nil {
-		return ce.Unwrap().Error()
+		msg = ce.Unwrap().Error()
 	}
-	return err.Error()
+	first, _, _ := strings.Cut(msg, "\n")
+	return first
 }
 
 // Engine returns the database engine.

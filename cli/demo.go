@@ -1,0 +1,4 @@
+package cli
+
+// demoCommands are filled in by the command file that owns them.
+var demoCommands = []command{}
