@@ -92,6 +92,9 @@ type RunContext struct {
 	Fingerprint string `json:"fingerprint,omitempty"`
 	// EvidenceSnapshotID the compose run composes from.
 	EvidenceSnapshotID int64 `json:"evidence_snapshot_id,omitempty"`
+	// BaselineSnapshotID is the snapshot of the environment's previous
+	// review that a compose run compares against; 0 when there is none.
+	BaselineSnapshotID int64 `json:"baseline_snapshot_id,omitempty"`
 	// RestoreRunID is the restore_runs row a restore run executes.
 	RestoreRunID int64 `json:"restore_run_id,omitempty"`
 	// BackupRef names the backup a restore run applies.
@@ -141,8 +144,16 @@ type Evidence struct {
 	RunIDs              []int64      `json:"run_ids,omitempty"`
 	RestoreRunID        int64        `json:"restore_run_id,omitempty"`
 	RestoreStatus       string       `json:"restore_status,omitempty"`
+	RestoreItems        *ItemCounts  `json:"restore_items,omitempty"`
 	JobID               int64        `json:"job_id,omitempty"`
 	DeadlineAt          *time.Time   `json:"deadline_at,omitempty"`
+}
+
+// ItemCounts counts the items of a run that applies many (a restore).
+type ItemCounts struct {
+	Total     int `json:"total"`
+	Succeeded int `json:"succeeded"`
+	Failed    int `json:"failed"`
 }
 
 // Reason codes written by the lifecycle and the reconciler. Domain packages

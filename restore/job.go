@@ -1,0 +1,163 @@
+package restore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/catalog"
+	"github.com/reckonhq/reckon/ledger"
+	"github.com/reckonhq/reckon/store"
+)
+
+// ExecuteArgs is the queue job that executes a restore.execute run.
+type ExecuteArgs struct {
+	RunID int64 `json:"run_id"`
+}
+
+// Kind implements river.JobArgs.
+func (ExecuteArgs) Kind() string { return string(reckon.RunTypeRestoreExecute) }
+
+// Register wires restores into a process: the job that executes the run
+// type, its worker, and the adapter that reconciles it.
+func Register(cat *catalog.Catalog, workers *river.Workers, svc *Service) {
+	cat.SetJob(reckon.RunTypeRestoreExecute, func(runID int64) river.JobArgs { return ExecuteArgs{RunID: runID} })
+	cat.RegisterAdapter(Adapter{})
+	river.AddWorker(workers, &worker{svc: svc, catalog: cat})
+}
+
+type worker struct {
+	river.WorkerDefaults[ExecuteArgs]
+	svc     *Service
+	catalog *catalog.Catalog
+}
+
+// Timeout bounds one attempt by the run type's job timeout, which the
+// catalog keeps shorter than the running deadline.
+func (w *worker) Timeout(*river.Job[ExecuteArgs]) time.Duration {
+	return w.catalog.MustLookup(reckon.RunTypeRestoreExecute).JobTimeout
+}
+
+func (w *worker) Work(ctx context.Context, job *river.Job[ExecuteArgs]) error {
+	return w.svc.Execute(ctx, job.Args.RunID)
+}
+
+// summary is the run summary of a restore.
+type summary struct {
+	ItemsTotal     int `json:"items_total"`
+	ItemsSucceeded int `json:"items_succeeded"`
+	ItemsFailed    int `json:"items_failed"`
+}
+
+// Execute applies a restore run's items and completes the run. Every step is
+// safe to repeat, because jobs are delivered at least once: a completed run
+// is left alone, items that already have a result are skipped, and the final
+// write goes through the ledger, which ignores a run settled meanwhile.
+func (s *Service) Execute(ctx context.Context, runID int64) error {
+	rr, proceed, err := s.begin(ctx, runID)
+	if err != nil || !proceed {
+		return err
+	}
+	var pending []*store.RestoreItem
+	if err := s.db.InTx(ctx, func(tx *store.Tx) (err error) {
+		pending, err = tx.RestoreItems(ctx, rr.ID, true)
+		return err
+	}); err != nil {
+		return fmt.Errorf("restore: run %d: %w", runID, err)
+	}
+	for _, item := range pending {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		status, code := store.ItemApplied, ""
+		if err := s.provider.Apply(ctx, rr.Scope(), item); err != nil {
+			if code = itemErrorCode(err); code == "" {
+				return fmt.Errorf("restore: run %d: apply item %d: %w", runID, item.ID, err)
+			}
+			status = store.ItemFailed
+			s.logger.Info("restore: item failed", "run_id", runID, "item_id", item.ID, "code", code)
+		}
+		if err := s.db.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.RecordRestoreItem(ctx, item.ID, status, code)
+			return err
+		}); err != nil {
+			return fmt.Errorf("restore: run %d: %w", runID, err)
+		}
+	}
+	return s.finish(ctx, runID, rr.ID)
+}
+
+// begin marks the run running and its restore started. proceed is false when
+// there is nothing for the job to do: the run is completed, or it is already
+// past its deadline, which makes it the reconciler's.
+func (s *Service) begin(ctx context.Context, runID int64) (rr *store.RestoreRun, proceed bool, err error) {
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		run, err := tx.LockRun(ctx, runID)
+		if err != nil {
+			return err
+		}
+		if !run.Status.Active() || run.PastDeadline(tx.Now()) {
+			return nil
+		}
+		rr, err = tx.RestoreByRun(ctx, run.Scope(), run.ID)
+		if store.IsNotFound(err) {
+			// Start writes the run and its restore in one transaction, so
+			// a run without one has nothing it could ever apply.
+			_, _, err = s.ledger.Complete(ctx, tx, runID, &ledger.Completion{
+				Outcome: reckon.OutcomeFailed, ReasonCode: ReasonMissing, Actor: "job"})
+			return err
+		}
+		if err != nil {
+			return err
+		}
+		if _, _, err := s.ledger.MarkRunning(ctx, tx, runID); err != nil {
+			return err
+		}
+		proceed = true
+		return tx.StartRestore(ctx, rr.ID)
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("restore: run %d: %w", runID, err)
+	}
+	return rr, proceed, nil
+}
+
+// finish records the restore's outcome from its item counts and completes
+// the run in one transaction. The restore's truth is recorded even when the
+// run was settled meanwhile: the items were applied, whatever the ledger says.
+func (s *Service) finish(ctx context.Context, runID, restoreID int64) error {
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.LockRun(ctx, runID); err != nil {
+			return err
+		}
+		rr, err := tx.LockRestore(ctx, restoreID)
+		if err != nil {
+			return err
+		}
+		if !rr.Status.Terminal() {
+			if rr.ItemsSucceeded, rr.ItemsFailed, err = tx.CountRestoreItems(ctx, rr.ID); err != nil {
+				return err
+			}
+			rr.Status = statusFor(rr.ItemsSucceeded, rr.ItemsTotal)
+			if err := tx.FinishRestore(ctx, rr); err != nil {
+				return err
+			}
+		}
+		outcome, reason, _ := outcomeFor(rr.Status)
+		sum, err := json.Marshal(summary{ItemsTotal: rr.ItemsTotal, ItemsSucceeded: rr.ItemsSucceeded, ItemsFailed: rr.ItemsFailed})
+		if err != nil {
+			return err
+		}
+		_, _, err = s.ledger.Complete(ctx, tx, runID, &ledger.Completion{
+			Outcome: outcome, Summary: sum, ReasonCode: reason, Actor: "job"})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("restore: run %d: finish: %w", runID, err)
+	}
+	return nil
+}
