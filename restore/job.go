@@ -23,11 +23,14 @@ type ExecuteArgs struct {
 func (ExecuteArgs) Kind() string { return string(reckon.RunTypeRestoreExecute) }
 
 // Register wires restores into a process: the job that executes the run
-// type, its worker, and the adapter that reconciles it.
+// type, the adapter that reconciles it, and — when the process works jobs
+// (workers is not nil) — the job's worker.
 func Register(cat *catalog.Catalog, workers *river.Workers, svc *Service) {
 	cat.SetJob(reckon.RunTypeRestoreExecute, func(runID int64) river.JobArgs { return ExecuteArgs{RunID: runID} })
 	cat.RegisterAdapter(Adapter{})
-	river.AddWorker(workers, &worker{svc: svc, catalog: cat})
+	if workers != nil {
+		river.AddWorker(workers, &worker{svc: svc, catalog: cat})
+	}
 }
 
 type worker struct {
