@@ -90,7 +90,8 @@ type Snapshot struct {
 	EnvironmentID int64
 	CapturedAt    time.Time
 	ContentHash   string
-	Findings      []Finding
+	FindingCount  int
+	Findings      []Finding // nil when a list read left them out
 	Source        SnapshotSource
 	CreatedAt     time.Time
 }

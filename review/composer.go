@@ -1,0 +1,231 @@
+package review
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/reckonhq/reckon"
+)
+
+// Content is a composed review. It is a pure function of the snapshot, the
+// baseline snapshot and ComposerVersion, holds no row ids and encodes to
+// the same bytes for the same inputs.
+type Content struct {
+	ComposerVersion string          `json:"composer_version"`
+	Evidence        EvidenceSummary `json:"evidence"`
+	// Score is 0–100, or null when no control carries weight (see Score).
+	Score      *int             `json:"score"`
+	Controls   int              `json:"controls"`
+	BySeverity SeverityCounts   `json:"by_severity"`
+	ByStatus   StatusCounts     `json:"by_status"`
+	Failing    []ControlSummary `json:"failing"`
+	// Changes is null when the environment had no earlier review.
+	Changes *Changes `json:"changes"`
+}
+
+// EvidenceSummary describes a snapshot without its row id.
+type EvidenceSummary struct {
+	CapturedAt  time.Time `json:"captured_at"`
+	ContentHash string    `json:"content_hash"`
+	Format      string    `json:"format"`
+	ToolVersion string    `json:"tool_version,omitempty"`
+}
+
+// SeverityCounts counts controls by severity, most severe first.
+type SeverityCounts struct {
+	Critical int `json:"critical"`
+	High     int `json:"high"`
+	Medium   int `json:"medium"`
+	Low      int `json:"low"`
+	Info     int `json:"info"`
+}
+
+// StatusCounts counts controls by status.
+type StatusCounts struct {
+	Pass          int `json:"pass"`
+	Fail          int `json:"fail"`
+	Warning       int `json:"warning"`
+	NotApplicable int `json:"not_applicable"`
+	Error         int `json:"error"`
+}
+
+// ControlSummary is one control in a list. Product and group are kept so
+// that a reader can group the list by product.
+type ControlSummary struct {
+	ControlID string               `json:"control_id"`
+	Title     string               `json:"title"`
+	Severity  reckon.Severity      `json:"severity"`
+	Status    reckon.FindingStatus `json:"status"`
+	Product   string               `json:"product,omitempty"`
+	Group     string               `json:"group,omitempty"`
+	// Previous is the control's status in the baseline, for changes.
+	Previous reckon.FindingStatus `json:"previous_status,omitempty"`
+}
+
+// Changes compares the snapshot with the baseline snapshot by control id.
+// Assessment tools add and retire controls between versions, so controls
+// that appear or disappear are lists of their own, not failures or fixes.
+type Changes struct {
+	Baseline EvidenceSummary `json:"baseline"`
+	// NewlyFailing: failing now, present and not failing in the baseline.
+	NewlyFailing []ControlSummary `json:"newly_failing"`
+	// Resolved: failing in the baseline, present and passing (pass, warning
+	// or not_applicable) now. A control that went from fail to error was not
+	// assessed and is not counted as resolved.
+	Resolved []ControlSummary `json:"resolved"`
+	// Added: present now, absent from the baseline (whatever their status).
+	Added []ControlSummary `json:"added"`
+	// Removed: present in the baseline, absent now (with their old status).
+	Removed []ControlSummary `json:"removed"`
+}
+
+// Score weights: a control's severity sets how much it counts.
+var severityWeight = map[reckon.Severity]int{
+	reckon.SeverityCritical: 10,
+	reckon.SeverityHigh:     5,
+	reckon.SeverityMedium:   3,
+	reckon.SeverityLow:      1,
+	reckon.SeverityInfo:     0,
+}
+
+// Score is the review's score, 0–100:
+//
+//	score = round(100 × Σ earned / Σ possible)
+//
+// over the controls with status pass, fail or warning, each weighted by its
+// severity (critical 10, high 5, medium 3, low 1, info 0). A pass earns its
+// full weight, a warning half of it, a fail nothing. Controls that are
+// not_applicable or in error (not assessed) do not count. Rounding is half
+// up, in integers. nil when nothing carries weight.
+func Score(findings []reckon.Finding) *int {
+	var earned2, possible2 int // in half points, so that a warning is exact
+	for _, f := range findings {
+		w := severityWeight[f.Severity]
+		switch f.Status {
+		case reckon.FindingPass:
+			earned2 += 2 * w
+		case reckon.FindingWarning:
+			earned2 += w
+		case reckon.FindingFail:
+		default:
+			continue
+		}
+		possible2 += 2 * w
+	}
+	if possible2 == 0 {
+		return nil
+	}
+	score := (200*earned2 + possible2) / (2 * possible2)
+	return &score
+}
+
+// Compose builds a review's content from a snapshot and, when the
+// environment had an earlier review, that review's snapshot (nil for none).
+func Compose(snap, baseline *reckon.Snapshot) *Content {
+	c := &Content{
+		ComposerVersion: ComposerVersion,
+		Evidence:        summarize(snap),
+		Score:           Score(snap.Findings),
+		Controls:        len(snap.Findings),
+		Failing:         []ControlSummary{},
+	}
+	for _, f := range snap.Findings {
+		c.BySeverity.add(f.Severity)
+		c.ByStatus.add(f.Status)
+		if f.Status == reckon.FindingFail {
+			c.Failing = append(c.Failing, controlSummary(f, ""))
+		}
+	}
+	sortControls(c.Failing)
+	if baseline != nil {
+		c.Changes = changes(snap, baseline)
+	}
+	return c
+}
+
+// Marshal encodes content canonically: the same content, the same bytes.
+func (c *Content) Marshal() (json.RawMessage, error) { return json.Marshal(c) }
+
+func summarize(s *reckon.Snapshot) EvidenceSummary {
+	return EvidenceSummary{CapturedAt: s.CapturedAt.UTC(), ContentHash: s.ContentHash,
+		Format: s.Source.Format, ToolVersion: s.Source.ToolVersion}
+}
+
+func changes(snap, baseline *reckon.Snapshot) *Changes {
+	ch := &Changes{Baseline: summarize(baseline), NewlyFailing: []ControlSummary{}, Resolved: []ControlSummary{},
+		Added: []ControlSummary{}, Removed: []ControlSummary{}}
+	before := make(map[string]reckon.Finding, len(baseline.Findings))
+	for _, f := range baseline.Findings {
+		before[f.ControlID] = f
+	}
+	now := make(map[string]bool, len(snap.Findings))
+	for _, f := range snap.Findings {
+		now[f.ControlID] = true
+		old, ok := before[f.ControlID]
+		switch {
+		case !ok:
+			ch.Added = append(ch.Added, controlSummary(f, ""))
+		case f.Status == reckon.FindingFail && old.Status != reckon.FindingFail:
+			ch.NewlyFailing = append(ch.NewlyFailing, controlSummary(f, old.Status))
+		case old.Status == reckon.FindingFail && f.Status != reckon.FindingFail && f.Status != reckon.FindingError:
+			ch.Resolved = append(ch.Resolved, controlSummary(f, old.Status))
+		}
+	}
+	for _, f := range baseline.Findings {
+		if !now[f.ControlID] {
+			ch.Removed = append(ch.Removed, controlSummary(f, ""))
+		}
+	}
+	for _, l := range [][]ControlSummary{ch.NewlyFailing, ch.Resolved, ch.Added, ch.Removed} {
+		sortControls(l)
+	}
+	return ch
+}
+
+func controlSummary(f reckon.Finding, previous reckon.FindingStatus) ControlSummary {
+	return ControlSummary{ControlID: f.ControlID, Title: f.Title, Severity: f.Severity, Status: f.Status,
+		Product: f.Product, Group: f.Group, Previous: previous}
+}
+
+// sortControls orders controls by severity, most severe first, then by
+// control id.
+func sortControls(l []ControlSummary) {
+	slices.SortFunc(l, func(a, b ControlSummary) int {
+		if d := a.Severity.Rank() - b.Severity.Rank(); d != 0 {
+			return d
+		}
+		return strings.Compare(a.ControlID, b.ControlID)
+	})
+}
+
+func (c *SeverityCounts) add(s reckon.Severity) {
+	switch s {
+	case reckon.SeverityCritical:
+		c.Critical++
+	case reckon.SeverityHigh:
+		c.High++
+	case reckon.SeverityMedium:
+		c.Medium++
+	case reckon.SeverityLow:
+		c.Low++
+	case reckon.SeverityInfo:
+		c.Info++
+	}
+}
+
+func (c *StatusCounts) add(s reckon.FindingStatus) {
+	switch s {
+	case reckon.FindingPass:
+		c.Pass++
+	case reckon.FindingFail:
+		c.Fail++
+	case reckon.FindingWarning:
+		c.Warning++
+	case reckon.FindingNotApplicable:
+		c.NotApplicable++
+	case reckon.FindingError:
+		c.Error++
+	}
+}

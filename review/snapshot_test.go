@@ -1,0 +1,263 @@
+package review_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/reckontest"
+	"github.com/reckonhq/reckon/review"
+	"github.com/reckonhq/reckon/store"
+)
+
+func codedErr(t *testing.T, err error) *reckon.Error {
+	t.Helper()
+	var e *reckon.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("want a coded error, got %v", err)
+	}
+	return e
+}
+
+func TestDecodeSnapshotValid(t *testing.T) {
+	t.Parallel()
+	body := "\xEF\xBB\xBF" + `{"captured_at": "2026-11-28T10:00:00+01:00", "extra": true, "findings": [
+		{"control_id": "B.1", "title": "Second", "severity": "high", "status": "fail", "detail": "why"},
+		{"control_id": "A.1", "title": "First", "severity": "info", "status": "warning", "product": "aad", "group": "1"}]}`
+	in, err := review.DecodeSnapshot(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !in.CapturedAt.Equal(time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)) || in.CapturedAt.Location() != time.UTC {
+		t.Errorf("captured_at = %v", in.CapturedAt)
+	}
+	if in.Source.Format != review.FormatNative || len(in.Findings) != 2 || in.Findings[0].Detail != "why" ||
+		in.Findings[1].Product != "aad" || in.Findings[1].Status != reckon.FindingWarning {
+		t.Errorf("decoded %+v", in)
+	}
+}
+
+func TestDecodeSnapshotMalformed(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		body      string
+		line, col int
+	}{
+		{"{\"captured_at\": \"2026-11-28T10:00:00Z\",\n  \"findings\": [}", 2, 16},
+		{`{"captured_at": `, 1, 17},
+		{``, 1, 1},
+	} {
+		_, err := review.DecodeSnapshot(strings.NewReader(tc.body))
+		e := codedErr(t, err)
+		if e.Code != reckon.CodeMalformed || e.Message.Key != "snapshot.error.malformed" {
+			t.Fatalf("%q: got %v", tc.body, err)
+		}
+		if e.Message.Args["line"] != tc.line || e.Message.Args["column"] != tc.col {
+			t.Errorf("%q: position %v:%v, want %d:%d", tc.body, e.Message.Args["line"], e.Message.Args["column"], tc.line, tc.col)
+		}
+	}
+}
+
+func TestDecodeSnapshotLimits(t *testing.T) {
+	t.Parallel()
+	big := bytes.Repeat([]byte(" "), review.MaxSnapshotBytes+1)
+	_, err := review.DecodeSnapshot(bytes.NewReader(big))
+	if e := codedErr(t, err); e.Code != reckon.CodeTooLarge {
+		t.Errorf("oversized body: %v", err)
+	}
+	var b strings.Builder
+	b.WriteString(`{"captured_at": "2026-11-28T10:00:00Z", "findings": [`)
+	for i := range review.MaxFindings + 1 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"control_id":"C.%d","title":"t","severity":"low","status":"pass"}`, i)
+	}
+	b.WriteString("]}")
+	_, err = review.DecodeSnapshot(strings.NewReader(b.String()))
+	if e := codedErr(t, err); e.Code != reckon.CodeTooLarge || e.Message.Key != "snapshot.error.too_many_findings" {
+		t.Errorf("too many findings: %v", err)
+	}
+}
+
+func TestDecodeSnapshotFieldErrors(t *testing.T) {
+	t.Parallel()
+	body := `{"captured_at": "yesterday", "findings": [
+		{"control_id": "A.1", "title": "ok", "severity": "high", "status": "pass"},
+		{"control_id": "", "title": "ok", "severity": "high", "status": "pass"},
+		{"control_id": "A.3", "severity": "high", "status": "passed"},
+		{"control_id": "A.4", "title": "ok", "severity": "urgent", "status": "fail"},
+		{"control_id": "A.1", "title": "again", "severity": "low", "status": "fail"},
+		{"control_id": 7, "title": "ok", "severity": "low", "status": "fail"}]}`
+	_, err := review.DecodeSnapshot(strings.NewReader(body))
+	e := codedErr(t, err)
+	if e.Code != reckon.CodeValidation {
+		t.Fatalf("got %v", err)
+	}
+	want := map[string]string{
+		"captured_at":            "review.field.invalid_time",
+		"findings[1].control_id": "review.field.required",
+		"findings[2].title":      "review.field.required",
+		"findings[2].status":     "review.field.invalid_choice",
+		"findings[3].severity":   "review.field.invalid_choice",
+		"findings[4].control_id": "snapshot.error.duplicate_control_id",
+		"findings[5].control_id": "review.field.wrong_type",
+	}
+	for field, key := range want {
+		if got := e.Fields[field].Key; got != key {
+			t.Errorf("%s: %q, want %q", field, got, key)
+		}
+	}
+	if len(e.Fields) != len(want) {
+		t.Errorf("fields %v, want exactly %v", e.Fields, want)
+	}
+	for _, body := range []string{`{"findings": []}`, `[]`, `{"captured_at": "2026-11-28T10:00:00Z", "findings": "none"}`, `{"captured_at": "2026-11-28T10:00:00Z", "findings": [3]}`} {
+		_, err := review.DecodeSnapshot(strings.NewReader(body))
+		if e := codedErr(t, err); e.Code != reckon.CodeValidation || len(e.Fields) == 0 {
+			t.Errorf("%s: got %v", body, err)
+		}
+	}
+}
+
+func TestContentHash(t *testing.T) {
+	t.Parallel()
+	f := baseFindings()
+	reversed := make([]reckon.Finding, len(f))
+	for i := range f {
+		reversed[len(f)-1-i] = f[i]
+	}
+	h := review.ContentHash(f)
+	if h != review.ContentHash(reversed) {
+		t.Error("the same findings in another order hash differently")
+	}
+	// Golden: the documented canonical encoding, written out, and its
+	// hash. A change of either must be deliberate.
+	canonical := `[{"control_id":"AAD.1","title":"Control AAD.1","severity":"critical","status":"fail"},` +
+		`{"control_id":"AAD.2","title":"Control AAD.2","severity":"high","status":"pass"},` +
+		`{"control_id":"AAD.3","title":"Control AAD.3","severity":"medium","status":"warning"},` +
+		`{"control_id":"EXO.1","title":"Control EXO.1","severity":"low","status":"not_applicable"},` +
+		`{"control_id":"EXO.2","title":"Control EXO.2","severity":"info","status":"error"},` +
+		`{"control_id":"EXO.3","title":"Control EXO.3","severity":"high","status":"fail"}]`
+	sum := sha256.Sum256([]byte(canonical))
+	if want := "sha256:" + hex.EncodeToString(sum[:]); h != want {
+		t.Errorf("content hash %s, want %s (the hash of the canonical encoding)", h, want)
+	}
+	if want := "sha256:abd49a4eb13da3648f776d9dcf4d15d5d274fcbf23aa67359a7b68f8a80c1d20"; h != want {
+		t.Errorf("content hash %s, want %s", h, want)
+	}
+	changed := append([]reckon.Finding(nil), f...)
+	changed[0].Status = reckon.FindingPass
+	if review.ContentHash(changed) == h {
+		t.Error("a changed status kept the hash")
+	}
+}
+
+func TestImportSnapshot(t *testing.T) {
+	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		b := setup(t, db, nil)
+		scope := b.fx.Scope()
+		at := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
+		in := reckon.SnapshotInput{CapturedAt: at, Findings: baseFindings(),
+			Source: reckon.SnapshotSource{Format: review.FormatScubaGear, ExternalID: "report-1", TenantID: "TENANT-A", ToolVersion: "1.5.0"}}
+		snap, existed, err := b.svc.ImportSnapshot(ctx, scope, in)
+		if err != nil || existed {
+			t.Fatalf("import: %v existed=%v", err, existed)
+		}
+		if snap.ContentHash != review.ContentHash(baseFindings()) || snap.FindingCount != 6 || !snap.CapturedAt.Equal(at) {
+			t.Errorf("stored %+v", snap)
+		}
+		got, err := b.svc.Snapshot(ctx, scope.WorkspaceID, snap.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Findings[0].ControlID != "AAD.1" || len(got.Findings) != 6 || got.Source != in.Source {
+			t.Errorf("read back %+v", got)
+		}
+
+		// The same report again, findings in another order: the same row.
+		again := in
+		again.Findings = append([]reckon.Finding(nil), in.Findings...)
+		again.Findings[0], again.Findings[5] = again.Findings[5], again.Findings[0]
+		snap2, existed, err := b.svc.ImportSnapshot(ctx, scope, again)
+		if err != nil || !existed || snap2.ID != snap.ID {
+			t.Fatalf("re-import: %v existed=%v id=%d", err, existed, snap2.ID)
+		}
+		// The same external id with other findings is a conflict.
+		other := in
+		other.Findings = baseFindings()[:3]
+		_, _, err = b.svc.ImportSnapshot(ctx, scope, other)
+		if e := codedErr(t, err); e.Code != reckon.CodeConflict {
+			t.Fatalf("conflicting re-import: %v", err)
+		}
+
+		// The tenant was recorded by the first import; another is refused
+		// and writes nothing.
+		wrong := in
+		wrong.Source.ExternalID, wrong.Source.TenantID = "report-2", "tenant-b"
+		_, _, err = b.svc.ImportSnapshot(ctx, scope, wrong)
+		if e := codedErr(t, err); e.Code != reckon.CodeTenantMismatch {
+			t.Fatalf("foreign tenant: %v", err)
+		}
+		list, next, err := b.svc.Snapshots(ctx, scope, review.Page{})
+		if err != nil || len(list) != 1 || next != 0 {
+			t.Fatalf("after refused imports: %d snapshots, next %d, %v", len(list), next, err)
+		}
+		// Tenant ids compare without case; no tenant at all is fine.
+		right := in
+		right.Source.ExternalID, right.Source.TenantID = "report-3", "tenant-a"
+		if _, _, err := b.svc.ImportSnapshot(ctx, scope, right); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 3 {
+			b.importSnapshot(t, scope, at.Add(time.Duration(i)*time.Hour), baseFindings())
+		}
+
+		// Newest import first, in pages.
+		page1, next, err := b.svc.Snapshots(ctx, scope, review.Page{Limit: 3})
+		if err != nil || len(page1) != 3 || next == 0 || page1[0].ID < page1[1].ID || page1[0].Findings != nil {
+			t.Fatalf("page 1: %d %d %v", len(page1), next, err)
+		}
+		page2, next2, err := b.svc.Snapshots(ctx, scope, review.Page{Limit: 3, Cursor: next})
+		if err != nil || len(page2) != 2 || next2 != 0 || page2[0].ID >= page1[2].ID {
+			t.Fatalf("page 2: %d %d %v", len(page2), next2, err)
+		}
+
+		// A fresh environment records the tenant of its first import.
+		scope2 := b.fx.Scope()
+		fresh := in
+		fresh.Source.TenantID = "tenant-c"
+		if _, _, err := b.svc.ImportSnapshot(ctx, scope2, fresh); err != nil {
+			t.Fatal(err)
+		}
+		var env *reckon.Environment
+		_ = db.InTx(ctx, func(tx *store.Tx) (err error) {
+			env, err = tx.Environment(ctx, scope2.WorkspaceID, scope2.EnvironmentID)
+			return err
+		})
+		if env.TenantID != "tenant-c" {
+			t.Errorf("tenant recorded %q", env.TenantID)
+		}
+
+		// Bad input and foreign scopes.
+		bad := in
+		bad.Findings = []reckon.Finding{{ControlID: "X"}}
+		if _, _, err := b.svc.ImportSnapshot(ctx, scope, bad); codedErr(t, err).Code != reckon.CodeValidation {
+			t.Errorf("invalid input: %v", err)
+		}
+		foreign := reckon.Scope{WorkspaceID: scope.WorkspaceID, EnvironmentID: scope2.EnvironmentID}
+		if _, _, err := b.svc.ImportSnapshot(ctx, foreign, in); codedErr(t, err).Code != reckon.CodeNotFound {
+			t.Errorf("environment of another workspace: %v", err)
+		}
+		if _, err := b.svc.Snapshot(ctx, scope2.WorkspaceID, snap.ID); codedErr(t, err).Code != reckon.CodeNotFound {
+			t.Errorf("snapshot of another workspace: %v", err)
+		}
+	})
+}
