@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -61,7 +62,7 @@ func openScratch(ctx context.Context, databaseURL string, maxConns int32) (*scra
 		if err != nil {
 			return nil, err
 		}
-		openURL, where = u, "fresh schema on "+store.Redact(databaseURL)
+		openURL, where = u, "fresh schema "+searchPath(u)+" on "+store.Redact(databaseURL)
 		remove = func() {
 			dropCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 			defer cancel()
@@ -85,10 +86,22 @@ func openScratch(ctx context.Context, databaseURL string, maxConns int32) (*scra
 	return s, nil
 }
 
+// searchPath returns the schema a scratch URL selects.
+func searchPath(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return ""
+	}
+	return u.Query().Get("search_path")
+}
+
 // Throughput is what one phase of a measurement did in how much time.
 type Throughput struct {
 	Count   int           `json:"count"`
 	Elapsed time.Duration `json:"elapsed_ns"`
+	// Inserted is when the last insert committed, from the same start: it
+	// tells whether inserting or working held the phase back.
+	Inserted time.Duration `json:"inserted_ns"`
 }
 
 // PerSecond is the phase's rate.
@@ -100,7 +113,8 @@ func (t Throughput) PerSecond() float64 {
 }
 
 func (t Throughput) String() string {
-	return fmt.Sprintf("%d in %s = %.0f/s", t.Count, t.Elapsed.Round(time.Millisecond), t.PerSecond())
+	return fmt.Sprintf("%d in %s = %.0f/s (all inserted after %s)", t.Count, t.Elapsed.Round(time.Millisecond),
+		t.PerSecond(), t.Inserted.Round(time.Millisecond))
 }
 
 // progress prints "label done/total unit" to out every second until stop is

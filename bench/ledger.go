@@ -255,7 +255,7 @@ func measure(ctx context.Context, db *store.DB, o LedgerOptions, out io.Writer, 
 		_ = q.Stop(stopCtx)
 	}()
 
-	var done, next atomic.Int64
+	var done, next, inserted atomic.Int64
 	stopProgress := progress(out, label, "done", o.Runs, &done)
 	defer stopProgress()
 	insertCtx, cancel := context.WithCancelCause(ctx)
@@ -263,6 +263,7 @@ func measure(ctx context.Context, db *store.DB, o LedgerOptions, out io.Writer, 
 	defer inserters.Wait()
 	defer cancel(nil)
 	start := time.Now()
+	var insertedAt time.Duration // written by the last insert, read after the wait
 	for range o.Inserters {
 		inserters.Go(func() {
 			for {
@@ -273,6 +274,9 @@ func measure(ctx context.Context, db *store.DB, o LedgerOptions, out io.Writer, 
 				if err := db.InTx(insertCtx, func(tx *store.Tx) error { return insert(insertCtx, tx, i) }); err != nil {
 					cancel(fmt.Errorf("bench: insert %s job %d: %w", label, i, err))
 					return
+				}
+				if inserted.Add(1) == int64(o.Runs) {
+					insertedAt = time.Since(start)
 				}
 			}
 		})
@@ -287,5 +291,7 @@ func measure(ctx context.Context, db *store.DB, o LedgerOptions, out io.Writer, 
 	if err := db.InTx(ctx, func(tx *store.Tx) error { return verify(ctx, tx, o.Runs) }); err != nil {
 		return Throughput{}, err
 	}
-	return Throughput{Count: o.Runs, Elapsed: last.Sub(start)}, nil
+	cancel(nil)
+	inserters.Wait()
+	return Throughput{Count: o.Runs, Elapsed: last.Sub(start), Inserted: insertedAt}, nil
 }
