@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs reckon's checks and tests: go vet, staticcheck, govulncheck (when the
+# offline database is beside the repository) and go test -race on SQLite and,
+# when PostgreSQL is reachable, on PostgreSQL too. With CI=true the PostgreSQL
+# lane is required: a missing database fails the run instead of skipping it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export GOTOOLCHAIN=auto
+
+shared="$(cd .. && pwd)/shared"
+
+# The PostgreSQL lane: use RECKON_TEST_POSTGRES_URL when given, else the local
+# server if it answers.
+if [ -z "${RECKON_TEST_POSTGRES_URL:-}" ]; then
+  if command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432; then
+    export RECKON_TEST_POSTGRES_URL='postgres://postgres@127.0.0.1:5432/test?sslmode=disable'
+  fi
+fi
+if [ -z "${RECKON_TEST_POSTGRES_URL:-}" ]; then
+  if [ "${CI:-}" = "true" ]; then
+    echo "test.sh: no PostgreSQL: the PostgreSQL lane is required in CI" >&2
+    exit 1
+  fi
+  echo "test.sh: PostgreSQL not reachable: running the SQLite lane only" >&2
+fi
+
+# Real assessment reports for the ScubaGear import tests.
+if [ -z "${RECKON_SCUBAGEAR_DATA:-}" ] && [ -d "$shared/data/scubagear" ]; then
+  export RECKON_SCUBAGEAR_DATA="$shared/data/scubagear"
+fi
+
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go'))
+if [ -n "$unformatted" ]; then
+  echo "not gofmt-clean:"; echo "$unformatted"; exit 1
+fi
+
+echo "== go vet"
+go vet ./...
+
+echo "== staticcheck"
+go tool staticcheck ./...
+
+if [ -d "$shared/vulndb" ]; then
+  echo "== govulncheck (offline database)"
+  go tool govulncheck -db "file://$shared/vulndb" ./...
+fi
+
+echo "== go test -race (engines: sqlite${RECKON_TEST_POSTGRES_URL:+, postgres})"
+go test -race -count=1 -timeout 30m "$@" ./... 2>&1 | tee /tmp/reckon-test.log | grep -vE '^=== (RUN|PAUSE|CONT)' || {
+  echo "test.sh: tests failed" >&2; exit 1; }
+
+# Show that both lanes ran: count the passing subtests per engine.
+for engine in sqlite postgres; do
+  n=$(grep -cE -- "--- PASS: .*/${engine}( |/)" /tmp/reckon-test.log || true)
+  echo "lane ${engine}: ${n} passing engine subtests"
+done
