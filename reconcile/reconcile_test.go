@@ -38,12 +38,14 @@ type failArgs struct {
 	RunID int64 `json:"run_id"`
 }
 
-func (failArgs) Kind() string                   { return "test.fail" }
+func (failArgs) Kind() string                 { return "test.fail" }
 func (failArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 1} }
 
 type failWorker struct{ river.WorkerDefaults[failArgs] }
 
-func (failWorker) Work(context.Context, *river.Job[failArgs]) error { return errors.New("always fails") }
+func (failWorker) Work(context.Context, *river.Job[failArgs]) error {
+	return errors.New("always fails")
+}
 
 // eachEngine runs fn per engine on a fresh database whose clock the test
 // can move. The compose run type has no adapter here: it stands for any
@@ -141,7 +143,9 @@ func (b *testBundle) sweep(t testing.TB) reconcile.Result {
 	return res
 }
 
-func (b *testBundle) deadlines() *catalog.RunType { return b.cat.MustLookup(reckon.RunTypeReviewCompose) }
+func (b *testBundle) deadlines() *catalog.RunType {
+	return b.cat.MustLookup(reckon.RunTypeReviewCompose)
+}
 
 // wantSettled checks a run settled by the reconciler: outcome, reason, the
 // §4 metadata and one audit event.
@@ -369,8 +373,10 @@ func TestDiscardedJobsSettleTheirRuns(t *testing.T) {
 // brokenAdapter fails for one run and has no proof for others.
 type brokenAdapter struct{ failFor int64 }
 
-func (brokenAdapter) Name() string                 { return "broken" }
-func (brokenAdapter) RunTypes() []reckon.RunType { return []reckon.RunType{reckon.RunTypeReviewCompose} }
+func (brokenAdapter) Name() string { return "broken" }
+func (brokenAdapter) RunTypes() []reckon.RunType {
+	return []reckon.RunType{reckon.RunTypeReviewCompose}
+}
 func (a brokenAdapter) Reconcile(ctx context.Context, tx *store.Tx, run *reckon.Run, _ time.Time) (reckon.Decision, error) {
 	if run.ID == a.failFor {
 		// A failing statement: on PostgreSQL it would abort the whole

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/reckonhq/reckon"
@@ -16,6 +17,12 @@ type SweepCursor struct {
 	ID         int64
 }
 
+// staleRunsFrom selects active runs past a deadline ($1) after a cursor
+// ($2, $3), in index order, $4 at a time.
+const staleRunsFrom = ` FROM operation_runs
+WHERE status IN ('queued', 'running') AND deadline_at < $1 AND (deadline_at, id) > ($2, $3)
+ORDER BY deadline_at, id LIMIT $4`
+
 // StaleRuns returns up to limit active runs whose deadline is before now,
 // after the cursor, in (deadline_at, id) order, and locks them until the
 // transaction ends. The query walks the partial index
@@ -27,10 +34,7 @@ type SweepCursor struct {
 // the meantime no longer matches the status filter when its lock is taken.
 // SQLite transactions are IMMEDIATE and already serialise writers.
 func (tx *Tx) StaleRuns(ctx context.Context, now time.Time, after SweepCursor, limit int) ([]*reckon.Run, error) {
-	q := `SELECT ` + runColumns + ` FROM operation_runs
-WHERE status IN ('queued', 'running') AND deadline_at < $1
-	AND (deadline_at, id) > ($2, $3)
-ORDER BY deadline_at, id LIMIT $4`
+	q := `SELECT ` + runColumns + staleRunsFrom
 	if tx.engine == Postgres {
 		q += ` FOR UPDATE SKIP LOCKED`
 	}
@@ -74,6 +78,41 @@ func (tx *Tx) JobDiscarded(ctx context.Context, jobID int64) (bool, error) {
 	return n > 0, nil
 }
 
+// ExplainStaleRuns returns PostgreSQL's plan of the StaleRuns query, for
+// tests and benchmarks that check it walks the active-deadline index.
+// SQLite answers with its own query plan.
+func (tx *Tx) ExplainStaleRuns(ctx context.Context, now time.Time, limit int) (string, error) {
+	q := `SELECT ` + runColumns + staleRunsFrom
+	explain := `EXPLAIN `
+	if tx.engine == SQLite {
+		explain = `EXPLAIN QUERY PLAN `
+	}
+	r, err := tx.query(ctx, explain+q, now, time.Time{}, 0, limit)
+	if err != nil {
+		return "", fmt.Errorf("store: explain stale runs: %w", err)
+	}
+	lines, err := collect(r, func(r rows) (string, error) {
+		if tx.engine == SQLite {
+			// id, parent, notused, detail
+			var id, parent, unused int
+			var detail string
+			err := r.Scan(&id, &parent, &unused, &detail)
+			return detail, err
+		}
+		var line string
+		err := r.Scan(&line)
+		return line, err
+	})
+	return strings.Join(lines, "\n"), err
+}
+
+// AnalyzeRuns refreshes the planner's statistics of operation_runs after a
+// bulk load.
+func (tx *Tx) AnalyzeRuns(ctx context.Context) error {
+	_, err := tx.exec(ctx, `ANALYZE operation_runs`)
+	return err
+}
+
 // Savepoint runs fn inside a savepoint of the transaction. When fn fails,
 // its writes are rolled back and the transaction stays usable: on
 // PostgreSQL a failed statement would otherwise abort the whole
@@ -95,6 +134,23 @@ func (tx *Tx) Savepoint(ctx context.Context, fn func() error) error {
 		return fmt.Errorf("store: release savepoint: %w", err)
 	}
 	return nil
+}
+
+// CountAuditEventsBySubject counts the audit events of each subject of a
+// type; tests use it to prove one event per settled run.
+func (tx *Tx) CountAuditEventsBySubject(ctx context.Context, subjectType string) (map[int64]int64, error) {
+	r, err := tx.query(ctx, `SELECT subject_id, COUNT(*) FROM audit_events WHERE subject_type = $1 GROUP BY subject_id`, subjectType)
+	if err != nil {
+		return nil, fmt.Errorf("store: count audit events: %w", err)
+	}
+	counts := map[int64]int64{}
+	_, err = collect(r, func(r rows) (struct{}, error) {
+		var id, n int64
+		err := r.Scan(&id, &n)
+		counts[id] = n
+		return struct{}{}, err
+	})
+	return counts, err
 }
 
 // ActiveRunCount is the number of active runs of one type and status.
