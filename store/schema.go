@@ -215,6 +215,11 @@ CREATE TABLE notifications (
 );
 CREATE INDEX notifications_user_newest ON notifications (user_id, id DESC);
 `,
+	// 2: the console keeps a one-time message (a flash) with the session, so
+	// that the answer to a form survives its post/redirect/get.
+	`
+ALTER TABLE console_sessions ADD COLUMN flash {{.JSON}};
+`,
 }
 
 // renderMigration renders migration text for an engine.
