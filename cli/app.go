@@ -10,9 +10,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/riverqueue/river"
 
+	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/catalog"
 	"github.com/reckonhq/reckon/ledger"
 	"github.com/reckonhq/reckon/queue"
+	"github.com/reckonhq/reckon/reconcile"
+	"github.com/reckonhq/reckon/restore"
+	"github.com/reckonhq/reckon/review"
 	"github.com/reckonhq/reckon/store"
 )
 
@@ -27,6 +31,10 @@ type app struct {
 	queue    *queue.Queue
 	ledger   *ledger.Ledger
 	registry *prometheus.Registry
+	// Domain services (wireDomains).
+	reviews    *review.Service
+	restores   *restore.Service
+	reconciler *reconcile.Reconciler
 }
 
 // appOptions say what a command needs from the wiring.
@@ -58,6 +66,7 @@ func openApp(ctx context.Context, e *env, g *globals, opts appOptions) (*app, er
 		a.workers = river.NewWorkers()
 		qcfg.Workers = a.workers
 		qcfg.MaxWorkers = opts.maxWorkers
+		qcfg.PeriodicJobs = []*river.PeriodicJob{reconcile.PeriodicJob(g.reconcileInterval)}
 	}
 	if a.queue, err = queue.New(db, qcfg); err != nil {
 		db.Close()
@@ -79,7 +88,14 @@ func openApp(ctx context.Context, e *env, g *globals, opts appOptions) (*app, er
 // wireDomains registers the domain packages: their jobs, workers, adapters,
 // services and metrics.
 func (a *app) wireDomains(ctx context.Context, e *env) error {
-	return nil
+	a.reviews = review.NewService(review.Deps{DB: a.db, Ledger: a.ledger, Catalog: a.catalog})
+	if a.workers != nil {
+		review.Register(a.catalog, a.workers, a.reviews, &review.WorkerOptions{
+			Delay: testComposeDelay(e), Logger: a.log.With("component", "review")})
+	} else {
+		a.catalog.SetJob(reckon.RunTypeReviewCompose, func(runID int64) river.JobArgs { return review.ComposeArgs{RunID: runID} })
+	}
+	return a.wireReconciliation()
 }
 
 func (a *app) close() { a.db.Close() }
@@ -128,4 +144,3 @@ func testComposeDelay(e *env) time.Duration {
 	}
 	return d
 }
-
