@@ -283,24 +283,9 @@ func (s *Service) compose(ctx context.Context, tx *store.Tx, scope reckon.Scope,
 	if err != nil {
 		return nil, err
 	}
-	// 1. The resolver, asked about a run that does not exist yet, finds
-	// the ready or published review of this fingerprint.
-	probe := &reckon.Run{WorkspaceID: scope.WorkspaceID, EnvironmentID: scope.EnvironmentID,
-		Type: reckon.RunTypeReviewCompose, Context: reckon.RunContext{Fingerprint: p.fp}}
-	candidates, err := tx.ReviewCandidates(ctx, scope, p.fp, 0)
-	if err != nil {
-		return nil, err
-	}
-	d := Decide(probe, candidates, tx.Now())
-	if d.Outcome == reckon.OutcomeSucceeded || d.Outcome == reckon.OutcomeBlocked {
-		// Blocked means several such reviews: the newest is up to date.
-		var current *reckon.Review
-		for _, c := range candidates {
-			if c.Fingerprint == p.fp && c.Status.Available() && (current == nil || c.ID > current.ID) {
-				current = c
-			}
-		}
-		return &ComposeResult{Result: ResultUpToDate, Review: current}, nil
+	// 1. A ready or published review of this fingerprint.
+	if res, err := upToDate(ctx, tx, scope, p.fp); res != nil || err != nil {
+		return res, err
 	}
 	// 2. An active run of this identity.
 	identity := ledger.Identity(reckon.RunTypeReviewCompose, scope, p.fp)
@@ -310,6 +295,13 @@ func (s *Service) compose(ctx context.Context, tx *store.Tx, scope reckon.Scope,
 	}
 	if !store.IsNotFound(err) {
 		return nil, err
+	}
+	// 1 again: a run that completed between the two reads committed its
+	// review with it, and each statement of a PostgreSQL transaction sees
+	// what was committed before it began. Without this second look such a
+	// caller would start a needless run.
+	if res, err := upToDate(ctx, tx, scope, p.fp); res != nil || err != nil {
+		return res, err
 	}
 	// 3. A new run; a concurrent caller may win the insert.
 	run, created, err := s.ledger.Ensure(ctx, tx, &ledger.EnsureParams{
@@ -323,6 +315,30 @@ func (s *Service) compose(ctx context.Context, tx *store.Tx, scope reckon.Scope,
 		return &ComposeResult{Result: ResultAlreadyRunning, Run: run}, nil
 	}
 	return &ComposeResult{Result: ResultQueued, Run: run}, nil
+}
+
+// upToDate asks the resolver about a run that does not exist yet: the
+// ready or published review of the fingerprint it finds is up to date. It
+// returns nil when there is none.
+func upToDate(ctx context.Context, tx *store.Tx, scope reckon.Scope, fp string) (*ComposeResult, error) {
+	probe := &reckon.Run{WorkspaceID: scope.WorkspaceID, EnvironmentID: scope.EnvironmentID,
+		Type: reckon.RunTypeReviewCompose, Context: reckon.RunContext{Fingerprint: fp}}
+	candidates, err := tx.ReviewCandidates(ctx, scope, fp, 0)
+	if err != nil {
+		return nil, err
+	}
+	d := Decide(probe, candidates, tx.Now())
+	if d.Outcome != reckon.OutcomeSucceeded && d.Outcome != reckon.OutcomeBlocked {
+		return nil, nil
+	}
+	// Blocked means several such reviews: the newest is up to date.
+	var current *reckon.Review
+	for _, c := range candidates {
+		if c.Fingerprint == fp && c.Status.Available() && (current == nil || c.ID > current.ID) {
+			current = c
+		}
+	}
+	return &ComposeResult{Result: ResultUpToDate, Review: current}, nil
 }
 
 // Publish publishes a ready review and archives the environment's

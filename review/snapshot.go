@@ -254,7 +254,7 @@ func checkText(verr reckon.ValidationErrors, field, v string, required bool, max
 			verr.Add(field, "review.field.required")
 			return false
 		}
-	case !utf8.ValidString(v):
+	case !utf8.ValidString(v), strings.ContainsRune(v, 0): // PostgreSQL text cannot hold NUL
 		verr.Add(field, "review.field.invalid_text")
 		return false
 	case utf8.RuneCountInString(v) > max:
