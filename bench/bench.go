@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -95,13 +96,20 @@ func searchPath(rawURL string) string {
 	return u.Query().Get("search_path")
 }
 
-// Throughput is what one phase of a measurement did in how much time.
+// Throughput is what one phase of a measurement did in how much time, and
+// where the time went.
 type Throughput struct {
 	Count   int           `json:"count"`
 	Elapsed time.Duration `json:"elapsed_ns"`
 	// Inserted is when the last insert committed, from the same start: it
 	// tells whether inserting or working held the phase back.
 	Inserted time.Duration `json:"inserted_ns"`
+	// InsertTx is how long one inserting transaction took.
+	InsertTx Spread `json:"insert_tx"`
+	// Work is how long a worker spent on one job.
+	Work Spread `json:"work"`
+	// Wait is how long a job waited to be fetched once available.
+	Wait Spread `json:"wait"`
 }
 
 // PerSecond is the phase's rate.
@@ -113,8 +121,40 @@ func (t Throughput) PerSecond() float64 {
 }
 
 func (t Throughput) String() string {
-	return fmt.Sprintf("%d in %s = %.0f/s (all inserted after %s)", t.Count, t.Elapsed.Round(time.Millisecond),
-		t.PerSecond(), t.Inserted.Round(time.Millisecond))
+	return fmt.Sprintf("%d in %s = %.0f/s\n      all inserted after %s; insert tx %s; in worker %s; waiting for a worker %s",
+		t.Count, t.Elapsed.Round(time.Millisecond), t.PerSecond(), t.Inserted.Round(time.Millisecond),
+		t.InsertTx, t.Work, t.Wait)
+}
+
+// Spread summarises durations by their median and 95th percentile.
+type Spread struct {
+	P50 time.Duration `json:"p50_ns"`
+	P95 time.Duration `json:"p95_ns"`
+}
+
+func spreadOf(ds []time.Duration) Spread {
+	if len(ds) == 0 {
+		return Spread{}
+	}
+	slices.Sort(ds)
+	at := func(q float64) time.Duration { return ds[min(len(ds)-1, int(q*float64(len(ds))))] }
+	return Spread{P50: at(0.50), P95: at(0.95)}
+}
+
+func (s Spread) String() string {
+	return fmt.Sprintf("p50 %s p95 %s", round(s.P50), round(s.P95))
+}
+
+// round keeps durations readable: three significant digits or so.
+func round(d time.Duration) time.Duration {
+	switch {
+	case d >= time.Second:
+		return d.Round(time.Millisecond)
+	case d >= time.Millisecond:
+		return d.Round(10 * time.Microsecond)
+	default:
+		return d.Round(time.Microsecond)
+	}
 }
 
 // progress prints "label done/total unit" to out every second until stop is
@@ -146,33 +186,37 @@ func progress(out io.Writer, label, unit string, total int, done *atomic.Int64) 
 const stallTimeout = time.Minute
 
 // awaitCompleted counts completed jobs on events until want have arrived and
-// returns when the last one did. A failed job, a stall or the end of ctx ends
-// the wait with an error.
-func awaitCompleted(ctx context.Context, events <-chan *river.Event, want int, done *atomic.Int64) (time.Time, error) {
+// returns when the last one did, with each job's statistics. A failed job, a
+// stall or the end of ctx ends the wait with an error.
+func awaitCompleted(ctx context.Context, events <-chan *river.Event, want int, done *atomic.Int64) (time.Time, []*river.JobStatistics, error) {
 	var last time.Time
+	stats := make([]*river.JobStatistics, 0, want)
 	stall := time.NewTimer(stallTimeout)
 	defer stall.Stop()
 	for done.Load() < int64(want) {
 		select {
 		case <-ctx.Done():
-			return last, ctx.Err()
+			return last, nil, ctx.Err()
 		case <-stall.C:
-			return last, fmt.Errorf("bench: no job finished for %s (%d of %d done)", stallTimeout, done.Load(), want)
+			return last, nil, fmt.Errorf("bench: no job finished for %s (%d of %d done)", stallTimeout, done.Load(), want)
 		case ev, ok := <-events:
 			if !ok {
-				return last, fmt.Errorf("bench: the queue stopped after %d of %d jobs", done.Load(), want)
+				return last, nil, fmt.Errorf("bench: the queue stopped after %d of %d jobs", done.Load(), want)
 			}
 			if ev.Kind != river.EventKindJobCompleted {
 				reason := string(ev.Kind)
 				if n := len(ev.Job.Errors); n > 0 {
 					reason += ": " + ev.Job.Errors[n-1].Error
 				}
-				return last, fmt.Errorf("bench: job %d (%s) did not complete: %s", ev.Job.ID, ev.Job.Kind, reason)
+				return last, nil, fmt.Errorf("bench: job %d (%s) did not complete: %s", ev.Job.ID, ev.Job.Kind, reason)
 			}
 			last = time.Now()
+			if ev.JobStats != nil {
+				stats = append(stats, ev.JobStats)
+			}
 			done.Add(1)
 			stall.Reset(stallTimeout)
 		}
 	}
-	return last, nil
+	return last, stats, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,6 +22,9 @@ import (
 // LedgerTarget is the ratio of ledger to raw River throughput reckon aims
 // for on PostgreSQL: the bookkeeping may cost at most 30%.
 const LedgerTarget = 1 / 1.3
+
+// maxConns bounds the benchmark's PostgreSQL pool.
+const maxConns = 40
 
 // LedgerOptions configure Ledger. Zero values take the defaults.
 type LedgerOptions struct {
@@ -89,9 +93,10 @@ func Ledger(ctx context.Context, opts *LedgerOptions, out io.Writer) (*LedgerRes
 		opts = &LedgerOptions{}
 	}
 	o := opts.withDefaults()
-	// Every worker and inserter may hold a connection; River's producer,
-	// completer, elector and listener want a few more.
-	s, err := openScratch(ctx, o.DatabaseURL, int32(o.Workers+o.Inserters+8))
+	// Every worker and inserter may hold a connection and River's producer,
+	// completer, elector and listener want a few more, but a benchmark must
+	// not take all of a shared server's connections.
+	s, err := openScratch(ctx, o.DatabaseURL, int32(min(o.Workers+o.Inserters+8, maxConns)))
 	if err != nil {
 		return nil, err
 	}
@@ -262,36 +267,46 @@ func measure(ctx context.Context, db *store.DB, o LedgerOptions, out io.Writer, 
 	var inserters sync.WaitGroup
 	defer inserters.Wait()
 	defer cancel(nil)
+	insertTx := make([][]time.Duration, o.Inserters) // one slice per inserter, merged after the wait
 	start := time.Now()
 	var insertedAt time.Duration // written by the last insert, read after the wait
-	for range o.Inserters {
+	for n := range o.Inserters {
 		inserters.Go(func() {
 			for {
 				i := int(next.Add(1))
 				if i > o.Runs || insertCtx.Err() != nil {
 					return
 				}
+				began := time.Now()
 				if err := db.InTx(insertCtx, func(tx *store.Tx) error { return insert(insertCtx, tx, i) }); err != nil {
 					cancel(fmt.Errorf("bench: insert %s job %d: %w", label, i, err))
 					return
 				}
+				insertTx[n] = append(insertTx[n], time.Since(began))
 				if inserted.Add(1) == int64(o.Runs) {
 					insertedAt = time.Since(start)
 				}
 			}
 		})
 	}
-	last, err := awaitCompleted(insertCtx, events, o.Runs, &done)
+	last, stats, err := awaitCompleted(insertCtx, events, o.Runs, &done)
 	if err != nil {
 		if cause := context.Cause(insertCtx); cause != nil {
 			err = cause
 		}
 		return Throughput{}, err
 	}
+	cancel(nil)
+	inserters.Wait()
+	res := Throughput{Count: o.Runs, Elapsed: last.Sub(start), Inserted: insertedAt, InsertTx: spreadOf(slices.Concat(insertTx...))}
+	work := make([]time.Duration, len(stats))
+	wait := make([]time.Duration, len(stats))
+	for i, s := range stats {
+		work[i], wait[i] = s.RunDuration, s.QueueWaitDuration
+	}
+	res.Work, res.Wait = spreadOf(work), spreadOf(wait)
 	if err := db.InTx(ctx, func(tx *store.Tx) error { return verify(ctx, tx, o.Runs) }); err != nil {
 		return Throughput{}, err
 	}
-	cancel(nil)
-	inserters.Wait()
-	return Throughput{Count: o.Runs, Elapsed: last.Sub(start), Inserted: insertedAt}, nil
+	return res, nil
 }
