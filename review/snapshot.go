@@ -165,15 +165,17 @@ func jsonError(b []byte, err error) error {
 		ended = strings.HasPrefix(se.Error(), "unexpected end")
 	}
 	line, col := position(b, offset)
-	if ended && len(b) > 0 {
+	if ended {
 		col++ // the input stopped early: point just past its end
 	}
+	col = max(col, 1)
 	return &reckon.Error{Code: reckon.CodeMalformed,
 		Message: reckon.Msg("snapshot.error.malformed", "line", line, "column", col), Err: err}
 }
 
-// position converts a byte offset into a 1-based line and column (in
-// characters).
+// position converts a byte offset into a 1-based line and the number of
+// characters before the offset on that line: the column of the character
+// just read.
 func position(b []byte, offset int64) (line, col int) {
 	if offset > int64(len(b)) {
 		offset = int64(len(b))
@@ -181,11 +183,7 @@ func position(b []byte, offset int64) (line, col int) {
 	head := b[:offset]
 	line = bytes.Count(head, []byte{'\n'}) + 1
 	lastNL := bytes.LastIndexByte(head, '\n')
-	col = utf8.RuneCount(head[lastNL+1:])
-	if col == 0 {
-		col = 1
-	}
-	return line, col
+	return line, utf8.RuneCount(head[lastNL+1:])
 }
 
 // ValidateSnapshot checks a snapshot input from any decoder: the capture

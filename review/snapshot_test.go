@@ -51,6 +51,7 @@ func TestDecodeSnapshotMalformed(t *testing.T) {
 		line, col int
 	}{
 		{"{\"captured_at\": \"2026-11-28T10:00:00Z\",\n  \"findings\": [}", 2, 16},
+		{"{\"captured_at\":\n", 2, 1},
 		{`{"captured_at": `, 1, 17},
 		{``, 1, 1},
 	} {
