@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/riverqueue/river"
 
@@ -75,8 +76,18 @@ func (l *Ledger) Ensure(ctx context.Context, tx *store.Tx, p *EnsureParams) (run
 	if !ok {
 		return nil, false, fmt.Errorf("%w: %q", ErrUnknownType, p.Type)
 	}
+	if p.Scope.WorkspaceID == 0 {
+		return nil, false, fmt.Errorf("ledger: run type %s needs a workspace", p.Type)
+	}
 	if rt.EnvironmentScoped && p.Scope.EnvironmentID == 0 {
 		return nil, false, fmt.Errorf("ledger: run type %s needs an environment", p.Type)
+	}
+	if p.Scope.EnvironmentID != 0 {
+		// The foreign key only proves the environment exists somewhere; a run
+		// must never pair one workspace with another's environment.
+		if _, err := tx.Environment(ctx, p.Scope.WorkspaceID, p.Scope.EnvironmentID); err != nil {
+			return nil, false, fmt.Errorf("ledger: environment %d of workspace %d: %w", p.Scope.EnvironmentID, p.Scope.WorkspaceID, err)
+		}
 	}
 	run, created, err = tx.InsertRunIfAbsent(ctx, &store.RunInsert{
 		Scope:           p.Scope,
@@ -150,11 +161,8 @@ type Completion struct {
 // Complete ends a run. A run that is already completed is left exactly as it
 // is and changed is false: no write, no audit event, no notification.
 func (l *Ledger) Complete(ctx context.Context, tx *store.Tx, runID int64, c *Completion) (run *reckon.Run, changed bool, err error) {
-	if !c.Outcome.Terminal() {
-		return nil, false, fmt.Errorf("%w: %q is not a terminal outcome", ErrInvalidTransition, c.Outcome)
-	}
-	if c.Outcome != reckon.OutcomeSucceeded && c.Outcome != reckon.OutcomePartiallySucceeded && c.ReasonCode == "" {
-		return nil, false, fmt.Errorf("ledger: outcome %s needs a reason code", c.Outcome)
+	if err := c.validate(); err != nil {
+		return nil, false, err
 	}
 	run, err = tx.LockRun(ctx, runID)
 	if err != nil {
@@ -164,6 +172,12 @@ func (l *Ledger) Complete(ctx context.Context, tx *store.Tx, runID int64, c *Com
 		return run, false, nil
 	}
 	now := tx.Now()
+	var rec *reckon.Reconciliation
+	if c.Reconciliation != nil {
+		if rec, err = scopedReconciliation(run, c.Reconciliation, now); err != nil {
+			return nil, false, err
+		}
+	}
 	run.Status = reckon.RunCompleted
 	run.Outcome = c.Outcome
 	run.CompletedAt = &now
@@ -173,26 +187,77 @@ func (l *Ledger) Complete(ctx context.Context, tx *store.Tx, runID int64, c *Com
 	if c.ReasonCode != "" && c.Outcome != reckon.OutcomeSucceeded {
 		run.Failure = &reckon.Failure{ReasonCode: c.ReasonCode}
 	}
-	if c.Reconciliation != nil {
-		rec := *c.Reconciliation
-		run.Context.Reconciliation = &rec
+	if rec != nil {
+		run.Context.Reconciliation = rec
 	}
 	if err := tx.UpdateRun(ctx, run); err != nil {
 		return nil, false, err
 	}
-	if err := l.recordCompletion(ctx, tx, run, c); err != nil {
+	if err := l.recordCompletion(ctx, tx, run, c.ReasonCode, c.Actor, rec); err != nil {
 		return nil, false, err
 	}
 	return run, true, nil
+}
+
+// validate rejects completions no run may take, before any row is touched.
+func (c *Completion) validate() error {
+	if !c.Outcome.Terminal() {
+		return fmt.Errorf("%w: %q is not a terminal outcome", ErrInvalidTransition, c.Outcome)
+	}
+	if c.Outcome != reckon.OutcomeSucceeded && c.Outcome != reckon.OutcomePartiallySucceeded && c.ReasonCode == "" {
+		return fmt.Errorf("%w: outcome %s needs a reason code", ErrInvalidTransition, c.Outcome)
+	}
+	// PostgreSQL would refuse malformed JSON and SQLite would store it: refuse
+	// it here so both engines behave alike.
+	if c.Summary != nil && !json.Valid(c.Summary) {
+		return fmt.Errorf("%w: summary is not valid JSON", ErrInvalidTransition)
+	}
+	rec := c.Reconciliation
+	if rec == nil {
+		return nil
+	}
+	switch rec.Source {
+	case reckon.SourceAdapter, reckon.SourceLifecycle, reckon.SourceComposeJob, reckon.SourceOperator:
+	default:
+		return fmt.Errorf("%w: unknown reconciliation source %q", ErrInvalidTransition, rec.Source)
+	}
+	if rec.Decision != c.Outcome {
+		return fmt.Errorf("%w: reconciliation decision %q differs from outcome %q", ErrInvalidTransition, rec.Decision, c.Outcome)
+	}
+	if rec.ReasonCode == "" {
+		return fmt.Errorf("%w: reconciliation needs a reason code", ErrInvalidTransition)
+	}
+	return nil
+}
+
+// scopedReconciliation returns a copy of rec whose evidence names the run's
+// own scope and whose time is set (both filled in when left out). Evidence
+// from another workspace or environment is refused: a run is settled only
+// from rows of its own scope.
+func scopedReconciliation(run *reckon.Run, rec *reckon.Reconciliation, now time.Time) (*reckon.Reconciliation, error) {
+	out := *rec
+	out.ReconciledAt = rec.ReconciledAt.UTC()
+	if out.ReconciledAt.IsZero() {
+		out.ReconciledAt = now
+	}
+	ev := &out.Evidence
+	if ev.WorkspaceID == 0 {
+		ev.WorkspaceID = run.WorkspaceID
+	}
+	if ev.EnvironmentID == 0 {
+		ev.EnvironmentID = run.EnvironmentID
+	}
+	if ev.WorkspaceID != run.WorkspaceID || ev.EnvironmentID != run.EnvironmentID {
+		return nil, fmt.Errorf("%w: evidence of workspace %d environment %d cannot settle run %d",
+			ErrInvalidTransition, ev.WorkspaceID, ev.EnvironmentID, run.ID)
+	}
+	return &out, nil
 }
 
 // UpdateWithReconciliation settles a run from a reconciliation decision,
 // storing the one metadata shape of DESIGN.md §4. Like Complete, it is a
 // no-op on a completed run.
 func (l *Ledger) UpdateWithReconciliation(ctx context.Context, tx *store.Tx, runID int64, rec reckon.Reconciliation, actor string) (*reckon.Run, bool, error) {
-	if rec.ReconciledAt.IsZero() {
-		rec.ReconciledAt = tx.Now()
-	}
 	return l.Complete(ctx, tx, runID, &Completion{
 		Outcome:        rec.Decision,
 		ReasonCode:     rec.ReasonCode,
@@ -223,17 +288,16 @@ type NotificationPayload struct {
 // NotificationRunCompleted is the kind of a run-ended notification.
 const NotificationRunCompleted = "run.completed"
 
-func (l *Ledger) recordCompletion(ctx context.Context, tx *store.Tx, run *reckon.Run, c *Completion) error {
-	meta := auditMetadata{Type: run.Type, Outcome: run.Outcome, ReasonCode: c.ReasonCode}
-	if c.Reconciliation != nil {
-		meta.Source = c.Reconciliation.Source
-		meta.Evidence = &c.Reconciliation.Evidence
+func (l *Ledger) recordCompletion(ctx context.Context, tx *store.Tx, run *reckon.Run, reasonCode, actor string, rec *reckon.Reconciliation) error {
+	meta := auditMetadata{Type: run.Type, Outcome: run.Outcome, ReasonCode: reasonCode}
+	if rec != nil {
+		meta.Source = rec.Source
+		meta.Evidence = &rec.Evidence
 	}
 	b, err := json.Marshal(meta)
 	if err != nil {
 		return err
 	}
-	actor := c.Actor
 	if actor == "" {
 		actor = "system"
 	}
@@ -247,7 +311,7 @@ func (l *Ledger) recordCompletion(ctx context.Context, tx *store.Tx, run *reckon
 		return nil
 	}
 	payload, err := json.Marshal(NotificationPayload{RunID: run.ID, Type: run.Type, Outcome: run.Outcome,
-		ReasonCode: c.ReasonCode, EnvironmentID: run.EnvironmentID})
+		ReasonCode: reasonCode, EnvironmentID: run.EnvironmentID})
 	if err != nil {
 		return err
 	}
