@@ -50,12 +50,12 @@ func runBenchCompose(ctx context.Context, e *env, args []string) error {
 
 func runBenchLedger(ctx context.Context, e *env, args []string) error {
 	var g globals
-	o := bench.DefaultLedgerOptions()
+	var o bench.LedgerOptions
 	fs := newFlagSet(e, "bench ledger", &g)
-	fs.IntVar(&o.Runs, "runs", o.Runs, "jobs per phase")
-	fs.IntVar(&o.Workers, "workers", o.Workers, "jobs worked at once, in both phases")
-	fs.IntVar(&o.Inserters, "inserters", o.Inserters, "goroutines inserting at once, one job per transaction, in both phases")
-	fs.DurationVar(&o.PollInterval, "poll-interval", o.PollInterval, "how often idle workers look for jobs, in both phases")
+	fs.IntVar(&o.Runs, "runs", 1000, "jobs per phase")
+	fs.IntVar(&o.Workers, "workers", 10, "jobs worked at once")
+	fs.IntVar(&o.Inserters, "inserters", 4, "goroutines inserting at once")
+	fs.DurationVar(&o.PollInterval, "poll-interval", 50*time.Millisecond, "how often idle workers look for jobs")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
