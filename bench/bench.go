@@ -181,6 +181,17 @@ func progress(out io.Writer, label, unit string, total int, done *atomic.Int64) 
 	}
 }
 
+// jobSpreads summarises how long jobs spent in their worker and waiting for
+// one, from River's statistics.
+func jobSpreads(stats []*river.JobStatistics) (work, wait Spread) {
+	works := make([]time.Duration, len(stats))
+	waits := make([]time.Duration, len(stats))
+	for i, s := range stats {
+		works[i], waits[i] = s.RunDuration, s.QueueWaitDuration
+	}
+	return spreadOf(works), spreadOf(waits)
+}
+
 // stallTimeout ends a measurement in which no job finished for this long:
 // something is wrong, and waiting longer would not say what.
 const stallTimeout = time.Minute

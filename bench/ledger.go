@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -33,33 +34,34 @@ type LedgerOptions struct {
 	// "postgres://…" for a fresh schema on that server. Existing data is
 	// never touched.
 	DatabaseURL string
-	// Runs is how many jobs each phase carries (default 1000).
+	// Runs is how many jobs each phase carries.
 	Runs int
-	// Workers is how many jobs are worked at once (default 10, as reckon
-	// serves).
+	// Workers is how many jobs are worked at once.
 	Workers int
-	// Inserters is how many goroutines insert at once (default 4).
+	// Inserters is how many goroutines insert at once.
 	Inserters int
-	// PollInterval is how often idle workers look for jobs (default 50ms).
-	// PostgreSQL also wakes them on insert; SQLite only polls.
+	// PollInterval is how often idle workers look for jobs, and the least
+	// time between two fetches. PostgreSQL also wakes them on insert;
+	// SQLite only polls.
 	PollInterval time.Duration
 	// Log receives River's warnings; nil discards them.
 	Log *slog.Logger
 }
 
+// DefaultLedgerOptions are the options Ledger uses where a field is zero.
+// They measure capacity: with River's serving defaults (a fetch at most
+// every 100ms for 10 workers) both phases would only measure the fetch
+// cadence, at about 100 jobs a second.
+func DefaultLedgerOptions() LedgerOptions {
+	return LedgerOptions{Runs: 1000, Workers: 20, Inserters: 8, PollInterval: 5 * time.Millisecond}
+}
+
 func (o LedgerOptions) withDefaults() LedgerOptions {
-	if o.Runs <= 0 {
-		o.Runs = 1000
-	}
-	if o.Workers <= 0 {
-		o.Workers = 10
-	}
-	if o.Inserters <= 0 {
-		o.Inserters = 4
-	}
-	if o.PollInterval <= 0 {
-		o.PollInterval = 50 * time.Millisecond
-	}
+	def := DefaultLedgerOptions()
+	o.Runs = cmp.Or(max(o.Runs, 0), def.Runs)
+	o.Workers = cmp.Or(max(o.Workers, 0), def.Workers)
+	o.Inserters = cmp.Or(max(o.Inserters, 0), def.Inserters)
+	o.PollInterval = cmp.Or(max(o.PollInterval, 0), def.PollInterval)
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
@@ -299,12 +301,7 @@ func measure(ctx context.Context, db *store.DB, o LedgerOptions, out io.Writer, 
 	cancel(nil)
 	inserters.Wait()
 	res := Throughput{Count: o.Runs, Elapsed: last.Sub(start), Inserted: insertedAt, InsertTx: spreadOf(slices.Concat(insertTx...))}
-	work := make([]time.Duration, len(stats))
-	wait := make([]time.Duration, len(stats))
-	for i, s := range stats {
-		work[i], wait[i] = s.RunDuration, s.QueueWaitDuration
-	}
-	res.Work, res.Wait = spreadOf(work), spreadOf(wait)
+	res.Work, res.Wait = jobSpreads(stats)
 	if err := db.InTx(ctx, func(tx *store.Tx) error { return verify(ctx, tx, o.Runs) }); err != nil {
 		return Throughput{}, err
 	}
