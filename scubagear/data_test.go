@@ -1,0 +1,149 @@
+package scubagear_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// DataEnv names the environment variable with the folder of real ScubaGear
+// reports (.ci/run sets it to ../shared/data/scubagear).
+const DataEnv = "RECKON_SCUBAGEAR_DATA"
+
+// dataFiles returns every ScubaGear report in the data folder, sorted by
+// name. Without the folder the test skips, except in CI where it fails.
+func dataFiles(t testing.TB) []string {
+	t.Helper()
+	dir := os.Getenv(DataEnv)
+	if dir == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not set: the real ScubaGear reports are required in CI", DataEnv)
+		}
+		t.Skipf("%s is not set: set it to the folder of real ScubaGear reports (../shared/data/scubagear) to run this test", DataEnv)
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatalf("%s=%s holds no *.json report", DataEnv, dir)
+	}
+	sort.Strings(files)
+	return files
+}
+
+// rawReport is a report read by the tests' own small parser, straight from
+// the file with encoding/json and nothing of the package under test, so that
+// the decoder is checked against an independent reading.
+type rawReport struct {
+	Path        string
+	TenantID    string
+	ReportUUID  string
+	ToolVersion string
+	Timestamp   string
+	// Summary is the file's own count per product: Passes, Failures,
+	// Warnings, Manual, Errors, Omits and (from 1.6) IncorrectResults.
+	Summary  map[string]map[string]int
+	Controls []rawControl
+}
+
+type rawControl struct {
+	Product, Group                       string
+	ID, Requirement, Result, Criticality string
+}
+
+func parseRaw(t testing.TB, path string) *rawReport {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = bytes.TrimPrefix(b, []byte("\xEF\xBB\xBF"))
+	var doc struct {
+		MetaData map[string]any
+		Summary  map[string]map[string]int
+		Results  map[string][]struct {
+			GroupName string
+			Controls  []map[string]any
+		}
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	str := func(m map[string]any, k string) string { s, _ := m[k].(string); return s }
+	r := &rawReport{Path: path, Summary: doc.Summary,
+		TenantID: str(doc.MetaData, "TenantId"), ReportUUID: str(doc.MetaData, "ReportUUID"),
+		ToolVersion: str(doc.MetaData, "ToolVersion"), Timestamp: str(doc.MetaData, "TimestampZulu")}
+	for product, groups := range doc.Results {
+		for _, g := range groups {
+			for _, c := range g.Controls {
+				r.Controls = append(r.Controls, rawControl{Product: product, Group: g.GroupName,
+					ID: str(c, "Control ID"), Requirement: str(c, "Requirement"),
+					Result: str(c, "Result"), Criticality: str(c, "Criticality")})
+			}
+		}
+	}
+	return r
+}
+
+// rawChanges are the changes between two assessments, counted from the raw
+// results: newly failing (Fail now, present and not Fail before), resolved
+// (Fail before, present now and neither Fail nor an error), added and
+// removed control ids.
+type rawChanges struct{ NewlyFailing, Resolved, Added, Removed []string }
+
+func changesBetween(before, after *rawReport) rawChanges {
+	old := map[string]string{}
+	for _, c := range before.Controls {
+		old[c.ID] = c.Result
+	}
+	now := map[string]bool{}
+	var ch rawChanges
+	for _, c := range after.Controls {
+		now[c.ID] = true
+		was, ok := old[c.ID]
+		switch {
+		case !ok:
+			ch.Added = append(ch.Added, c.ID)
+		case c.Result == "Fail" && was != "Fail":
+			ch.NewlyFailing = append(ch.NewlyFailing, c.ID)
+		case was == "Fail" && c.Result != "Fail" && !strings.HasPrefix(c.Result, "Error"):
+			ch.Resolved = append(ch.Resolved, c.ID)
+		}
+	}
+	for _, c := range before.Controls {
+		if !now[c.ID] {
+			ch.Removed = append(ch.Removed, c.ID)
+		}
+	}
+	for _, l := range [][]string{ch.NewlyFailing, ch.Resolved, ch.Added, ch.Removed} {
+		sort.Strings(l)
+	}
+	return ch
+}
+
+// tenantSeries returns the reports of the tenant with the most assessments,
+// oldest first by MetaData.TimestampZulu: the ca08493a series.
+func tenantSeries(t testing.TB, files []string) []*rawReport {
+	t.Helper()
+	by := map[string][]*rawReport{}
+	for _, f := range files {
+		r := parseRaw(t, f)
+		by[r.TenantID] = append(by[r.TenantID], r)
+	}
+	var series []*rawReport
+	for _, rs := range by {
+		if len(rs) > len(series) {
+			series = rs
+		}
+	}
+	sort.Slice(series, func(i, j int) bool { return series[i].Timestamp < series[j].Timestamp })
+	if len(series) < 2 {
+		t.Fatalf("no tenant has two assessments in %s", os.Getenv(DataEnv))
+	}
+	return series
+}
