@@ -9,7 +9,6 @@ import (
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/review"
-	"github.com/reckonhq/reckon/scubagear"
 	"github.com/reckonhq/reckon/store"
 )
 
@@ -23,7 +22,11 @@ func snapshotDecoder(format string) (func(io.Reader) (reckon.SnapshotInput, erro
 	case review.FormatNative:
 		return review.DecodeSnapshot, true
 	case review.FormatScubaGear:
-		return scubagear.Decode, true
+		// The ScubaGear decoder is on its way; until then the format is
+		// named but refused.
+		return func(io.Reader) (reckon.SnapshotInput, error) {
+			return reckon.SnapshotInput{}, reckon.Errorf(reckon.CodeValidation, "snapshot.error.format_unsupported", "format", format)
+		}, true
 	}
 	return nil, false
 }
