@@ -351,8 +351,8 @@ func TestDiscardedJobsSettleTheirRuns(t *testing.T) {
 		// Within every deadline, reconcile-now and the sweep both see the
 		// discarded job.
 		run, changed, err := b.rec.ReconcileRun(ctx, scope.WorkspaceID, now.ID, "user:2")
-		if err != nil || !changed {
-			t.Fatalf("reconcile now: changed=%v err=%v", changed, err)
+		if err != nil || !changed || run.Outcome != reckon.OutcomeFailed {
+			t.Fatalf("reconcile now: changed=%v run=%+v err=%v", changed, run, err)
 		}
 		if res := b.sweep(t); res != (reconcile.Result{Examined: 2, Settled: 2}) {
 			t.Fatalf("sweep %+v, want the two other runs settled", res)
@@ -379,12 +379,9 @@ func (brokenAdapter) RunTypes() []reckon.RunType {
 }
 func (a brokenAdapter) Reconcile(ctx context.Context, tx *store.Tx, run *reckon.Run, _ time.Time) (reckon.Decision, error) {
 	if run.ID == a.failFor {
-		// A failing statement: on PostgreSQL it would abort the whole
-		// transaction without the sweep's savepoint.
-		_, err := tx.Restore(ctx, run.WorkspaceID, -1)
-		if err == nil {
-			err = errors.New("adapter broke")
-		}
+		// A write, then a failing statement (invalid JSON is rejected by
+		// PostgreSQL, which would abort the whole transaction without the
+		// sweep's savepoint; SQLite keeps it until the savepoint rolls back).
 		_ = tx.InsertAudit(ctx, &store.AuditEvent{Action: "x", SubjectType: "operation_run", SubjectID: run.ID, Metadata: json.RawMessage(`not json`)})
 		return reckon.Decision{}, errors.New("adapter broke")
 	}
