@@ -230,7 +230,7 @@ func TestCompletedRunNeverChanges(t *testing.T) {
 
 func TestConcurrentTerminalWritesOneAuditEvent(t *testing.T) {
 	t.Parallel()
-	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
+	eachEngineWith(t, &reckontest.Options{MaxConns: raceConns}, func(t *testing.T, db *store.DB) {
 		b := setup(t, db)
 		w := b.fx.Workspace()
 		scope := reckon.Scope{WorkspaceID: w.ID, EnvironmentID: b.fx.Environment(w).ID}
@@ -241,24 +241,23 @@ func TestConcurrentTerminalWritesOneAuditEvent(t *testing.T) {
 		b.markRunning(t, run.ID)
 
 		// A job, the reconciler and an operator race to settle the run.
-		const writers = 16
+		const writers = raceConns
 		outcomes := []reckon.Outcome{reckon.OutcomeSucceeded, reckon.OutcomeFailed, reckon.OutcomeBlocked, reckon.OutcomeCancelled}
 		results := make([]*reckon.Run, writers)
 		changed := make([]bool, writers)
 		errs := make([]error, writers)
-		start := make(chan struct{})
+		g := newGate(db, writers)
 		var wg sync.WaitGroup
 		for i := range writers {
 			wg.Go(func() {
-				<-start
 				errs[i] = db.InTx(context.Background(), func(tx *store.Tx) (err error) {
+					g.pass()
 					results[i], changed[i], err = b.ledger.Complete(context.Background(), tx, run.ID,
 						&ledger.Completion{Outcome: outcomes[i%len(outcomes)], ReasonCode: "test.race", Actor: "writer"})
 					return err
 				})
 			})
 		}
-		close(start)
 		wg.Wait()
 		winner := -1
 		for i := range writers {

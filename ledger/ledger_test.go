@@ -65,14 +65,52 @@ func (c *testClock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
+// eachEngineWith is reckontest.EachEngine with database options.
+func eachEngineWith(t *testing.T, opts *reckontest.Options, fn func(t *testing.T, db *store.DB)) {
+	t.Helper()
+	for _, engine := range reckontest.Engines(t) {
+		t.Run(string(engine), func(t *testing.T) { fn(t, reckontest.Open(t, engine, opts)) })
+	}
+}
+
 // eachEngineWithClock is reckontest.EachEngine with a database on clock.
 func eachEngineWithClock(t *testing.T, clock *testClock, fn func(t *testing.T, db *store.DB)) {
 	t.Helper()
-	for _, engine := range reckontest.Engines(t) {
-		t.Run(string(engine), func(t *testing.T) {
-			fn(t, reckontest.Open(t, engine, &reckontest.Options{Clock: clock.Now}))
-		})
+	eachEngineWith(t, &reckontest.Options{Clock: clock.Now}, fn)
+}
+
+// raceConns is how many callers of a race test hold a transaction at once
+// on PostgreSQL; the pool is opened with room for them.
+const raceConns = 16
+
+// gate makes concurrent callers' transactions overlap. Each caller passes
+// it inside its transaction, before the write under test; the first n are
+// held until all n have begun, so that they race on the same rows instead
+// of running one after another while the pool dials connections. SQLite
+// runs one transaction at a time on its one connection: there the gate
+// holds nobody, and the engine's write lock is what serialises callers.
+type gate struct {
+	mu      sync.Mutex
+	n       int
+	arrived int
+	open    chan struct{}
+}
+
+func newGate(db *store.DB, n int) *gate {
+	if db.Engine() == store.SQLite {
+		n = 1
 	}
+	return &gate{n: n, open: make(chan struct{})}
+}
+
+func (g *gate) pass() {
+	g.mu.Lock()
+	g.arrived++
+	if g.arrived == g.n {
+		close(g.open)
+	}
+	g.mu.Unlock()
+	<-g.open
 }
 
 // inTx runs fn in a transaction and fails the test on error.
@@ -175,19 +213,19 @@ func (b *testBundle) auditEvents(t testing.TB, runID int64) []*store.AuditEvent 
 
 func TestEnsureConcurrentOneRun(t *testing.T) {
 	t.Parallel()
-	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
+	eachEngineWith(t, &reckontest.Options{MaxConns: raceConns}, func(t *testing.T, db *store.DB) {
 		b := setup(t, db)
 		scope := b.fx.Scope()
 		const callers = 64
 		ids := make([]int64, callers)
 		created := make([]bool, callers)
 		errs := make([]error, callers)
-		start := make(chan struct{})
+		g := newGate(db, raceConns)
 		var wg sync.WaitGroup
 		for i := range callers {
 			wg.Go(func() {
-				<-start
 				errs[i] = db.InTx(context.Background(), func(tx *store.Tx) error {
+					g.pass()
 					run, c, err := b.ledger.Ensure(context.Background(), tx, composeParams(scope, "sha256:same"))
 					if err == nil {
 						ids[i], created[i] = run.ID, c
@@ -196,7 +234,6 @@ func TestEnsureConcurrentOneRun(t *testing.T) {
 				})
 			})
 		}
-		close(start)
 		wg.Wait()
 		nCreated := 0
 		for i := range callers {
