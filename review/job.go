@@ -142,7 +142,13 @@ func (w *Worker) work(ctx context.Context, runID int64) error {
 	var run *reckon.Run
 	done := false
 	err := s.db.InTx(ctx, func(tx *store.Tx) (err error) {
-		if run, err = tx.LockRun(ctx, runID); err != nil {
+		run, err = tx.LockRun(ctx, runID)
+		if store.IsNotFound(err) {
+			// The run is gone (its workspace was deleted): nothing to compose.
+			done = true
+			return nil
+		}
+		if err != nil {
 			return fmt.Errorf("load run %d: %w", runID, err)
 		}
 		if run.Status == reckon.RunCompleted || run.PastDeadline(tx.Now()) {

@@ -281,7 +281,8 @@ func canonicalFindings(findings []reckon.Finding) []reckon.Finding {
 // ContentHash is the canonical hash of a snapshot's findings: "sha256:" and
 // the hex SHA-256 of the JSON array of the findings ordered by control_id,
 // each an object with the keys control_id, title, severity, status and —
-// when not empty — detail, product, group, in that order. The same findings
+// when not empty — detail, product, group, in that order, as Go's
+// encoding/json writes it (no spaces; <, > and & escaped). The same findings
 // in any order hash alike; the capture time and source are metadata and are
 // not hashed.
 func ContentHash(findings []reckon.Finding) string {
