@@ -78,6 +78,16 @@ func Authorize(ctx context.Context, tx *store.Tx, user *reckon.User, slug string
 	return &Grant{User: user, Workspace: ws, Role: m.Role, Environments: m.Environments}, nil
 }
 
+// Load is Authorize in a transaction of its own, for transports that
+// resolve the grant once per request.
+func Load(ctx context.Context, db *store.DB, user *reckon.User, slug string) (g *Grant, err error) {
+	err = db.InTx(ctx, func(tx *store.Tx) error {
+		g, err = Authorize(ctx, tx, user, slug)
+		return err
+	})
+	return g, err
+}
+
 // Can reports whether the grant's role allows the action.
 func (g *Grant) Can(a Action) bool {
 	min := a.MinRole()
@@ -148,6 +158,19 @@ func (g *Grant) Run(ctx context.Context, tx *store.Tx, id int64, a Action) (*rec
 		return nil, NotFound("operation")
 	}
 	return run, g.Require(a)
+}
+
+// Review returns a review the member sees and may act on, with the same
+// answers as Environment.
+func (g *Grant) Review(ctx context.Context, tx *store.Tx, id int64, a Action) (*reckon.Review, error) {
+	v, err := tx.Review(ctx, g.Workspace.ID, id)
+	if err != nil {
+		return nil, notFoundOr(err, "review")
+	}
+	if !g.Sees(v.EnvironmentID) {
+		return nil, NotFound("review")
+	}
+	return v, g.Require(a)
 }
 
 // RunFilter limits a run list to the grant's workspace and entitlements. An

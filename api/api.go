@@ -13,18 +13,24 @@ import (
 	"github.com/reckonhq/reckon/access"
 	"github.com/reckonhq/reckon/catalog"
 	"github.com/reckonhq/reckon/locale"
+	"github.com/reckonhq/reckon/reconcile"
+	"github.com/reckonhq/reckon/restore"
+	"github.com/reckonhq/reckon/review"
 	"github.com/reckonhq/reckon/store"
 )
 
 // Default request body limit for JSON bodies other than snapshots.
 const DefaultMaxBodyBytes = 1 << 20
 
-// Deps are what the API needs. DB and Catalog are required; a nil service
-// leaves its routes answering 404, so a process can serve a subset.
+// Deps are what the API needs; all but Logger, Text and MaxBodyBytes are
+// required.
 type Deps struct {
-	DB      *store.DB
-	Catalog *catalog.Catalog
-	Logger  *slog.Logger
+	DB         *store.DB
+	Catalog    *catalog.Catalog
+	Reviews    *review.Service
+	Restores   *restore.Service
+	Reconciler *reconcile.Reconciler
+	Logger     *slog.Logger
 	// Text translates messages; locale.Default() when nil.
 	Text locale.Catalog
 	// MaxBodyBytes bounds JSON bodies (DefaultMaxBodyBytes when 0).
@@ -33,18 +39,24 @@ type Deps struct {
 
 // Server serves the API.
 type Server struct {
-	db      *store.DB
-	catalog *catalog.Catalog
-	log     *slog.Logger
-	text    locale.Catalog
-	maxBody int64
-	mux     *http.ServeMux
+	db         *store.DB
+	catalog    *catalog.Catalog
+	reviews    *review.Service
+	restores   *restore.Service
+	reconciler *reconcile.Reconciler
+	log        *slog.Logger
+	text       locale.Catalog
+	maxBody    int64
+	mux        *http.ServeMux
 }
 
 // New returns the API handler. It serves paths under /api/v1/ (mount it at
 // "/api/v1/") and wraps every request in Observe.
 func New(d Deps) http.Handler {
-	s := &Server{db: d.DB, catalog: d.Catalog, log: d.Logger, text: d.Text, maxBody: d.MaxBodyBytes, mux: http.NewServeMux()}
+	if d.DB == nil || d.Catalog == nil || d.Reviews == nil || d.Restores == nil || d.Reconciler == nil {
+		panic("api: New needs a database, a catalog and the review, restore and reconcile services")
+	}
+	s := &Server{db: d.DB, catalog: d.Catalog, reviews: d.Reviews, restores: d.Restores, reconciler: d.Reconciler, log: d.Logger, text: d.Text, maxBody: d.MaxBodyBytes, mux: http.NewServeMux()}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -61,9 +73,20 @@ func New(d Deps) http.Handler {
 func (s *Server) routes() {
 	s.get("/workspaces", s.listWorkspaces)
 	s.get("/workspaces/{workspace}/environments", s.inWorkspace(s.listEnvironments))
+	s.postLimit("/workspaces/{workspace}/environments/{env}/evidence-snapshots", 0, s.inWorkspace(s.importSnapshot))
+	s.get("/workspaces/{workspace}/environments/{env}/evidence-snapshots", s.inWorkspace(s.listSnapshots))
+	s.post("/workspaces/{workspace}/environments/{env}/reviews", s.inWorkspace(s.composeReview))
+	s.postLimit("/workspaces/{workspace}/environments/{env}/restores", MaxRestoreBodyBytes, s.inWorkspace(s.startRestore))
+	s.get("/workspaces/{workspace}/reviews", s.inWorkspace(s.listReviews))
+	s.get("/workspaces/{workspace}/reviews/{id}", s.inWorkspace(s.showReview))
+	s.post("/workspaces/{workspace}/reviews/{id}/refresh", s.inWorkspace(s.refreshReview))
+	s.post("/workspaces/{workspace}/reviews/{id}/publish", s.inWorkspace(s.transitionReview(access.Publish, s.reviews.Publish)))
+	s.post("/workspaces/{workspace}/reviews/{id}/archive", s.inWorkspace(s.transitionReview(access.Archive, s.reviews.Archive)))
 	s.get("/workspaces/{workspace}/operations", s.inWorkspace(s.listOperations))
 	s.get("/workspaces/{workspace}/operations/{id}", s.inWorkspace(s.showOperation))
+	s.post("/workspaces/{workspace}/operations/{id}/reconcile", s.inWorkspace(s.reconcileOperation))
 	s.get("/system/operations", s.system(s.listSystemOperations))
+	s.post("/system/reconcile", s.system(s.sweep))
 	// Anything else under /api/v1 is a JSON 404, not the mux's text page.
 	s.mux.Handle("/api/v1/", s.handle(0, func(w http.ResponseWriter, r *http.Request, c *call) error {
 		return access.NotFound("page")
@@ -134,11 +157,7 @@ type workspaceHandler func(w http.ResponseWriter, r *http.Request, c *call, g *a
 // inWorkspace resolves the caller's grant in the {workspace} of the path.
 func (s *Server) inWorkspace(fn workspaceHandler) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, c *call) error {
-		var g *access.Grant
-		err := s.db.InTx(r.Context(), func(tx *store.Tx) (err error) {
-			g, err = access.Authorize(r.Context(), tx, c.user, r.PathValue("workspace"))
-			return err
-		})
+		g, err := access.Load(r.Context(), s.db, c.user, r.PathValue("workspace"))
 		if err != nil {
 			return err
 		}

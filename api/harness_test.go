@@ -9,14 +9,23 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/access"
 	"github.com/reckonhq/reckon/api"
 	"github.com/reckonhq/reckon/catalog"
+	"github.com/reckonhq/reckon/ledger"
+	"github.com/reckonhq/reckon/queue"
 	"github.com/reckonhq/reckon/reckontest"
+	"github.com/reckonhq/reckon/reconcile"
+	"github.com/reckonhq/reckon/restore"
+	"github.com/reckonhq/reckon/review"
 	"github.com/reckonhq/reckon/store"
 )
 
@@ -24,7 +33,7 @@ import (
 // constraint wording, SQLSTATE codes, index and table names, Go type names
 // and stack traces. Every response of the suite goes through it.
 var leak = regexp.MustCompile(`\b(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM|WHERE|ON CONFLICT|RETURNING|SQLSTATE|FOR UPDATE)\b` +
-	`|(?i)violates|duplicate key|constraint|no rows in result set|syntax error at or near|sql: |pgx|sqlite|` +
+	`|(?i:violates|duplicate key|constraint|no rows in result set|syntax error at or near|sql: |pgx|sqlite)|` +
 	`\b(23505|23503|23514|40001|40P01|42P01|42703)\b|` +
 	`_unique\b|_pkey\b|_fkey\b|_newest\b|_active_deadline\b|\boperation_runs\b|\benvironment_reviews\b|\bevidence_snapshots\b|` +
 	`\bworkspace_memberships\b|\benvironment_entitlements\b|\bapi_tokens\b|\briver_job\b|` +
@@ -42,10 +51,14 @@ func scanLeak(t testing.TB, method, path string, body []byte) {
 // world is the cast of the suite: two workspaces, three environments and a
 // member for every role and restriction, each with an API token.
 type world struct {
-	db      *store.DB
-	handler http.Handler
-	fx      *reckontest.Fixture
-	logs    *bytes.Buffer
+	db         *store.DB
+	handler    http.Handler
+	catalog    *catalog.Catalog
+	queue      *queue.Queue
+	ledger     *ledger.Ledger
+	reconciler *reconcile.Reconciler
+	fx         *reckontest.Fixture
+	logs       *bytes.Buffer
 
 	wsA, wsB           *reckon.Workspace
 	envA1, envA2, envB *reckon.Environment
@@ -54,7 +67,7 @@ type world struct {
 	ownerUser                                                                  *reckon.User
 }
 
-func newWorld(t *testing.T, db *store.DB) *world {
+func newWorld(t testing.TB, db *store.DB) *world {
 	t.Helper()
 	fx := reckontest.NewFixture(t, db)
 	w := &world{db: db, fx: fx, logs: &bytes.Buffer{}}
@@ -92,11 +105,55 @@ func newWorld(t *testing.T, db *store.DB) *world {
 	})
 
 	log := slog.New(slog.NewJSONHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	w.handler = api.New(api.Deps{DB: db, Catalog: catalog.Default(), Logger: log})
+	w.wire(t, log)
 	return w
 }
 
-func (w *world) token(t *testing.T, u *reckon.User) string {
+// wire builds the services as a serving process does — catalog, queue,
+// ledger, the review, restore and reconcile services with their jobs and
+// adapters — and the API on top. Workers start only in startWorker.
+func (w *world) wire(t testing.TB, log *slog.Logger) {
+	t.Helper()
+	w.catalog = catalog.Default()
+	workers := river.NewWorkers()
+	q, err := queue.New(w.db, &queue.Config{Workers: workers, FetchPollInterval: 50 * time.Millisecond,
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.queue = q
+	w.ledger = ledger.New(w.catalog, q)
+	reviews := review.NewService(review.Deps{DB: w.db, Ledger: w.ledger, Catalog: w.catalog})
+	review.Register(w.catalog, workers, reviews, nil)
+	w.catalog.RegisterAdapter(review.Adapter{})
+	restores := restore.NewService(w.db, w.ledger, nil)
+	restore.Register(w.catalog, workers, restores)
+	if err := w.catalog.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	w.reconciler = reconcile.New(w.db, w.ledger, nil)
+	w.handler = api.New(api.Deps{DB: w.db, Catalog: w.catalog, Reviews: reviews, Restores: restores,
+		Reconciler: w.reconciler, Logger: log})
+}
+
+// startWorker works jobs until the test ends.
+func (w *world) startWorker(t *testing.T) {
+	t.Helper()
+	if err := w.queue.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.stopWorker(t) })
+}
+
+// stopWorker stops working jobs; jobs inserted afterwards wait.
+func (w *world) stopWorker(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = w.queue.Stop(ctx)
+}
+
+func (w *world) token(t testing.TB, u *reckon.User) string {
 	t.Helper()
 	var secret string
 	w.tx(t, func(tx *store.Tx) (err error) {
@@ -148,7 +205,11 @@ func (w *world) do(t testing.TB, rq req) *response {
 	if rq.body != "" {
 		body = strings.NewReader(rq.body)
 	}
-	hr := httptest.NewRequest(rq.method, rq.path, body)
+	// The query goes in raw, as a client may send it, even unparseable.
+	path, rawQuery, _ := strings.Cut(rq.path, "?")
+	hr := httptest.NewRequest(rq.method, path, body)
+	hr.URL.RawQuery = rawQuery
+	hr.RequestURI = rq.path
 	if rq.token != "" {
 		hr.Header.Set("Authorization", "Bearer "+rq.token)
 	}
@@ -213,3 +274,5 @@ func TestLeakScannerCatchesInternals(t *testing.T) {
 		}
 	}
 }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -67,7 +67,8 @@ func unmarshalStrict(b []byte, v any) error {
 	)
 	switch {
 	case errors.As(err, &syntax):
-		line, col := position(b, syntax.Offset)
+		// Offset counts the offending byte as read.
+		line, col := position(b, max(syntax.Offset-1, 0))
 		return malformed("api.json_syntax", "line", line, "column", col)
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return malformed("api.json_truncated")

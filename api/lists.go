@@ -41,6 +41,16 @@ func decodeCursor(s string) (int64, error) {
 	return id, nil
 }
 
+// cursorAfter is the next_cursor of a page whose last id is lastID; nil (no
+// next page) for 0.
+func cursorAfter(lastID int64) *string {
+	if lastID == 0 {
+		return nil
+	}
+	c := encodeCursor(lastID)
+	return &c
+}
+
 // nextCursor returns the cursor after a page fetched with one extra row, and
 // the page without it; nil when there is no next page.
 func nextCursor[T any](items []T, limit int, id func(T) int64) ([]T, *string) {
@@ -48,8 +58,7 @@ func nextCursor[T any](items []T, limit int, id func(T) int64) ([]T, *string) {
 		return items, nil
 	}
 	items = items[:limit]
-	c := encodeCursor(id(items[len(items)-1]))
-	return items, &c
+	return items, cursorAfter(id(items[len(items)-1]))
 }
 
 // query reads list parameters, collecting field errors as it goes.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -97,5 +98,32 @@ func (s *Server) showOperation(w http.ResponseWriter, r *http.Request, c *call, 
 		return err
 	}
 	writeJSON(w, http.StatusOK, s.runView(run, g.Workspace.Slug, c.lang))
+	return nil
+}
+
+type reconciledJSON struct {
+	Operation *runJSON `json:"operation"`
+	Changed   bool     `json:"changed"`
+}
+
+// reconcileOperation is "reconcile now": proof-based decisions apply at
+// once, deadline-based ones only past the deadline.
+func (s *Server) reconcileOperation(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
+	id, err := pathID(r, "id", "operation")
+	if err != nil {
+		return err
+	}
+	err = s.db.InTx(r.Context(), func(tx *store.Tx) error {
+		_, err := g.Run(r.Context(), tx, id, access.ReconcileNow)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	run, changed, err := s.reconciler.ReconcileRun(r.Context(), g.Workspace.ID, id, fmt.Sprintf("user:%d", c.user.ID))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, reconciledJSON{Operation: s.runView(run, g.Workspace.Slug, c.lang), Changed: changed})
 	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/reckonhq/reckon"
-	"github.com/reckonhq/reckon/catalog"
 	"github.com/reckonhq/reckon/ledger"
 	"github.com/reckonhq/reckon/reckontest"
 	"github.com/reckonhq/reckon/store"
@@ -19,7 +18,7 @@ func (w *world) run(t testing.TB, scope reckon.Scope, typ reckon.RunType, key st
 	t.Helper()
 	var run *reckon.Run
 	w.tx(t, func(tx *store.Tx) (err error) {
-		run, _, err = ledger.New(catalog.Default(), nil).Ensure(context.Background(), tx, &ledger.EnsureParams{
+		run, _, err = w.ledger.Ensure(context.Background(), tx, &ledger.EnsureParams{
 			Scope: scope, Type: typ, Key: key, Context: reckon.RunContext{Fingerprint: key},
 		})
 		return err
@@ -30,7 +29,7 @@ func (w *world) run(t testing.TB, scope reckon.Scope, typ reckon.RunType, key st
 func (w *world) complete(t testing.TB, runID int64, c *ledger.Completion) {
 	t.Helper()
 	w.tx(t, func(tx *store.Tx) error {
-		_, _, err := ledger.New(catalog.Default(), nil).Complete(context.Background(), tx, runID, c)
+		_, _, err := w.ledger.Complete(context.Background(), tx, runID, c)
 		return err
 	})
 }
@@ -98,7 +97,7 @@ func TestOperationsFiltersAndEntitlements(t *testing.T) {
 		w.complete(t, failed.ID, &ledger.Completion{Outcome: reckon.OutcomeFailed, ReasonCode: reckon.ReasonStaleQueued, Actor: "test"})
 		settled := w.run(t, scopeOf(w.envA1), reckon.RunTypeRestoreExecute, "s")
 		w.tx(t, func(tx *store.Tx) error {
-			_, _, err := ledger.New(catalog.Default(), nil).UpdateWithReconciliation(context.Background(), tx, settled.ID,
+			_, _, err := w.ledger.UpdateWithReconciliation(context.Background(), tx, settled.ID,
 				reckon.Reconciliation{Source: reckon.SourceAdapter, Adapter: "restore.execute", Decision: reckon.OutcomeSucceeded,
 					ReasonCode: "restore.completed", Evidence: reckon.Evidence{WorkspaceID: w.wsA.ID, EnvironmentID: w.envA1.ID}}, "test")
 			return err

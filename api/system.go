@@ -1,9 +1,11 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/reconcile"
 	"github.com/reckonhq/reckon/store"
 )
 
@@ -27,4 +29,15 @@ func (s *Server) listSystemOperations(w http.ResponseWriter, r *http.Request, c 
 		return err
 	}
 	return s.listRuns(w, r, c, f, func(run *reckon.Run) string { return slugs[run.WorkspaceID] })
+}
+
+// sweep runs one reconciliation sweep now. Runs that could not be judged
+// stay for the next sweep and are counted, not failed.
+func (s *Server) sweep(w http.ResponseWriter, r *http.Request, c *call) error {
+	res, err := s.reconciler.Sweep(r.Context())
+	if err != nil && !errors.Is(err, reconcile.ErrUnjudged) {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
 }

@@ -59,8 +59,17 @@ func (s *Server) runView(run *reckon.Run, workspace, lang string) *runJSON {
 	return v
 }
 
-// reason translates a reason code; the catalogs key each one by its code.
-func (s *Server) reason(lang, code string) string { return s.text.Translate(lang, code, nil) }
+// reason translates a reason code. Catalogs key a reason by its code
+// ("review.not_produced") or, in some domains, by reason.<code>; a code
+// with neither gets a generic sentence that names it.
+func (s *Server) reason(lang, code string) string {
+	for _, key := range []string{code, "reason." + code} {
+		if s.text.Has(lang, key) || s.text.Has("en", key) {
+			return s.text.Translate(lang, key, nil)
+		}
+	}
+	return s.text.Translate(lang, "api.reason_unknown", map[string]any{"code": code})
+}
 
 func optionalID(id int64) *int64 {
 	if id == 0 {

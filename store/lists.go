@@ -80,11 +80,12 @@ func (tx *Tx) ListRuns(ctx context.Context, f *RunFilter) ([]*reckon.Run, error)
 	}
 	if f.ReconciledOnly {
 		// The reconciliation record lives in the context document; the JSON
-		// operators differ by engine.
+		// operators differ by engine. The compose job records its own
+		// decisions in the same shape: those are not reconciliations.
 		if tx.engine == Postgres {
-			where = append(where, "context ? 'reconciliation'")
+			where = append(where, "context ? 'reconciliation' AND context->'reconciliation'->>'source' <> 'compose_job'")
 		} else {
-			where = append(where, "json_extract(context, '$.reconciliation') IS NOT NULL")
+			where = append(where, "json_extract(context, '$.reconciliation') IS NOT NULL AND json_extract(context, '$.reconciliation.source') <> 'compose_job'")
 		}
 	}
 	if f.BeforeID > 0 {

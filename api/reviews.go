@@ -1,0 +1,209 @@
+package api
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/access"
+	"github.com/reckonhq/reckon/review"
+	"github.com/reckonhq/reckon/store"
+)
+
+type reviewJSON struct {
+	ID                   int64               `json:"id"`
+	Workspace            string              `json:"workspace"`
+	EnvironmentID        int64               `json:"environment_id"`
+	EvidenceSnapshotID   int64               `json:"evidence_snapshot_id"`
+	Fingerprint          string              `json:"fingerprint"`
+	Status               reckon.ReviewStatus `json:"status"`
+	OperationRunID       *int64              `json:"operation_run_id"`
+	SupersededByReviewID *int64              `json:"superseded_by_review_id"`
+	ComposedAt           *time.Time          `json:"composed_at"`
+	PublishedAt          *time.Time          `json:"published_at"`
+	ArchivedAt           *time.Time          `json:"archived_at"`
+	CreatedAt            time.Time           `json:"created_at"`
+	Links                links               `json:"links"`
+}
+
+// reviewDetailJSON is a review with its content (null until composed).
+type reviewDetailJSON struct {
+	*reviewJSON
+	Content json.RawMessage `json:"content"`
+}
+
+func reviewView(v *reckon.Review, workspace string) *reviewJSON {
+	if v == nil {
+		return nil
+	}
+	return &reviewJSON{
+		ID: v.ID, Workspace: workspace, EnvironmentID: v.EnvironmentID, EvidenceSnapshotID: v.EvidenceSnapshotID,
+		Fingerprint: v.Fingerprint, Status: v.Status, OperationRunID: optionalID(v.OperationRunID),
+		SupersededByReviewID: optionalID(v.SupersededByReviewID), ComposedAt: v.ComposedAt,
+		PublishedAt: v.PublishedAt, ArchivedAt: v.ArchivedAt, CreatedAt: v.CreatedAt,
+		Links: links{
+			Self:    fmt.Sprintf("/api/v1/workspaces/%s/reviews/%d", workspace, v.ID),
+			Console: fmt.Sprintf("/admin/workspaces/%s/reviews/%d", workspace, v.ID),
+		},
+	}
+}
+
+type composeJSON struct {
+	Result    review.Result `json:"result"`
+	Message   string        `json:"message"`
+	Operation *runJSON      `json:"operation"`
+	Review    *reviewJSON   `json:"review"`
+}
+
+// writeCompose answers a create or refresh: 202 when a run was queued, 200
+// when the caller is pointed at an existing run or review.
+func (s *Server) writeCompose(w http.ResponseWriter, c *call, g *access.Grant, res *review.ComposeResult) {
+	status := http.StatusOK
+	if res.Result == review.ResultQueued {
+		status = http.StatusAccepted
+	}
+	writeJSON(w, status, composeJSON{Result: res.Result, Message: s.text.Message(c.lang, res.Message()),
+		Operation: s.runView(res.Run, g.Workspace.Slug, c.lang), Review: reviewView(res.Review, g.Workspace.Slug)})
+}
+
+func (s *Server) composeReview(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
+	env, err := s.environment(r, g, access.Compose)
+	if err != nil {
+		return err
+	}
+	res, err := s.reviews.Compose(r.Context(), g.Scope(env.ID), c.user.ID)
+	if err != nil {
+		return err
+	}
+	s.writeCompose(w, c, g, res)
+	return nil
+}
+
+// reviewIn loads the {id} review of the path through the grant.
+func (s *Server) reviewIn(r *http.Request, g *access.Grant, a access.Action) (*reckon.Review, error) {
+	id, err := pathID(r, "id", "review")
+	if err != nil {
+		return nil, err
+	}
+	var v *reckon.Review
+	err = s.db.InTx(r.Context(), func(tx *store.Tx) (err error) {
+		v, err = g.Review(r.Context(), tx, id, a)
+		return err
+	})
+	return v, err
+}
+
+func (s *Server) refreshReview(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
+	v, err := s.reviewIn(r, g, access.Refresh)
+	if err != nil {
+		return err
+	}
+	res, err := s.reviews.Refresh(r.Context(), g.Workspace.ID, v.ID, c.user.ID)
+	if err != nil {
+		return err
+	}
+	s.writeCompose(w, c, g, res)
+	return nil
+}
+
+// transitionReview is publish or archive.
+func (s *Server) transitionReview(a access.Action, move func(ctx context.Context, workspaceID, reviewID, userID int64) (*reckon.Review, error)) workspaceHandler {
+	return func(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
+		v, err := s.reviewIn(r, g, a)
+		if err != nil {
+			return err
+		}
+		v, err = move(r.Context(), g.Workspace.ID, v.ID, c.user.ID)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, reviewView(v, g.Workspace.Slug))
+		return nil
+	}
+}
+
+func (s *Server) showReview(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
+	v, err := s.reviewIn(r, g, access.View)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, reviewDetailJSON{reviewJSON: reviewView(v, g.Workspace.Slug), Content: v.Content})
+	return nil
+}
+
+type reviewsPage struct {
+	Reviews    []*reviewJSON `json:"reviews"`
+	NextCursor *string       `json:"next_cursor"`
+}
+
+func (s *Server) listReviews(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
+	q := newQuery(r.URL)
+	f := review.ReviewFilter{
+		EnvironmentID: q.id("environment"),
+		Status: reckon.ReviewStatus(q.enum("status", func(v string) bool { return reckon.ReviewStatus(v).Valid() },
+			"draft, ready, published, archived, failed, superseded")),
+		Page: review.Page{Limit: q.limit()},
+	}
+	cursor, err := q.cursor()
+	if err != nil {
+		return err
+	}
+	f.Cursor = cursor
+	if err := q.err(); err != nil {
+		return err
+	}
+	list, next, err := s.visibleReviews(r, g, f)
+	if err != nil {
+		return err
+	}
+	page := reviewsPage{Reviews: make([]*reviewJSON, len(list))}
+	for i, v := range list {
+		page.Reviews[i] = reviewView(v, g.Workspace.Slug)
+	}
+	page.NextCursor = cursorAfter(next)
+	writeJSON(w, http.StatusOK, page)
+	return nil
+}
+
+// visibleReviews lists the reviews a member sees. A restricted member's list
+// is the newest-first merge of their environments' lists: each is asked for
+// a page below the same cursor, so the merged page is exact.
+func (s *Server) visibleReviews(r *http.Request, g *access.Grant, f review.ReviewFilter) ([]*reckon.Review, int64, error) {
+	if f.EnvironmentID != 0 && !g.Sees(f.EnvironmentID) {
+		return nil, 0, nil // like an environment that does not exist
+	}
+	if f.EnvironmentID != 0 || !g.Restricted() {
+		return s.reviews.Reviews(r.Context(), g.Workspace.ID, f)
+	}
+	var (
+		merged []*reckon.Review
+		more   bool
+	)
+	for _, envID := range g.Environments {
+		ef := f
+		ef.EnvironmentID = envID
+		list, next, err := s.reviews.Reviews(r.Context(), g.Workspace.ID, ef)
+		if err != nil {
+			return nil, 0, err
+		}
+		merged = append(merged, list...)
+		more = more || next != 0
+	}
+	slices.SortFunc(merged, func(a, b *reckon.Review) int { return cmp.Compare(b.ID, a.ID) })
+	limit := f.Limit
+	if limit <= 0 {
+		limit = review.DefaultLimit
+	}
+	if len(merged) > limit {
+		merged, more = merged[:limit], true
+	}
+	if !more || len(merged) == 0 {
+		return merged, 0, nil
+	}
+	return merged, merged[len(merged)-1].ID, nil
+}

@@ -1,0 +1,104 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/access"
+	"github.com/reckonhq/reckon/review"
+	"github.com/reckonhq/reckon/scubagear"
+	"github.com/reckonhq/reckon/store"
+)
+
+type snapshotJSON struct {
+	ID            int64     `json:"id"`
+	EnvironmentID int64     `json:"environment_id"`
+	CapturedAt    time.Time `json:"captured_at"`
+	ContentHash   string    `json:"content_hash"`
+	FindingCount  int       `json:"finding_count"`
+}
+
+func snapshotView(s *reckon.Snapshot) snapshotJSON {
+	return snapshotJSON{ID: s.ID, EnvironmentID: s.EnvironmentID, CapturedAt: s.CapturedAt,
+		ContentHash: s.ContentHash, FindingCount: s.FindingCount}
+}
+
+// environment loads the {env} environment of the path through the grant.
+func (s *Server) environment(r *http.Request, g *access.Grant, a access.Action) (*reckon.Environment, error) {
+	id, err := pathID(r, "env", "environment")
+	if err != nil {
+		return nil, err
+	}
+	var env *reckon.Environment
+	err = s.db.InTx(r.Context(), func(tx *store.Tx) (err error) {
+		env, err = g.Environment(r.Context(), tx, id, a)
+		return err
+	})
+	return env, err
+}
+
+// importSnapshot stores an evidence snapshot: the native body of API.md,
+// or a ScubaGear ScubaResults document with ?format=scubagear. The decoders
+// bound the body themselves (review.MaxSnapshotBytes,
+// scubagear.MaxBodyBytes). 201 for a new snapshot; 200 when a ScubaGear
+// report already imported (same report id, same content) is sent again.
+func (s *Server) importSnapshot(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
+	env, err := s.environment(r, g, access.ImportSnapshot)
+	if err != nil {
+		return err
+	}
+	var in reckon.SnapshotInput
+	switch format := r.URL.Query().Get("format"); format {
+	case "", review.FormatNative:
+		in, err = review.DecodeSnapshot(r.Body)
+	case scubagear.Format:
+		in, err = scubagear.Decode(r.Body)
+	default:
+		return fieldError("format", "api.param_enum", "allowed", review.FormatNative+", "+scubagear.Format)
+	}
+	if err != nil {
+		return err
+	}
+	snap, existed, err := s.reviews.ImportSnapshot(r.Context(), g.Scope(env.ID), in)
+	if err != nil {
+		return err
+	}
+	status := http.StatusCreated
+	if existed {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, snapshotView(snap))
+	return nil
+}
+
+type snapshotsPage struct {
+	Snapshots  []snapshotJSON `json:"snapshots"`
+	NextCursor *string        `json:"next_cursor"`
+}
+
+func (s *Server) listSnapshots(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
+	env, err := s.environment(r, g, access.View)
+	if err != nil {
+		return err
+	}
+	q := newQuery(r.URL)
+	page := review.Page{Limit: q.limit()}
+	if page.Cursor, err = q.cursor(); err != nil {
+		return err
+	}
+	if err := q.err(); err != nil {
+		return err
+	}
+	list, next, err := s.reviews.Snapshots(r.Context(), g.Scope(env.ID), page)
+	if err != nil {
+		return err
+	}
+	out := snapshotsPage{Snapshots: make([]snapshotJSON, len(list))}
+	for i, snap := range list {
+		out.Snapshots[i] = snapshotView(snap)
+	}
+	out.NextCursor = cursorAfter(next)
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
