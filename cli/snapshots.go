@@ -9,6 +9,7 @@ import (
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/review"
+	"github.com/reckonhq/reckon/scubagear"
 	"github.com/reckonhq/reckon/store"
 )
 
@@ -22,11 +23,7 @@ func snapshotDecoder(format string) (func(io.Reader) (reckon.SnapshotInput, erro
 	case review.FormatNative:
 		return review.DecodeSnapshot, true
 	case review.FormatScubaGear:
-		// The ScubaGear decoder is on its way; until then the format is
-		// named but refused.
-		return func(io.Reader) (reckon.SnapshotInput, error) {
-			return reckon.SnapshotInput{}, reckon.Errorf(reckon.CodeValidation, "snapshot.error.format_unsupported", "format", format)
-		}, true
+		return scubagear.Decode, true
 	}
 	return nil, false
 }

@@ -17,6 +17,7 @@ func TestSnapshotsImport(t *testing.T) {
 		data = filepath.Join("..", "..", "shared", "data", "scubagear")
 	}
 	report := filepath.Join(data, "ScubaResults_ca08493a_2025-02-12_v1.5.0.json")
+	otherTenant := filepath.Join(data, "ScubaResults_27ecc021_2024-12-18_v1.5.0.json")
 	if _, err := os.Stat(report); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("the real ScubaGear reports are required in CI: %v", err)
@@ -45,8 +46,14 @@ func TestSnapshotsImport(t *testing.T) {
 			if r := imp("", "--file", native); r.code != 0 || !strings.Contains(r.stdout, "1 findings") {
 				t.Fatalf("native import: %+v", r)
 			}
-			if r := imp("", "--file", report, "--format", "scubagear"); r.code != 1 || !strings.Contains(r.stderr, "not supported yet") {
+			if r := imp("", "--file", report, "--format", "scubagear"); r.code != 0 || !strings.Contains(r.stdout, "129 findings") {
 				t.Fatalf("scubagear import: %+v", r)
+			}
+			if r := imp("", "--file", report, "--format", "scubagear", "--json"); r.code != 0 || !strings.Contains(r.stdout, `"existed": true`) {
+				t.Fatalf("re-import: %+v", r)
+			}
+			if r := imp("", "--file", otherTenant, "--format", "scubagear"); r.code != 1 || !strings.Contains(r.stderr, "tenant 27ecc021") {
+				t.Fatalf("another tenant's report: %+v", r)
 			}
 			if r := imp(`{"captured_at": "2026-11-28T10:00:00Z", "findings": [{"control_id": "A"}]}`, "--file", "-"); r.code != 1 ||
 				!strings.Contains(r.stderr, "findings[0].severity") {
