@@ -1,0 +1,143 @@
+package review_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/reckontest"
+	"github.com/reckonhq/reckon/review"
+	"github.com/reckonhq/reckon/scubagear"
+	"github.com/reckonhq/reckon/store"
+)
+
+// realReports returns tenant ca08493a's four real ScubaGear reports, oldest
+// first: RECKON_SCUBAGEAR_DATA, else shared/ beside the checkout. Required in CI.
+func realReports(t *testing.T) []string {
+	t.Helper()
+	dir := os.Getenv("RECKON_SCUBAGEAR_DATA")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "shared", "data", "scubagear")
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "ScubaResults_ca08493a_*.json"))
+	if len(files) != 4 {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the real ScubaGear reports are required in CI; found %d in %s", len(files), dir)
+		}
+		t.Skipf("the real ScubaGear reports are not here (set RECKON_SCUBAGEAR_DATA); found %d in %s", len(files), dir)
+	}
+	slices.Sort(files) // the names sort by assessment date
+	return files
+}
+
+// TestRealReportSeries composes a review of each of one tenant's real
+// assessments in turn: each review compares with the one before, across
+// tool versions that add and retire controls, and supersedes it.
+func TestRealReportSeries(t *testing.T) {
+	files := realReports(t)
+	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		b := setup(t, db, nil)
+		scope := b.fx.Scope()
+		var previous *reckon.Snapshot
+		var reviews []*reckon.Review
+		changed := 0
+		for i, file := range files {
+			f, err := os.Open(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in, err := scubagear.Decode(f)
+			f.Close()
+			if err != nil {
+				t.Fatalf("%s: %v", file, err)
+			}
+			snap, _, err := b.svc.ImportSnapshot(ctx, scope, in)
+			if err != nil {
+				t.Fatalf("%s: %v", file, err)
+			}
+			res := b.compose(t, scope)
+			if res.Result != review.ResultQueued {
+				t.Fatalf("%s: %s", file, res.Result)
+			}
+			if err := deliver(b.worker, res.Run.ID, 1); err != nil {
+				t.Fatal(err)
+			}
+			v, err := b.svc.LatestReview(ctx, scope)
+			if err != nil || v.Status != reckon.ReviewReady || v.EvidenceSnapshotID != snap.ID {
+				t.Fatalf("%s: %+v %v", file, v, err)
+			}
+			var c review.Content
+			if err := json.Unmarshal(v.Content, &c); err != nil {
+				t.Fatal(err)
+			}
+			full, err := b.svc.Snapshot(ctx, scope.WorkspaceID, snap.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Controls != len(full.Findings) || c.ByStatus.Fail != len(c.Failing) {
+				t.Errorf("%s: %d controls, %d failing of %d", file, c.Controls, len(c.Failing), c.ByStatus.Fail)
+			}
+			if i == 0 {
+				if c.Changes != nil {
+					t.Errorf("%s: the first review has changes", file)
+				}
+			} else {
+				// Added and removed, read straight from the two snapshots.
+				before, now := controlIDs(previous), controlIDs(full)
+				var added, removed []string
+				for id := range now {
+					if !before[id] {
+						added = append(added, id)
+					}
+				}
+				for id := range before {
+					if !now[id] {
+						removed = append(removed, id)
+					}
+				}
+				slices.Sort(added)
+				slices.Sort(removed)
+				if got := sortedIDs(c.Changes.Added); !slices.Equal(got, added) || len(added) == 0 {
+					t.Errorf("%s: added %v, want %v", file, got, added)
+				}
+				if got := sortedIDs(c.Changes.Removed); !slices.Equal(got, removed) || len(removed) == 0 {
+					t.Errorf("%s: removed %v, want %v", file, got, removed)
+				}
+				changed += len(c.Changes.NewlyFailing) + len(c.Changes.Resolved)
+			}
+			previous = full
+			reviews = append(reviews, v)
+		}
+		if changed == 0 {
+			t.Error("no control newly failed or was resolved across four real assessments")
+		}
+		for _, v := range reviews[:len(reviews)-1] {
+			got, _ := b.svc.Review(ctx, scope.WorkspaceID, v.ID)
+			if got.Status != reckon.ReviewSuperseded {
+				t.Errorf("older review %s", describe(got))
+			}
+		}
+	})
+}
+
+func controlIDs(s *reckon.Snapshot) map[string]bool {
+	out := make(map[string]bool, len(s.Findings))
+	for _, f := range s.Findings {
+		out[f.ControlID] = true
+	}
+	return out
+}
+
+func sortedIDs(l []review.ControlSummary) []string {
+	out := []string{}
+	for _, x := range l {
+		out = append(out, x.ControlID)
+	}
+	slices.Sort(out)
+	return out
+}
