@@ -129,7 +129,9 @@ func (c Catalog) Translate(lang, key string, args map[string]any) string {
 }
 
 // Message translates a coded message.
-func (c Catalog) Message(lang string, m reckon.Message) string { return c.Translate(lang, m.Key, m.Args) }
+func (c Catalog) Message(lang string, m reckon.Message) string {
+	return c.Translate(lang, m.Key, m.Args)
+}
 
 func formatArg(lang string, v any) string {
 	switch x := v.(type) {
@@ -204,4 +206,16 @@ func FormatTime(lang string, t time.Time) string {
 		return t.Format("02.01.2006, 15:04:05") + " UTC"
 	}
 	return t.Format("2006-01-02 15:04:05") + " UTC"
+}
+
+// ReasonKey returns the key of a reason code's sentence. Domains key a
+// reason by its code ("review.not_produced") or by reason.<code>
+// ("reason.run.stale_queued"); ok is false when the catalog has neither.
+func (c Catalog) ReasonKey(code string) (key string, ok bool) {
+	for _, k := range []string{code, "reason." + code} {
+		if c.Has(Languages[0], k) {
+			return k, true
+		}
+	}
+	return "", false
 }
