@@ -8,6 +8,10 @@ import (
 	"github.com/reckonhq/reckon"
 )
 
+// StatusOf is the HTTP status of an error code, for the other surfaces
+// that answer over HTTP (the console).
+func StatusOf(code reckon.ErrorCode) int { return statusOf(code) }
+
 // statusOf maps reckon's error codes to HTTP: the one place where that
 // happens.
 func statusOf(code reckon.ErrorCode) int {

@@ -1,0 +1,258 @@
+package console
+
+import (
+	"encoding/json"
+	"strconv"
+
+	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/locale"
+	"github.com/reckonhq/reckon/review"
+)
+
+// decisionKeys say how a run ended when no reason code says more.
+var decisionKeys = map[reckon.Outcome]string{
+	reckon.OutcomeSucceeded:          "console.decision.succeeded",
+	reckon.OutcomePartiallySucceeded: "console.decision.partially_succeeded",
+	reckon.OutcomeBlocked:            "console.decision.blocked",
+	reckon.OutcomeFailed:             "console.decision.failed",
+	reckon.OutcomeCancelled:          "console.decision.cancelled",
+}
+
+// checkKeys tell an operator what to check on a blocked run, by reason.
+// A blocked reason without its own advice gets console.check.blocked.
+var checkKeys = map[string]string{
+	review.ReasonAmbiguous: "console.check.review_ambiguous",
+}
+
+// decisionSentence says in one sentence what happened to a run and what it
+// means. A settled run speaks through its reason code, whose sentence every
+// domain keeps in the catalogs under the code itself.
+func (s *Server) decisionSentence(t tr, run *reckon.Run) string {
+	if run.Status.Active() {
+		deadline := locale.FormatTime(t.lang, run.DeadlineAt)
+		switch {
+		case run.PastDeadline(t.now):
+			return t.T("console.decision.past_deadline", "deadline", deadline)
+		case run.Status == reckon.RunQueued:
+			return t.T("console.decision.queued", "deadline", deadline)
+		default:
+			return t.T("console.decision.running", "deadline", deadline)
+		}
+	}
+	if sentence, ok := t.Reason(reasonOf(run)); ok {
+		return sentence
+	}
+	if key, ok := decisionKeys[run.Outcome]; ok {
+		return t.T(key)
+	}
+	return t.T("console.decision.failed")
+}
+
+// checkSentence tells an operator what to look at on a blocked run.
+func checkSentence(t tr, run *reckon.Run) string {
+	if run.Outcome != reckon.OutcomeBlocked {
+		return ""
+	}
+	if key, ok := checkKeys[reasonOf(run)]; ok {
+		return t.T(key)
+	}
+	return t.T("console.check.blocked")
+}
+
+// action is the one thing a decision asks of its reader: a link to follow
+// or a form to post.
+type action struct {
+	Label string
+	Href  string
+	Post  bool
+	Note  string // why the action is not offered, when it is not
+}
+
+// primaryAction picks the one action that fits a run: Reconcile now while
+// it is active (for those who may), View review when it produced one, else
+// Open environment.
+func (s *Server) primaryAction(t tr, run *reckon.Run, ws string, reviewID int64, canReconcile bool) *action {
+	switch {
+	case run.Status.Active() && canReconcile && s.reconciler != nil:
+		return &action{Label: t.T("console.action.reconcile_now"), Href: operationPath(ws, run.ID) + "/reconcile", Post: true}
+	case reviewID != 0 && (run.Outcome == reckon.OutcomeSucceeded || run.Outcome == reckon.OutcomePartiallySucceeded):
+		return &action{Label: t.T("console.action.view_review"), Href: reviewPath(ws, reviewID)}
+	case run.EnvironmentID != 0:
+		return &action{Label: t.T("console.action.open_environment"), Href: environmentPath(ws, run.EnvironmentID)}
+	}
+	return nil
+}
+
+// reviewOfDecision is the review a run's decision names, 0 for none.
+func reviewOfDecision(run *reckon.Run) int64 {
+	if rec := run.Context.Reconciliation; rec != nil {
+		return rec.Evidence.ReviewID
+	}
+	return 0
+}
+
+// fact is one line of the diagnostics.
+type fact struct {
+	Label string
+	Text  string
+	Code  string
+	Time  *timeView
+	Badge *badge
+	Links []link
+}
+
+type link struct {
+	Text string
+	Href string
+}
+
+// runDetail is the page of one run: decision first, diagnostics second, raw
+// context last.
+type runDetail struct {
+	Title       string
+	TypeLabel   string
+	Status      badge
+	Outcome     badge
+	Reconciled  bool
+	Live        bool
+	Decision    string
+	Check       string
+	Action      *action
+	Diagnostics []fact
+	RawContext  string
+}
+
+// linker makes the links of a run's diagnostics; on system pages runs link
+// to the system page and nothing else links, since platform support holds
+// no workspace grant.
+type linker struct {
+	run         func(id int64) string
+	review      func(id int64) string
+	environment func(id int64) string
+}
+
+func idText(id int64) string { return "#" + strconv.FormatInt(id, 10) }
+
+func (l linker) links(ids []int64, href func(int64) string) []link {
+	out := make([]link, len(ids))
+	for i, id := range ids {
+		out[i] = link{Text: idText(id)}
+		if href != nil {
+			out[i].Href = href(id)
+		}
+	}
+	return out
+}
+
+// runDetail builds a run's page. env is the run's environment (nil for
+// none), initiator its initiator's name ("" for the system).
+func (s *Server) runDetail(t tr, run *reckon.Run, env *reckon.Environment, initiator string, l linker) *runDetail {
+	d := &runDetail{Title: runTitle(t, run.ID), TypeLabel: s.runTypeLabel(t, run.Type),
+		Status: statusBadge(t, run.Status), Outcome: outcomeBadge(t, run.Outcome), Reconciled: reconciled(run),
+		Live: run.Status.Active(), Decision: s.decisionSentence(t, run), Check: checkSentence(t, run)}
+	add := func(f fact) { d.Diagnostics = append(d.Diagnostics, f) }
+
+	add(fact{Label: t.T("console.diag.type"), Text: d.TypeLabel, Code: string(run.Type)})
+	if env != nil {
+		f := fact{Label: t.T("console.diag.environment")}
+		f.Links = []link{{Text: env.Name}}
+		if l.environment != nil {
+			f.Links[0].Href = l.environment(env.ID)
+		}
+		add(f)
+	}
+	add(fact{Label: t.T("console.diag.status"), Badge: &d.Status})
+	add(fact{Label: t.T("console.diag.outcome"), Badge: &d.Outcome})
+	rec := run.Context.Reconciliation
+	if rec != nil {
+		add(fact{Label: t.T("console.diag.source"), Text: label(t, sourceKeys, rec.Source)})
+		if rec.Adapter != "" {
+			add(fact{Label: t.T("console.diag.adapter"), Code: rec.Adapter})
+		}
+	}
+	if code := reasonOf(run); code != "" {
+		add(fact{Label: t.T("console.diag.reason_code"), Code: code})
+	}
+	if rec != nil {
+		ev := rec.Evidence
+		if ev.ReviewID != 0 {
+			f := fact{Label: t.T("console.diag.review"), Links: l.links([]int64{ev.ReviewID}, l.review)}
+			if ev.ReviewStatus != "" {
+				b := reviewBadge(t, ev.ReviewStatus)
+				f.Badge = &b
+			}
+			add(f)
+		}
+		if len(ev.ConsideredReviewIDs) > 0 {
+			add(fact{Label: t.T("console.diag.considered_reviews"), Links: l.links(ev.ConsideredReviewIDs, l.review)})
+		}
+		if len(ev.RunIDs) > 0 {
+			add(fact{Label: t.T("console.diag.runs"), Links: l.links(ev.RunIDs, l.run)})
+		}
+		if ev.RestoreRunID != 0 {
+			add(fact{Label: t.T("console.diag.restore"), Text: idText(ev.RestoreRunID), Code: ev.RestoreStatus})
+		}
+		if it := ev.RestoreItems; it != nil {
+			add(fact{Label: t.T("console.diag.items"), Text: t.T("console.diag.items_text",
+				"total", it.Total, "succeeded", it.Succeeded, "failed", it.Failed)})
+		}
+		if ev.JobID != 0 {
+			add(fact{Label: t.T("console.diag.job"), Text: idText(ev.JobID)})
+		}
+		if ev.DeadlineAt != nil {
+			add(fact{Label: t.T("console.diag.missed_deadline"), Time: t.Time(*ev.DeadlineAt)})
+		}
+		add(fact{Label: t.T("console.diag.reconciled_at"), Time: t.Time(rec.ReconciledAt)})
+	}
+	if counts, ok := itemCounts(run.Summary); ok && (rec == nil || rec.Evidence.RestoreItems == nil) {
+		add(fact{Label: t.T("console.diag.items"), Text: t.T("console.diag.items_text",
+			"total", counts.Total, "succeeded", counts.Succeeded, "failed", counts.Failed)})
+	}
+	if fp := run.Context.Fingerprint; fp != "" {
+		add(fact{Label: t.T("console.diag.fingerprint"), Code: fp})
+	}
+	if id := run.Context.EvidenceSnapshotID; id != 0 {
+		add(fact{Label: t.T("console.diag.snapshot"), Text: idText(id)})
+	}
+	if ref := run.Context.BackupRef; ref != "" {
+		add(fact{Label: t.T("console.diag.backup"), Code: ref})
+	}
+	if run.Status.Active() {
+		add(fact{Label: t.T("console.diag.deadline"), Time: t.Time(run.DeadlineAt)})
+	}
+	add(fact{Label: t.T("console.diag.created"), Time: t.Time(run.CreatedAt)})
+	if run.StartedAt != nil {
+		add(fact{Label: t.T("console.diag.started"), Time: t.Time(*run.StartedAt)})
+	}
+	if run.CompletedAt != nil {
+		add(fact{Label: t.T("console.diag.completed"), Time: t.Time(*run.CompletedAt)})
+	}
+	add(fact{Label: t.T("console.diag.attempts"), Text: t.Num(int64(run.Attempts))})
+	if run.JobID != 0 {
+		add(fact{Label: t.T("console.diag.queue_job"), Text: idText(run.JobID)})
+	}
+	who := initiator
+	if who == "" {
+		who = t.T("console.diag.system")
+	}
+	add(fact{Label: t.T("console.diag.initiator"), Text: who})
+
+	raw, err := json.MarshalIndent(run.Context, "", "  ")
+	if err == nil {
+		d.RawContext = string(raw)
+	}
+	return d
+}
+
+// itemCounts reads the item counts a run summary holds, if it holds any.
+func itemCounts(summary json.RawMessage) (reckon.ItemCounts, bool) {
+	var s struct {
+		Total     *int `json:"items_total"`
+		Succeeded int  `json:"items_succeeded"`
+		Failed    int  `json:"items_failed"`
+	}
+	if len(summary) == 0 || json.Unmarshal(summary, &s) != nil || s.Total == nil {
+		return reckon.ItemCounts{}, false
+	}
+	return reckon.ItemCounts{Total: *s.Total, Succeeded: s.Succeeded, Failed: s.Failed}, true
+}

@@ -1,0 +1,45 @@
+package console
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/reckonhq/reckon/access"
+	"github.com/reckonhq/reckon/store"
+)
+
+// reconcileOperation is "Reconcile now": the reconciler judges the run at
+// once, and the page says whether that changed it.
+func (s *Server) reconcileOperation(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		_, err := g.Run(ctx, tx, id, access.ReconcileNow)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if s.reconciler == nil {
+		return errNotFound
+	}
+	run, changed, err := s.reconciler.ReconcileRun(ctx, g.Workspace.ID, id, fmt.Sprintf("user:%d", c.user.ID))
+	if err != nil {
+		return err
+	}
+	f := &flash{Level: levelInfo}
+	switch {
+	case changed:
+		f.Level = levelSuccess
+		f.Message.Key = "console.flash.reconciled"
+		f.Keys = map[string]string{"outcome": outcomeKeys[run.Outcome]}
+	case run.Status.Active():
+		f.Message.Key = "console.flash.reconcile_no_proof"
+	default:
+		f.Message.Key = "console.flash.already_completed"
+	}
+	return s.redirectWithFlash(w, r, c, operationPath(g.Workspace.Slug, id), f)
+}

@@ -1,0 +1,220 @@
+package console
+
+import (
+	"net/http"
+
+	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/access"
+	"github.com/reckonhq/reckon/review"
+	"github.com/reckonhq/reckon/store"
+)
+
+type reviewPage struct {
+	*layout
+	Card         *reviewCard
+	Environment  link
+	Composed     bool
+	Severities   []severityRow
+	Statuses     []countItem
+	FailingCount string
+	Groups       []controlGroup
+	Changes      []changeSection
+	Baseline     *timeView
+	Supersedes   []link
+	SupersededBy *link
+	Facts        []fact
+	Actions      []*action
+}
+
+type severityRow struct {
+	Severity badge
+	Controls string
+	Failing  string
+}
+
+type countItem struct {
+	Label string
+	Count string
+}
+
+type controlGroup struct {
+	Product  string
+	Controls []controlRow
+}
+
+type controlRow struct {
+	ID       string
+	Title    string
+	Group    string
+	Severity badge
+	Status   string
+	Previous string
+}
+
+type changeSection struct {
+	ID       string
+	Title    string
+	Count    string
+	Controls []controlRow
+	Empty    string
+}
+
+func (s *Server) showReview(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
+	v, err := s.grantedReview(r, g, access.View)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	t := s.tr(c)
+	slug := g.Workspace.Slug
+	var (
+		env        *reckon.Environment
+		snap       *reckon.Snapshot
+		supersedes []*reckon.Review
+	)
+	err = s.db.InTx(ctx, func(tx *store.Tx) (err error) {
+		if env, err = tx.Environment(ctx, g.Workspace.ID, v.EnvironmentID); err != nil {
+			return err
+		}
+		if snap, err = tx.Snapshot(ctx, g.Workspace.ID, v.EvidenceSnapshotID); err != nil {
+			return err
+		}
+		supersedes, err = tx.ReviewsSupersededBy(ctx, g.Workspace.ID, v.ID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	p := &reviewPage{Card: s.reviewCard(t, slug, v), Environment: link{Text: env.Name, Href: environmentPath(slug, env.ID)}}
+	if content := reviewContent(v); content != nil {
+		p.Composed = true
+		s.describeContent(t, p, content)
+	}
+	for _, old := range supersedes {
+		p.Supersedes = append(p.Supersedes, link{Text: reviewTitle(t, old.ID), Href: reviewPath(slug, old.ID)})
+	}
+	if id := v.SupersededByReviewID; id != 0 {
+		p.SupersededBy = &link{Text: reviewTitle(t, id), Href: reviewPath(slug, id)}
+	}
+
+	add := func(f fact) { p.Facts = append(p.Facts, f) }
+	add(fact{Label: t.T("console.review.evidence"), Text: idText(snap.ID), Time: t.Time(snap.CapturedAt)})
+	add(fact{Label: t.T("console.review.findings"), Text: t.Num(int64(snap.FindingCount))})
+	if snap.Source.Format != "" {
+		add(fact{Label: t.T("console.review.format"), Code: snap.Source.Format})
+	}
+	if snap.Source.ToolVersion != "" {
+		add(fact{Label: t.T("console.review.tool_version"), Code: snap.Source.ToolVersion})
+	}
+	add(fact{Label: t.T("console.diag.fingerprint"), Code: v.Fingerprint})
+	if v.OperationRunID != 0 {
+		add(fact{Label: t.T("console.review.operation"), Links: []link{{Text: idText(v.OperationRunID), Href: operationPath(slug, v.OperationRunID)}}})
+	}
+	add(fact{Label: t.T("console.diag.created"), Time: t.Time(v.CreatedAt)})
+	if v.ComposedAt != nil {
+		add(fact{Label: t.T("console.review.composed_at"), Time: t.Time(*v.ComposedAt)})
+	}
+	if v.PublishedAt != nil {
+		add(fact{Label: t.T("console.review.published_at"), Time: t.Time(*v.PublishedAt)})
+	}
+	if v.ArchivedAt != nil {
+		add(fact{Label: t.T("console.review.archived_at"), Time: t.Time(*v.ArchivedAt)})
+	}
+
+	base := reviewPath(slug, v.ID)
+	if g.Can(access.Refresh) {
+		p.Actions = append(p.Actions, &action{Label: t.T("console.action.refresh"), Href: base + "/refresh", Post: true})
+	}
+	if g.Can(access.Publish) && v.Status.CanTransition(reckon.ReviewPublished) {
+		p.Actions = append(p.Actions, &action{Label: t.T("console.action.publish"), Href: base + "/publish", Post: true})
+	}
+	if g.Can(access.Archive) && v.Status.CanTransition(reckon.ReviewArchived) {
+		p.Actions = append(p.Actions, &action{Label: t.T("console.action.archive"), Href: base + "/archive", Post: true})
+	}
+	if p.layout, err = s.page(ctx, r, c, p.Card.Title, "reviews", g.Workspace); err != nil {
+		return err
+	}
+	return s.render(w, r, c, http.StatusOK, "review", p)
+}
+
+// describeContent lays a review's content out for reading at a glance.
+func (s *Server) describeContent(t tr, p *reviewPage, c *review.Content) {
+	failingBy := map[reckon.Severity]int{}
+	for _, f := range c.Failing {
+		failingBy[f.Severity]++
+	}
+	counts := map[reckon.Severity]int{
+		reckon.SeverityCritical: c.BySeverity.Critical, reckon.SeverityHigh: c.BySeverity.High,
+		reckon.SeverityMedium: c.BySeverity.Medium, reckon.SeverityLow: c.BySeverity.Low, reckon.SeverityInfo: c.BySeverity.Info,
+	}
+	for _, sev := range reckon.Severities {
+		p.Severities = append(p.Severities, severityRow{Severity: severityBadge(t, sev),
+			Controls: t.Num(int64(counts[sev])), Failing: t.Num(int64(failingBy[sev]))})
+	}
+	statuses := []struct {
+		status reckon.FindingStatus
+		n      int
+	}{
+		{reckon.FindingPass, c.ByStatus.Pass}, {reckon.FindingFail, c.ByStatus.Fail}, {reckon.FindingWarning, c.ByStatus.Warning},
+		{reckon.FindingNotApplicable, c.ByStatus.NotApplicable}, {reckon.FindingError, c.ByStatus.Error},
+	}
+	for _, st := range statuses {
+		p.Statuses = append(p.Statuses, countItem{Label: label(t, findingKeys, st.status), Count: t.Num(int64(st.n))})
+	}
+	p.FailingCount = t.Num(int64(len(c.Failing)))
+	p.Groups = groupByProduct(t, c.Failing)
+	if ch := c.Changes; ch != nil {
+		p.Baseline = t.Time(ch.Baseline.CapturedAt)
+		sections := []struct {
+			id, title, empty string
+			list             []review.ControlSummary
+		}{
+			{"newly-failing", "console.review.newly_failing", "console.review.none_newly_failing", ch.NewlyFailing},
+			{"resolved", "console.review.resolved", "console.review.none_resolved", ch.Resolved},
+			{"added", "console.review.added", "console.review.none_added", ch.Added},
+			{"removed", "console.review.removed", "console.review.none_removed", ch.Removed},
+		}
+		for _, sec := range sections {
+			cs := changeSection{ID: sec.id, Title: t.T(sec.title), Count: t.Num(int64(len(sec.list))), Empty: t.T(sec.empty)}
+			for _, ctl := range sec.list {
+				cs.Controls = append(cs.Controls, controlRowOf(t, ctl))
+			}
+			p.Changes = append(p.Changes, cs)
+		}
+	}
+}
+
+func controlRowOf(t tr, c review.ControlSummary) controlRow {
+	row := controlRow{ID: c.ControlID, Title: c.Title, Group: c.Group, Severity: severityBadge(t, c.Severity),
+		Status: label(t, findingKeys, c.Status)}
+	if c.Previous != "" {
+		row.Previous = label(t, findingKeys, c.Previous)
+	}
+	return row
+}
+
+// groupByProduct groups failing controls by the product an assessment tool
+// files them under, in the order the content lists them (most severe
+// first); controls without a product come last.
+func groupByProduct(t tr, list []review.ControlSummary) []controlGroup {
+	var groups []controlGroup
+	index := map[string]int{}
+	var other []controlRow
+	for _, c := range list {
+		if c.Product == "" {
+			other = append(other, controlRowOf(t, c))
+			continue
+		}
+		i, ok := index[c.Product]
+		if !ok {
+			i = len(groups)
+			index[c.Product] = i
+			groups = append(groups, controlGroup{Product: c.Product})
+		}
+		groups[i].Controls = append(groups[i].Controls, controlRowOf(t, c))
+	}
+	if len(other) > 0 {
+		groups = append(groups, controlGroup{Product: t.T("console.review.other_controls"), Controls: other})
+	}
+	return groups
+}

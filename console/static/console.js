@@ -1,0 +1,67 @@
+// reckon console: live refresh of active runs.
+//
+// While a page shows active runs (elements marked data-live), the script
+// asks for the same page again every few seconds and swaps the content of
+// those elements — and of the notifications link (data-live-always) — for
+// the fresh version. Once nothing on the page is active, it stops. Without
+// JavaScript the page works the same; it is only not refreshed.
+(function () {
+  "use strict";
+
+  var interval = parseInt(document.body.getAttribute("data-live-interval"), 10) || 2000;
+
+  function anyLive() {
+    return document.querySelector("[data-live][id]") !== null;
+  }
+
+  function schedule(delay) {
+    if (anyLive()) {
+      window.setTimeout(refresh, delay);
+    }
+  }
+
+  // swap copies the fresh element's content and live marker into the
+  // current one, keeping the element itself (and an aria-live region's
+  // announcements) and an open <details> open.
+  function swap(current, fresh) {
+    if (current.innerHTML === fresh.innerHTML && current.hasAttribute("data-live") === fresh.hasAttribute("data-live")) {
+      return;
+    }
+    var open = [];
+    current.querySelectorAll("details[open]").forEach(function (d) { open.push(d.className); });
+    current.innerHTML = fresh.innerHTML;
+    if (!fresh.hasAttribute("data-live")) {
+      current.removeAttribute("data-live");
+    }
+    current.querySelectorAll("details").forEach(function (d) {
+      if (open.indexOf(d.className) >= 0) { d.open = true; }
+    });
+  }
+
+  function refresh() {
+    window.fetch(window.location.href, {
+      credentials: "same-origin",
+      cache: "no-store",
+      headers: { "Accept": "text/html" }
+    }).then(function (res) {
+      if (!res.ok || res.redirected) {
+        throw new Error("live refresh: " + res.status);
+      }
+      return res.text();
+    }).then(function (html) {
+      var doc = new DOMParser().parseFromString(html, "text/html");
+      document.querySelectorAll("[data-live][id], [data-live-always][id]").forEach(function (el) {
+        var fresh = doc.getElementById(el.id);
+        if (fresh) {
+          swap(el, fresh);
+        }
+      });
+      schedule(interval);
+    }).catch(function () {
+      // The server may be restarting: try again, less often.
+      schedule(interval * 5);
+    });
+  }
+
+  schedule(interval);
+})();
