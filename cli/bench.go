@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"flag"
+	"io"
 	"log/slog"
 	"time"
 
@@ -30,51 +31,59 @@ func runBenchCompose(ctx context.Context, e *env, args []string) error {
 	if o.Reviews <= 0 || o.Workers <= 0 || o.Callers <= 0 || o.Rounds <= 0 || o.Findings <= 0 || o.PollInterval <= 0 {
 		return usagef("--reviews, --workers, --callers, --rounds, --findings and --poll-interval must be positive")
 	}
-	if databaseChosen(e, fs) {
-		o.DatabaseURL = g.database
-	}
-	o.Log = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	out := e.stdout
-	if g.json {
-		out = e.stderr
-	}
-	res, err := bench.Compose(ctx, &o, out)
-	if err != nil {
-		return err
-	}
-	if g.json {
-		return printJSON(e.stdout, res)
-	}
-	return nil
+	o.DatabaseURL, o.Log = benchDatabase(e, fs, &g), benchLog(e)
+	return report(e, &g, func(out io.Writer) (any, error) { return bench.Compose(ctx, &o, out) })
 }
 
 func runBenchLedger(ctx context.Context, e *env, args []string) error {
 	var g globals
-	var o bench.LedgerOptions
+	o := bench.DefaultLedgerOptions()
 	fs := newFlagSet(e, "bench ledger", &g)
-	fs.IntVar(&o.Runs, "runs", 1000, "jobs per phase")
-	fs.IntVar(&o.Workers, "workers", 10, "jobs worked at once")
-	fs.IntVar(&o.Inserters, "inserters", 4, "goroutines inserting at once")
-	fs.DurationVar(&o.PollInterval, "poll-interval", 50*time.Millisecond, "how often idle workers look for jobs")
+	fs.IntVar(&o.Runs, "runs", o.Runs, "jobs per phase")
+	fs.IntVar(&o.Workers, "workers", o.Workers, "jobs worked at once, in both phases")
+	fs.IntVar(&o.Inserters, "inserters", o.Inserters, "goroutines inserting at once, one job per transaction, in both phases")
+	fs.DurationVar(&o.PollInterval, "poll-interval", o.PollInterval, "how often idle workers look for jobs, in both phases")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if o.Runs <= 0 || o.Workers <= 0 || o.Inserters <= 0 || o.PollInterval <= 0 {
 		return usagef("--runs, --workers, --inserters and --poll-interval must be positive")
 	}
-	// The benchmark works on a scratch copy: a temporary SQLite file (next
-	// to the named one, if any) or a fresh PostgreSQL schema. Without a
-	// database chosen, the temporary file goes to the system's temp folder
-	// rather than beside reckon.db.
-	if databaseChosen(e, fs) {
-		o.DatabaseURL = g.database
+	o.DatabaseURL, o.Log = benchDatabase(e, fs, &g), benchLog(e)
+	return report(e, &g, func(out io.Writer) (any, error) { return bench.Ledger(ctx, &o, out) })
+}
+
+// benchDatabase returns the database a benchmark measures on: the one the
+// user named, by flag or environment, or "" for the default. Benchmarks work
+// on a scratch copy — a temporary SQLite file (next to the named one, if
+// any) or a fresh PostgreSQL schema — so the default puts the temporary file
+// in the system's temp folder rather than beside reckon.db.
+func benchDatabase(e *env, fs *flag.FlagSet, g *globals) string {
+	chosen := e.getenv("RECKON_DATABASE_URL") != ""
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "database" {
+			chosen = true
+		}
+	})
+	if !chosen {
+		return ""
 	}
-	o.Log = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return g.database
+}
+
+// benchLog shows River's warnings on stderr.
+func benchLog(e *env) *slog.Logger {
+	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// report runs a benchmark that prints its progress and report to out. With
+// --json the progress goes to stderr and stdout carries only the result.
+func report(e *env, g *globals, measure func(out io.Writer) (any, error)) error {
 	out := e.stdout
 	if g.json {
-		out = e.stderr // progress stays readable; stdout carries only the JSON
+		out = e.stderr
 	}
-	res, err := bench.Ledger(ctx, &o, out)
+	res, err := measure(out)
 	if err != nil {
 		return err
 	}
@@ -82,16 +91,4 @@ func runBenchLedger(ctx context.Context, e *env, args []string) error {
 		return printJSON(e.stdout, res)
 	}
 	return nil
-}
-
-// databaseChosen reports whether the user named a database, by flag or
-// environment, rather than taking the default.
-func databaseChosen(e *env, fs *flag.FlagSet) bool {
-	chosen := e.getenv("RECKON_DATABASE_URL") != ""
-	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "database" {
-			chosen = true
-		}
-	})
-	return chosen
 }
