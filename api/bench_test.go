@@ -37,6 +37,9 @@ func BenchmarkListOperations(b *testing.B) {
 				}); err != nil {
 					return err
 				}
+				if err := tx.AnalyzeRuns(context.Background()); err != nil {
+					return err
+				}
 				oldest, err := tx.ListRuns(context.Background(), &store.RunFilter{WorkspaceID: w.wsA.ID, Limit: 1, BeforeID: 1 << 62})
 				if err != nil || len(oldest) == 0 {
 					return fmt.Errorf("no runs: %v", err)

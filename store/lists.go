@@ -37,14 +37,38 @@ type RunFilter struct {
 
 // ListRuns returns one page of runs, newest first.
 func (tx *Tx) ListRuns(ctx context.Context, f *RunFilter) ([]*reckon.Run, error) {
+	q, args, err := tx.listRunsQuery(f)
+	if err != nil || q == "" {
+		return nil, err
+	}
+	r, err := tx.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list runs: %w", err)
+	}
+	return collect(r, scanRuns)
+}
+
+// ExplainListRuns returns the engine's plan of ListRuns, for tests and
+// benchmarks that check a page walks the newest-first index.
+func (tx *Tx) ExplainListRuns(ctx context.Context, f *RunFilter) (string, error) {
+	q, args, err := tx.listRunsQuery(f)
+	if err != nil || q == "" {
+		return "", err
+	}
+	return tx.explain(ctx, q, args...)
+}
+
+// listRunsQuery builds the page query of a filter; "" when the filter can
+// match nothing.
+func (tx *Tx) listRunsQuery(f *RunFilter) (string, []any, error) {
 	if f.WorkspaceID == 0 && !f.AllWorkspaces {
-		return nil, errors.New("store: list runs: no workspace scope")
+		return "", nil, errors.New("store: list runs: no workspace scope")
 	}
 	if f.Limit <= 0 {
-		return nil, errors.New("store: list runs: no limit")
+		return "", nil, errors.New("store: list runs: no limit")
 	}
 	if f.Restricted && len(f.Environments) == 0 {
-		return nil, nil
+		return "", nil, nil
 	}
 	var (
 		where []string
@@ -96,9 +120,31 @@ func (tx *Tx) ListRuns(ctx context.Context, f *RunFilter) ([]*reckon.Run, error)
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
 	q += ` ORDER BY id DESC LIMIT ` + arg(f.Limit)
-	r, err := tx.query(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: list runs: %w", err)
+	return q, args, nil
+}
+
+// explain returns the engine's plan of a query: PostgreSQL's EXPLAIN lines,
+// or the details of SQLite's EXPLAIN QUERY PLAN.
+func (tx *Tx) explain(ctx context.Context, q string, args ...any) (string, error) {
+	prefix := `EXPLAIN `
+	if tx.engine == SQLite {
+		prefix = `EXPLAIN QUERY PLAN `
 	}
-	return collect(r, scanRuns)
+	r, err := tx.query(ctx, prefix+q, args...)
+	if err != nil {
+		return "", fmt.Errorf("store: explain: %w", err)
+	}
+	lines, err := collect(r, func(r rows) (string, error) {
+		if tx.engine == SQLite {
+			// id, parent, notused, detail
+			var id, parent, unused int
+			var detail string
+			err := r.Scan(&id, &parent, &unused, &detail)
+			return detail, err
+		}
+		var line string
+		err := r.Scan(&line)
+		return line, err
+	})
+	return strings.Join(lines, "\n"), err
 }

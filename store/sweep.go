@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/reckonhq/reckon"
@@ -82,28 +81,11 @@ func (tx *Tx) JobDiscarded(ctx context.Context, jobID int64) (bool, error) {
 // tests and benchmarks that check it walks the active-deadline index.
 // SQLite answers with its own query plan.
 func (tx *Tx) ExplainStaleRuns(ctx context.Context, now time.Time, limit int) (string, error) {
-	q := `SELECT ` + runColumns + staleRunsFrom
-	explain := `EXPLAIN `
-	if tx.engine == SQLite {
-		explain = `EXPLAIN QUERY PLAN `
-	}
-	r, err := tx.query(ctx, explain+q, now, time.Time{}, 0, limit)
+	plan, err := tx.explain(ctx, `SELECT `+runColumns+staleRunsFrom, now, time.Time{}, 0, limit)
 	if err != nil {
 		return "", fmt.Errorf("store: explain stale runs: %w", err)
 	}
-	lines, err := collect(r, func(r rows) (string, error) {
-		if tx.engine == SQLite {
-			// id, parent, notused, detail
-			var id, parent, unused int
-			var detail string
-			err := r.Scan(&id, &parent, &unused, &detail)
-			return detail, err
-		}
-		var line string
-		err := r.Scan(&line)
-		return line, err
-	})
-	return strings.Join(lines, "\n"), err
+	return plan, nil
 }
 
 // AnalyzeRuns refreshes the planner's statistics of operation_runs after a
