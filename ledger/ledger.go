@@ -82,13 +82,7 @@ func (l *Ledger) Ensure(ctx context.Context, tx *store.Tx, p *EnsureParams) (run
 	if rt.EnvironmentScoped && p.Scope.EnvironmentID == 0 {
 		return nil, false, fmt.Errorf("ledger: run type %s needs an environment", p.Type)
 	}
-	if p.Scope.EnvironmentID != 0 {
-		// The foreign key only proves the environment exists somewhere; a run
-		// must never pair one workspace with another's environment.
-		if _, err := tx.Environment(ctx, p.Scope.WorkspaceID, p.Scope.EnvironmentID); err != nil {
-			return nil, false, fmt.Errorf("ledger: environment %d of workspace %d: %w", p.Scope.EnvironmentID, p.Scope.WorkspaceID, err)
-		}
-	}
+	// The store refuses an environment of another workspace (ErrNotFound).
 	run, created, err = tx.InsertRunIfAbsent(ctx, &store.RunInsert{
 		Scope:           p.Scope,
 		Type:            p.Type,

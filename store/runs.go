@@ -57,7 +57,10 @@ type RunInsert struct {
 
 // InsertRunIfAbsent inserts a queued run unless an active run with the same
 // identity exists, and returns the active run either way. The partial unique
-// index decides the race: on conflict the winner is read back.
+// index decides the race: on conflict the winner is read back. A run's
+// environment must belong to its workspace — the foreign key alone would
+// accept any workspace's — else ErrNotFound. The check rides on the insert so
+// that a new run costs one statement.
 func (tx *Tx) InsertRunIfAbsent(ctx context.Context, p *RunInsert) (*reckon.Run, bool, error) {
 	runCtx, err := marshal(p.Context)
 	if err != nil {
@@ -67,7 +70,9 @@ func (tx *Tx) InsertRunIfAbsent(ctx context.Context, p *RunInsert) (*reckon.Run,
 		run, err := scanRun(tx.queryRow(ctx, `
 INSERT INTO operation_runs (workspace_id, environment_id, type, identity_hash, status, outcome,
 	initiator_user_id, context, attempts, deadline_at, created_at, updated_at)
-VALUES ($1, $2, $3, $4, 'queued', 'pending', $5, $6, 0, $7, $8, $8)
+SELECT $1, $2, $3, $4, 'queued', 'pending', $5, $6, 0, $7, $8, $8
+WHERE CAST($2 AS BIGINT) IS NULL
+	OR EXISTS (SELECT 1 FROM managed_environments e WHERE e.id = $2 AND e.workspace_id = $1)
 ON CONFLICT (workspace_id, type, identity_hash) WHERE status IN ('queued', 'running') DO NOTHING
 RETURNING `+runColumns,
 			p.Scope.WorkspaceID, nullable(p.Scope.EnvironmentID), string(p.Type), p.IdentityHash,
@@ -78,12 +83,19 @@ RETURNING `+runColumns,
 		if !errors.Is(err, ErrNotFound) {
 			return nil, false, fmt.Errorf("store: insert run: %w", err)
 		}
+		// Nothing inserted: the identity is taken, or the scope is wrong.
 		run, err = tx.ActiveRunByIdentity(ctx, p.Scope.WorkspaceID, p.Type, p.IdentityHash)
 		if err == nil {
 			return run, false, nil
 		}
 		if !errors.Is(err, ErrNotFound) {
 			return nil, false, err
+		}
+		if p.Scope.EnvironmentID != 0 {
+			if _, err := tx.Environment(ctx, p.Scope.WorkspaceID, p.Scope.EnvironmentID); err != nil {
+				return nil, false, fmt.Errorf("store: insert run: environment %d of workspace %d: %w",
+					p.Scope.EnvironmentID, p.Scope.WorkspaceID, err)
+			}
 		}
 		// The winner completed between our insert and our read: try again.
 	}
