@@ -35,6 +35,8 @@ type app struct {
 	reviews    *review.Service
 	restores   *restore.Service
 	reconciler *reconcile.Reconciler
+	// secureCookies marks console cookies Secure (serve --secure-cookies).
+	secureCookies bool
 }
 
 // appOptions say what a command needs from the wiring.

@@ -10,7 +10,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/reckonhq/reckon/console"
 	"github.com/reckonhq/reckon/queue"
+	"github.com/reckonhq/reckon/seed"
 )
 
 var serveCommands = []command{
@@ -22,6 +24,7 @@ type serveFlags struct {
 	addr            string
 	worker          bool
 	demo            bool
+	secureCookies   bool
 	maxWorkers      int
 	shutdownTimeout time.Duration
 }
@@ -33,6 +36,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&f.addr, "addr", envOr(e, "RECKON_ADDR", "127.0.0.1:8080"), "listen address (env RECKON_ADDR)")
 	fs.BoolVar(&f.worker, "worker", envBool(e, "RECKON_WORKER", true), "also work jobs and run the periodic reconciler (env RECKON_WORKER)")
 	fs.BoolVar(&f.demo, "demo", false, "seed a demo workspace and print a login")
+	fs.BoolVar(&f.secureCookies, "secure-cookies", envBool(e, "RECKON_SECURE_COOKIES", false),
+		"mark console cookies Secure: set it behind a TLS-terminating proxy (env RECKON_SECURE_COOKIES)")
 	fs.IntVar(&f.maxWorkers, "max-workers", 10, "jobs worked at once")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long jobs in flight may take to finish on SIGINT/SIGTERM")
 	if err := parse(fs, args); err != nil {
@@ -54,8 +59,14 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
+	a.secureCookies = f.secureCookies
+	handler, err := a.handler()
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	srv := &http.Server{
-		Handler:           a.handler(),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -117,8 +128,9 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 }
 
 // handler is the process's HTTP surface: health, readiness and metrics, the
-// JSON API under /api/v1/ and the console.
-func (a *app) handler() http.Handler {
+// JSON API under /api/v1/ and the console. It fails when the console's
+// templates do not check out.
+func (a *app) handler() (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -126,7 +138,13 @@ func (a *app) handler() http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", a.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{}))
-	return mux
+	ui, err := console.New(console.Deps{DB: a.db, Catalog: a.catalog, Reviews: a.reviews, Reconciler: a.reconciler,
+		Logger: a.log.With("component", "console"), SecureCookies: a.secureCookies})
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("/", ui)
+	return mux, nil
 }
 
 // readyz answers 200 when the database answers and both schemas are current.
@@ -155,7 +173,8 @@ func (a *app) readyz(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintln(w, "ready")
 }
 
-// seedDemo fills the database with a demo workspace and prints a login.
+// seedDemo fills the database with the demo and prints a login.
 func (a *app) seedDemo(ctx context.Context, e *env, baseURL string) error {
-	return errors.New("--demo is not available yet")
+	_, err := seed.Demo(ctx, &seed.Options{DatabaseURL: a.g.database, BaseURL: baseURL, Out: e.stdout})
+	return err
 }
