@@ -11,7 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/reckonhq/reckon/console"
-	"github.com/reckonhq/reckon/queue"
+	"github.com/reckonhq/reckon/api"
 	"github.com/reckonhq/reckon/seed"
 )
 
@@ -132,12 +132,11 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 // templates do not check out.
 func (a *app) handler() (http.Handler, error) {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintln(w, "ok")
-	})
-	mux.HandleFunc("GET /readyz", a.readyz)
+	mux.Handle("GET /healthz", api.Health())
+	mux.Handle("GET /readyz", api.Observe(a.log, api.Ready(a.db, a.log)))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{}))
+	mux.Handle("/api/v1/", api.New(api.Deps{DB: a.db, Catalog: a.catalog, Reviews: a.reviews,
+		Restores: a.restores, Reconciler: a.reconciler, Logger: a.log.With("component", "api")}))
 	ui, err := console.New(console.Deps{DB: a.db, Catalog: a.catalog, Reviews: a.reviews, Reconciler: a.reconciler,
 		Logger: a.log.With("component", "console"), SecureCookies: a.secureCookies})
 	if err != nil {
@@ -145,32 +144,6 @@ func (a *app) handler() (http.Handler, error) {
 	}
 	mux.Handle("/", ui)
 	return mux, nil
-}
-
-// readyz answers 200 when the database answers and both schemas are current.
-func (a *app) readyz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
-	defer cancel()
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	check := func() error {
-		if err := a.db.Ping(ctx); err != nil {
-			return errors.New("database unreachable")
-		}
-		if err := a.db.CheckSchema(ctx); err != nil {
-			return errors.New("schema behind")
-		}
-		if err := queue.CheckSchema(ctx, a.db); err != nil {
-			return errors.New("job queue schema behind")
-		}
-		return nil
-	}
-	if err := check(); err != nil {
-		a.log.Warn("not ready", "reason", err)
-		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintln(w, err)
-		return
-	}
-	fmt.Fprintln(w, "ready")
 }
 
 // seedDemo fills the database with the demo and prints a login.
