@@ -10,8 +10,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/reckonhq/reckon/console"
 	"github.com/reckonhq/reckon/api"
+	"github.com/reckonhq/reckon/console"
 	"github.com/reckonhq/reckon/seed"
 )
 
