@@ -492,14 +492,19 @@ func (d *demo) adatum() []event {
 		{5, 10, 0, func(ctx context.Context) error {
 			var run *reckon.Run
 			err := d.db.InTx(ctx, func(tx *store.Tx) error {
-				// The older system's copy: ready, of the same evidence.
+				// The older system's copy: ready, of the same evidence, with
+				// the same content.
+				original, err := tx.Review(ctx, v.WorkspaceID, v.ID)
+				if err != nil {
+					return err
+				}
 				twin, err := tx.InsertDraftReview(ctx, &store.DraftReviewInsert{Scope: d.envs[env],
 					EvidenceSnapshotID: v.EvidenceSnapshotID, Fingerprint: v.Fingerprint})
 				if err != nil {
 					return err
 				}
 				now := tx.Now()
-				twin.Status, twin.Content, twin.ComposedAt = reckon.ReviewReady, v.Content, &now
+				twin.Status, twin.Content, twin.ComposedAt = reckon.ReviewReady, original.Content, &now
 				if err := tx.UpdateReview(ctx, twin); err != nil {
 					return err
 				}

@@ -1,0 +1,398 @@
+package console_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/riverqueue/river"
+
+	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/catalog"
+	"github.com/reckonhq/reckon/console"
+	"github.com/reckonhq/reckon/ledger"
+	"github.com/reckonhq/reckon/locale"
+	"github.com/reckonhq/reckon/queue"
+	"github.com/reckonhq/reckon/reckontest"
+	"github.com/reckonhq/reckon/reconcile"
+	"github.com/reckonhq/reckon/restore"
+	"github.com/reckonhq/reckon/review"
+	"github.com/reckonhq/reckon/seed"
+	"github.com/reckonhq/reckon/store"
+)
+
+// chromiumPath is Debian's Chromium; the test never downloads a browser.
+const chromiumPath = "/usr/bin/chromium"
+
+// ScreenshotDirEnv names the folder the browser test writes its
+// screenshots to; a temporary folder when unset.
+const ScreenshotDirEnv = "RECKON_SCREENSHOT_DIR"
+
+// The real-browser test: a person signs in to the demo console, composes a
+// review from an environment's dashboard, follows the operation and sees it
+// complete without reloading, views the review, and reads the decision in
+// German. A real queue worker composes the review in this process. Along
+// the way it photographs the demo's pages at 1280 and 390 pixels wide.
+func TestConsoleInARealBrowser(t *testing.T) {
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is missing: CI installs Debian's chromium package before the tests", chromiumPath)
+		}
+		t.Skipf("%s is missing: install Debian's chromium package to run the browser test", chromiumPath)
+	}
+	if testing.Short() {
+		t.Skip("the browser test is long")
+	}
+	ctx := context.Background()
+
+	// The demo, on a database of its own, served as reckon serve serves it.
+	dbURL := reckontest.URL(t, store.SQLite)
+	db, err := store.Open(ctx, dbURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := queue.Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	login, err := seed.Demo(ctx, &seed.Options{DatabaseURL: dbURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := catalog.Default()
+	workers := river.NewWorkers()
+	q, err := queue.New(db, &queue.Config{Workers: workers, FetchPollInterval: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := ledger.New(cat, q)
+	reviews := review.NewService(review.Deps{DB: db, Ledger: l, Catalog: cat})
+	// The job pauses while its review is a draft, so that the page sees the
+	// run active before it completes.
+	review.Register(cat, workers, reviews, &review.WorkerOptions{Delay: 5 * time.Second})
+	cat.RegisterAdapter(review.Adapter{})
+	restore.Register(cat, workers, restore.NewService(db, l, nil))
+	rec := reconcile.New(db, l, nil)
+	reconcile.Register(workers, rec)
+	if err := q.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = q.Stop(stop)
+	})
+	h, err := console.New(console.Deps{DB: db, Catalog: cat, Reviews: reviews, Reconciler: rec,
+		Logger: slog.New(slog.DiscardHandler), LiveInterval: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+
+	// What the demo holds, to know where to go.
+	var (
+		northwind, fabrikam *reckon.Workspace
+		prod, staging       *reckon.Environment
+		blocked, stalled    *reckon.Run
+		published           *reckon.Review
+	)
+	err = db.InTx(ctx, func(tx *store.Tx) (err error) {
+		if northwind, err = tx.WorkspaceBySlug(ctx, "northwind"); err != nil {
+			return err
+		}
+		if fabrikam, err = tx.WorkspaceBySlug(ctx, "fabrikam"); err != nil {
+			return err
+		}
+		if prod, err = tx.EnvironmentBySlug(ctx, northwind.ID, "contoso-prod"); err != nil {
+			return err
+		}
+		if staging, err = tx.EnvironmentBySlug(ctx, northwind.ID, "contoso-staging"); err != nil {
+			return err
+		}
+		runs, err := tx.ListRuns(ctx, &store.RunFilter{WorkspaceID: northwind.ID, Limit: 100})
+		if err != nil {
+			return err
+		}
+		for _, run := range runs {
+			if run.Outcome == reckon.OutcomeBlocked {
+				blocked = run
+			}
+			if rc := run.Context.Reconciliation; rc != nil && rc.ReasonCode == review.ReasonComposeStalled {
+				stalled = run
+			}
+		}
+		list, err := tx.Reviews(ctx, northwind.ID, store.ReviewFilter{EnvironmentID: prod.ID, Status: reckon.ReviewPublished, Limit: 1})
+		if err != nil || len(list) == 0 {
+			return fmt.Errorf("no published review: %v", err)
+		}
+		published = list[0]
+		return nil
+	})
+	if err != nil || blocked == nil || stalled == nil {
+		t.Fatalf("the demo lacks what the test looks at: %v (blocked %v, stalled %v)", err, blocked, stalled)
+	}
+
+	dir := os.Getenv(ScreenshotDirEnv)
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshots in %s", dir)
+
+	browser := startChromium(t)
+	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		step, cancel := context.WithTimeout(browser, 45*time.Second)
+		defer cancel()
+		if err := chromedp.Do(step, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	eval := func(what, js string) string {
+		t.Helper()
+		step, cancel := context.WithTimeout(browser, 15*time.Second)
+		defer cancel()
+		v, err := chromedp.Run(step, chromedp.Evaluate[string](js))
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		return v
+	}
+	// snap photographs the page as it is, the whole length of it.
+	snap := func(name string, width int64) {
+		t.Helper()
+		step, cancel := context.WithTimeout(browser, 30*time.Second)
+		png, err := chromedp.Run(step, chromedp.FullScreenshot(100))
+		cancel()
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s-%d.png", name, width)), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		// Nothing is wider than the window.
+		if w := eval("width of "+name, `String(document.documentElement.scrollWidth)`); w != fmt.Sprint(width) {
+			t.Errorf("%s at %d px is %s px wide", name, width, w)
+		}
+	}
+	// shoot opens a page at both widths and photographs it.
+	shoot := func(name, path string) {
+		t.Helper()
+		for _, width := range []int64{1280, 390} {
+			do("open "+path, chromedp.EmulateViewport(width, 900), chromedp.Navigate(srv.URL+path), chromedp.WaitVisible(chromedp.CSS("main h1")))
+			snap(name, width)
+		}
+		do("back to desktop width", chromedp.EmulateViewport(1280, 900))
+	}
+
+	// The sign-in page, then sign in.
+	shoot("login", "/login")
+	do("sign in",
+		chromedp.Navigate(srv.URL+"/login"),
+		chromedp.SendKeys(chromedp.ID("login-email"), login.Email),
+		chromedp.SendKeys(chromedp.ID("login-password"), login.Password),
+		chromedp.Click(chromedp.CSS(`form.stacked button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/admin/workspaces/northwind"]`)),
+	)
+	// The stylesheet and the script are the console's own files, allowed
+	// by its policy: the header has its colour.
+	if bg := eval("header colour", `getComputedStyle(document.querySelector(".site-header")).backgroundColor`); bg != "rgb(20, 33, 61)" {
+		t.Fatalf("the stylesheet did not apply: header background %s", bg)
+	}
+
+	// New evidence arrives for the production tenant.
+	importEvidence(t, reviews, northwind.ID, prod.ID)
+
+	// Compose from the dashboard: the queued message, with its link.
+	dashboard := fmt.Sprintf("/admin/workspaces/northwind/environments/%d", prod.ID)
+	do("compose from the dashboard",
+		chromedp.Navigate(srv.URL+dashboard),
+		chromedp.Click(chromedp.ID("compose-button")),
+		chromedp.WaitVisible(chromedp.CSS(".flash a")),
+	)
+	if msg := eval("flash", `document.querySelector(".flash").textContent`); !strings.Contains(msg, en("review.result.queued")) ||
+		!strings.Contains(msg, en("console.action.open_operation")) {
+		t.Fatalf("compose feedback: %q", msg)
+	}
+	// Follow Open operation: the run is active and its page refreshes
+	// itself.
+	do("open the operation",
+		chromedp.Click(chromedp.CSS(".flash a")),
+		chromedp.WaitVisible(chromedp.ID("decision-sentence")),
+	)
+	operation := eval("location", `location.pathname`)
+	if !strings.HasPrefix(operation, "/admin/workspaces/northwind/operations/") {
+		t.Fatalf("Open operation went to %s", operation)
+	}
+	if live := eval("live", `String(document.querySelector("#run-state[data-live]") !== null)`); live != "true" {
+		t.Fatalf("the run was not active when its page opened: %s", eval("decision", `document.body.innerText`))
+	}
+	eval("mark the page", `window.reckonTestMark = "same page"; "ok"`)
+
+	// The worker completes the run; the page shows it without a reload.
+	do("wait for the run to complete",
+		chromedp.Poll[chromedp.Void](`(() => { const a = document.querySelector("#primary-action a"); return a !== null && a.textContent.trim() === `+
+			jsString(en("console.action.view_review"))+`; })()`, chromedp.WithPollingTimeout(40*time.Second), chromedp.WithPollingInterval(100*time.Millisecond)),
+	)
+	if mark := eval("page mark", `String(window.reckonTestMark)`); mark != "same page" {
+		t.Fatal("the page was reloaded instead of refreshed in place")
+	}
+	if sentence := eval("decision", `document.querySelector("#decision-sentence").textContent.trim()`); sentence != en(review.ReasonAvailable) {
+		t.Fatalf("decision after completion: %q", sentence)
+	}
+	if live := eval("live", `String(document.querySelector("#run-state[data-live]") !== null)`); live != "false" {
+		t.Fatal("the completed run is still marked live")
+	}
+
+	// View the review.
+	do("view the review",
+		chromedp.Click(chromedp.CSS("#primary-action a")),
+		chromedp.WaitVisible(chromedp.ID("failing-heading")),
+	)
+	if h1 := eval("review heading", `document.querySelector("main h1").textContent`); !strings.Contains(h1, "Review #") {
+		t.Fatalf("review page heading %q", h1)
+	}
+
+	// Another environment's queued message, photographed.
+	importEvidence(t, reviews, northwind.ID, staging.ID)
+	do("compose in staging",
+		chromedp.Navigate(srv.URL+fmt.Sprintf("/admin/workspaces/northwind/environments/%d", staging.ID)),
+		chromedp.Click(chromedp.ID("compose-button")),
+		chromedp.WaitVisible(chromedp.CSS(".flash a")),
+	)
+	snap("dashboard-queued", 1280)
+
+	// Composing again is up to date, with the review's link, on a phone.
+	do("compose again on a narrow screen",
+		chromedp.EmulateViewport(390, 900),
+		chromedp.Navigate(srv.URL+dashboard),
+		chromedp.Click(chromedp.ID("compose-button")),
+		chromedp.WaitVisible(chromedp.CSS(".flash a")),
+	)
+	if msg := eval("flash", `document.querySelector(".flash").textContent`); !strings.Contains(msg, en("review.result.up_to_date")) ||
+		!strings.Contains(msg, en("console.action.view_review")) {
+		t.Fatalf("compose again: %q", msg)
+	}
+	snap("dashboard-up-to-date", 390)
+	do("back to desktop width", chromedp.EmulateViewport(1280, 900))
+
+	// The demo's pages, in English.
+	shoot("workspaces", "/admin")
+	shoot("environments", "/admin/workspaces/northwind")
+	shoot("dashboard", dashboard)
+	shoot("operations", "/admin/workspaces/northwind/operations")
+	shoot("operations-filtered", "/admin/workspaces/northwind/operations?outcome=failed&reconciled=1")
+	shoot("operation-succeeded", operation)
+	shoot("operation-blocked", fmt.Sprintf("/admin/workspaces/northwind/operations/%d", blocked.ID))
+	shoot("operation-stalled", fmt.Sprintf("/admin/workspaces/northwind/operations/%d", stalled.ID))
+	shoot("reviews", "/admin/workspaces/northwind/reviews")
+	shoot("review-published", fmt.Sprintf("/admin/workspaces/northwind/reviews/%d", published.ID))
+	shoot("review-new", reviewPathOf(t, db, northwind.ID, operation))
+	shoot("fabrikam-operations", "/admin/workspaces/"+fabrikam.Slug+"/operations")
+	shoot("notifications", "/notifications")
+	shoot("system-runs", "/system/ops/runs")
+	shoot("system-run", fmt.Sprintf("/system/ops/runs/%d", blocked.ID))
+
+	// Switch to German on the operation's page: its decision in German.
+	do("switch to German",
+		chromedp.Navigate(srv.URL+operation),
+		chromedp.Click(chromedp.CSS(`button[name="lang"][value="de"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`html[lang="de"] #decision-sentence`)),
+	)
+	if path := eval("location", `location.pathname`); path != operation {
+		t.Fatalf("the switch went to %s, not back to %s", path, operation)
+	}
+	if sentence := eval("German decision", `document.querySelector("#decision-sentence").textContent.trim()`); sentence != locale.Default().Translate("de", review.ReasonAvailable, nil) {
+		t.Fatalf("German decision: %q", sentence)
+	}
+	shoot("operation-succeeded-de", operation)
+	shoot("operation-blocked-de", fmt.Sprintf("/admin/workspaces/northwind/operations/%d", blocked.ID))
+	shoot("dashboard-de", dashboard)
+	shoot("review-published-de", fmt.Sprintf("/admin/workspaces/northwind/reviews/%d", published.ID))
+}
+
+// importEvidence stores new evidence for an environment, as an assessment
+// tool would.
+func importEvidence(t *testing.T, reviews *review.Service, workspaceID, environmentID int64) {
+	t.Helper()
+	_, _, err := reviews.ImportSnapshot(context.Background(), reckon.Scope{WorkspaceID: workspaceID, EnvironmentID: environmentID}, reckon.SnapshotInput{
+		CapturedAt: time.Now().UTC().Add(-time.Minute),
+		Findings: []reckon.Finding{
+			{ControlID: "MS.AAD.3.1v1", Title: "Phishing-resistant MFA is enforced for all users", Product: "Entra ID", Severity: reckon.SeverityCritical, Status: reckon.FindingPass},
+			{ControlID: "MS.EXO.2.2v2", Title: "An SPF policy lists the approved senders", Product: "Exchange Online", Severity: reckon.SeverityMedium, Status: reckon.FindingFail},
+			{ControlID: "MS.TEAMS.1.1v1", Title: "External participants cannot request control of shared content", Product: "Teams", Severity: reckon.SeverityLow, Status: reckon.FindingPass},
+		},
+		Source: reckon.SnapshotSource{Format: review.FormatNative},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// reviewPathOf is the review a compose run's page leads to.
+func reviewPathOf(t *testing.T, db *store.DB, workspaceID int64, operation string) string {
+	t.Helper()
+	var id int64
+	if _, err := fmt.Sscanf(operation, "/admin/workspaces/northwind/operations/%d", &id); err != nil {
+		t.Fatal(err)
+	}
+	var v *reckon.Review
+	err := db.InTx(context.Background(), func(tx *store.Tx) (err error) {
+		v, err = tx.ReviewOfRun(context.Background(), workspaceID, id)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("/admin/workspaces/northwind/reviews/%d", v.ID)
+}
+
+// startChromium starts Debian's headless Chromium with a fresh profile and
+// nothing that talks to the network on its own.
+func startChromium(t *testing.T) context.Context {
+	t.Helper()
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("force-color-profile", "srgb"),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	ctx, cancel := chromedp.NewContext(alloc)
+	t.Cleanup(func() {
+		cancel()
+		cancelAlloc()
+	})
+	// The first run starts the browser; it must not carry a timeout.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start %s: %v", chromiumPath, err)
+	}
+	return ctx
+}
+
+// jsString quotes a Go string for JavaScript.
+func jsString(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`).Replace(s) + "'"
+}
