@@ -66,11 +66,11 @@ func reviewContent(v *reckon.Review) *review.Content {
 }
 
 // scoreText shows a score out of 100, or a dash when nothing counted.
-func scoreText(t tr, c *review.Content) string {
-	if c == nil || c.Score == nil {
+func scoreText(t tr, score *int) string {
+	if score == nil {
 		return "—"
 	}
-	return t.T("console.review.score_value", "score", *c.Score)
+	return t.T("console.review.score_value", "score", *score)
 }
 
 func reviewTitle(t tr, id int64) string { return t.T("console.review.title", "id", fmt.Sprint(id)) }
@@ -78,8 +78,9 @@ func reviewTitle(t tr, id int64) string { return t.T("console.review.title", "id
 func (s *Server) reviewCard(t tr, slug string, v *reckon.Review) *reviewCard {
 	c := reviewContent(v)
 	card := &reviewCard{ID: v.ID, Title: reviewTitle(t, v.ID), Href: reviewPath(slug, v.ID), Status: reviewBadge(t, v.Status),
-		Score: scoreText(t, c), Composed: t.TimePtr(v.ComposedAt)}
+		Score: scoreText(t, nil), Composed: t.TimePtr(v.ComposedAt)}
 	if c != nil {
+		card.Score = scoreText(t, c.Score)
 		card.Failing = t.Num(int64(len(c.Failing)))
 		card.Controls = t.Num(int64(c.Controls))
 	}

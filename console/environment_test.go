@@ -95,6 +95,13 @@ func TestComposeFeedbackAfterRedirect(t *testing.T) {
 		if !strings.Contains(text, en("review.result.queued")) || !strings.Contains(text, en("console.action.open_operation")) {
 			t.Fatalf("queued: %s", text)
 		}
+		// The page script's refresh does not take a message meant for the
+		// page a person opens.
+		flashed := operator.post(t, compose, nil)
+		lacks(t, operator.do(t, http.MethodGet, dashboard, nil, map[string]string{"X-Reckon-Live": "1"}), `<div class="flash`)
+		if again, _ := flashOf(t, operator.follow(t, flashed)); !strings.Contains(again, en("review.result.already_running")) {
+			t.Fatalf("after a live refresh: %s", again)
+		}
 		var runID int64
 		if _, err := fmt.Sscanf(href, "/admin/workspaces/"+w.wsA.Slug+"/operations/%d", &runID); err != nil {
 			t.Fatalf("queued link %q: %v", href, err)

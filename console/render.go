@@ -99,6 +99,9 @@ func toInt64(n any) int64 {
 	panic(fmt.Sprintf("console: num of %T", n))
 }
 
+// liveHeader marks the page script's refreshes of a page.
+const liveHeader = "X-Reckon-Live"
+
 // layout is what every page shows around its content.
 type layout struct {
 	Lang      string
@@ -149,6 +152,11 @@ func (s *Server) page(ctx context.Context, r *http.Request, c *call, title, sect
 	})
 	if err != nil {
 		return nil, err
+	}
+	// The page script's refreshes leave the message of the last form for
+	// the page a person opens.
+	if r.Header.Get(liveHeader) != "" {
+		return l, nil
 	}
 	f, err := s.takeFlash(ctx, c)
 	if err != nil {

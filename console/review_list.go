@@ -7,6 +7,7 @@ import (
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/access"
 	"github.com/reckonhq/reckon/review"
+	"github.com/reckonhq/reckon/store"
 )
 
 type reviewsPage struct {
@@ -73,10 +74,25 @@ func (s *Server) listReviews(w http.ResponseWriter, r *http.Request, c *call, g 
 		}
 		list = slices.DeleteFunc(list, func(v *reckon.Review) bool { return !g.Sees(v.EnvironmentID) })
 	}
+	ids := make([]int64, len(list))
+	for i, v := range list {
+		ids[i] = v.ID
+	}
+	var glances map[int64]store.ReviewGlance
+	err = s.db.InTx(ctx, func(tx *store.Tx) (err error) {
+		glances, err = tx.ReviewGlances(ctx, g.Workspace.ID, ids)
+		return err
+	})
+	if err != nil {
+		return err
+	}
 	byID := environmentsByID(envs)
 	p := &reviewsPage{Filter: form, Pager: pagerLinks(form.Action, q, next)}
 	for _, v := range list {
 		row := &reviewRow{reviewCard: s.reviewCard(t, slug, v), Published: t.TimePtr(v.PublishedAt)}
+		if gl, ok := glances[v.ID]; ok {
+			row.Score, row.Failing = scoreText(t, gl.Score), t.Num(int64(gl.Failing))
+		}
 		if e, ok := byID[v.EnvironmentID]; ok {
 			row.Environment, row.EnvHref = e.Name, environmentPath(slug, e.ID)
 		}

@@ -90,7 +90,9 @@ func TestReviewsListAndDetail(t *testing.T) {
 		readonly.lang = ""
 		p = readonly.get(t, list)
 		expect(t, p, http.StatusOK, en("console.reviews.title"), `<label for="filter-environment">`, `<label for="filter-status">`,
-			reviewPath(w.wsA, first.ID), reviewPath(w.wsA, second.ID), reviewPath(w.wsA, other.ID))
+			reviewPath(w.wsA, first.ID), reviewPath(w.wsA, second.ID), reviewPath(w.wsA, other.ID),
+			// Each review's score and failing count at a glance.
+			`<span class="score">43 / 100</span> <span class="muted">`+en("console.reviews.failing", "n", "3"))
 		p = readonly.get(t, list+"?status=superseded")
 		expect(t, p, http.StatusOK, reviewPath(w.wsA, first.ID))
 		lacks(t, p, reviewPath(w.wsA, second.ID)+`"`)

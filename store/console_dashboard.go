@@ -2,6 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/reckonhq/reckon"
@@ -47,4 +51,58 @@ WHERE workspace_id = $1 AND superseded_by_review_id = $2 ORDER BY id DESC`, work
 		return nil, err
 	}
 	return collect(r, func(r rows) (*reckon.Review, error) { return scanReviewList(r) })
+}
+
+// ReviewGlance is what a list shows of a review's content: its score (nil
+// when nothing counted or not composed) and how many controls fail.
+type ReviewGlance struct {
+	Score   *int
+	Failing int
+}
+
+// ReviewGlances reads the score and failing count of reviews of a
+// workspace from their content, without loading the content itself.
+// Reviews without content are left out.
+func (tx *Tx) ReviewGlances(ctx context.Context, workspaceID int64, ids []int64) (map[int64]ReviewGlance, error) {
+	out := make(map[int64]ReviewGlance, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	// The JSON functions differ by engine; the ids are a page, one
+	// placeholder each.
+	score, failing := `(content->>'score')::int`, `jsonb_array_length(content->'failing')`
+	if tx.engine == SQLite {
+		score, failing = `json_extract(content, '$.score')`, `json_array_length(content, '$.failing')`
+	}
+	args := []any{workspaceID}
+	ph := make([]string, len(ids))
+	for i, id := range ids {
+		args = append(args, id)
+		ph[i] = "$" + strconv.Itoa(i+2)
+	}
+	r, err := tx.query(ctx, `SELECT id, `+score+`, COALESCE(`+failing+`, 0) FROM environment_reviews
+WHERE workspace_id = $1 AND content IS NOT NULL AND id IN (`+strings.Join(ph, ", ")+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: review glances: %w", err)
+	}
+	type row struct {
+		id int64
+		g  ReviewGlance
+	}
+	rowsOf, err := collect(r, func(r rows) (row, error) {
+		var (
+			x     row
+			score sql.NullInt64
+		)
+		err := r.Scan(&x.id, &score, &x.g.Failing)
+		if score.Valid {
+			s := int(score.Int64)
+			x.g.Score = &s
+		}
+		return x, err
+	})
+	for _, x := range rowsOf {
+		out[x.id] = x.g
+	}
+	return out, err
 }

@@ -42,7 +42,8 @@
     window.fetch(window.location.href, {
       credentials: "same-origin",
       cache: "no-store",
-      headers: { "Accept": "text/html" }
+      // The server keeps one-time messages for the page a person opens.
+      headers: { "Accept": "text/html", "X-Reckon-Live": "1" }
     }).then(function (res) {
       if (!res.ok || res.redirected) {
         throw new Error("live refresh: " + res.status);
