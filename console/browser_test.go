@@ -28,8 +28,14 @@ import (
 	"github.com/reckonhq/reckon/store"
 )
 
-// chromiumPath is Debian's Chromium; the test never downloads a browser.
-const chromiumPath = "/usr/bin/chromium"
+// chromiumPath is Debian's Chromium, or the one RECKON_CHROMIUM names; the
+// test never downloads a browser.
+func chromiumPath() string {
+	if p := os.Getenv("RECKON_CHROMIUM"); p != "" {
+		return p
+	}
+	return "/usr/bin/chromium"
+}
 
 // ScreenshotDirEnv names the folder the browser test writes its
 // screenshots to; a temporary folder when unset.
@@ -41,11 +47,11 @@ const ScreenshotDirEnv = "RECKON_SCREENSHOT_DIR"
 // German. A real queue worker composes the review in this process. Along
 // the way it photographs the demo's pages at 1280 and 390 pixels wide.
 func TestConsoleInARealBrowser(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
+	if _, err := os.Stat(chromiumPath()); err != nil {
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is missing: CI installs Debian's chromium package before the tests", chromiumPath)
+			t.Fatalf("%s is missing: CI installs Debian's chromium package before the tests", chromiumPath())
 		}
-		t.Skipf("%s is missing: install Debian's chromium package to run the browser test", chromiumPath)
+		t.Skipf("%s is missing: install Debian's chromium package (or set RECKON_CHROMIUM) to run the browser test", chromiumPath())
 	}
 	if testing.Short() {
 		t.Skip("the browser test is long")
@@ -365,7 +371,7 @@ func reviewPathOf(t *testing.T, db *store.DB, workspaceID int64, operation strin
 func startChromium(t *testing.T) context.Context {
 	t.Helper()
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromiumPath),
+		chromedp.ExecPath(chromiumPath()),
 		chromedp.Headless,
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
@@ -387,7 +393,7 @@ func startChromium(t *testing.T) context.Context {
 	})
 	// The first run starts the browser; it must not carry a timeout.
 	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start %s: %v", chromiumPath, err)
+		t.Fatalf("start %s: %v", chromiumPath(), err)
 	}
 	return ctx
 }

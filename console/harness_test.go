@@ -377,16 +377,6 @@ func (w *world) queuedRun(t testing.TB, env *reckon.Environment, key string) *re
 	return run
 }
 
-// completed ends a run through the ledger.
-func (w *world) completed(t testing.TB, run *reckon.Run, c *ledger.Completion) *reckon.Run {
-	t.Helper()
-	w.tx(t, func(tx *store.Tx) (err error) {
-		run, _, err = w.ledger.Complete(context.Background(), tx, run.ID, c)
-		return err
-	})
-	return run
-}
-
 func opPath(ws *reckon.Workspace, id int64) string {
 	return fmt.Sprintf("/admin/workspaces/%s/operations/%d", ws.Slug, id)
 }

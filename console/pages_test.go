@@ -370,3 +370,30 @@ func TestPageScannerCatchesLeaksAndKeys(t *testing.T) {
 func openAny(t *testing.T) *store.DB { return reckontest.Open(t, store.SQLite, nil) }
 
 func catalogOf() *catalog.Catalog { return catalog.Default() }
+
+func TestWorkspacesList(t *testing.T) {
+	t.Parallel()
+	eachWorld(t, func(t *testing.T, w *world) {
+		both := w.fx.User(passwordHash())
+		w.fx.Member(w.wsA, both, reckon.RoleManager)
+		w.fx.Member(w.wsB, both, reckon.RoleReadonly)
+		w.users["both"] = both
+		c := w.as(t, "both")
+		p := c.get(t, "/admin")
+		expect(t, p, http.StatusOK, en("console.workspaces.title"),
+			`href="/admin/workspaces/`+w.wsA.Slug+`"`, w.wsA.Name, en("console.workspaces.role_environments.other", "role", "Manager", "n", 2),
+			`href="/admin/workspaces/`+w.wsB.Slug+`"`, w.wsB.Name, en("console.workspaces.role_environments.one", "role", "Read-only"))
+		c.lang = "de"
+		expect(t, c.get(t, "/admin"), http.StatusOK, de("console.workspaces.role_environments.one", "role", "Nur lesen"))
+		// A member of one workspace goes straight to it; the root leads there too.
+		owner := w.as(t, "owner")
+		if p := owner.get(t, "/admin"); p.status != http.StatusSeeOther || p.header.Get("Location") != "/admin/workspaces/"+w.wsA.Slug {
+			t.Fatalf("single workspace: %d %s", p.status, p.header.Get("Location"))
+		}
+		if p := owner.get(t, "/"); p.status != http.StatusSeeOther || p.header.Get("Location") != "/admin" {
+			t.Fatalf("root: %d %s", p.status, p.header.Get("Location"))
+		}
+		// An address that names nothing is the console's own 404 page.
+		expect(t, owner.get(t, "/nothing/here"), http.StatusNotFound, en("console.error.not_found"))
+	})
+}
