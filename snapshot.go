@@ -68,6 +68,12 @@ type Finding struct {
 	Group   string `json:"group,omitempty"`
 }
 
+// Snapshot formats: the native body of the API, and CISA ScubaGear reports.
+const (
+	SnapshotFormatNative    = "native"
+	SnapshotFormatScubaGear = "scubagear"
+)
+
 // SnapshotSource describes where an imported snapshot came from.
 type SnapshotSource struct {
 	Format      string `json:"format"`                 // "native" or "scubagear"

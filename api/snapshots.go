@@ -50,12 +50,12 @@ func (s *Server) importSnapshot(w http.ResponseWriter, r *http.Request, c *call,
 	}
 	var in reckon.SnapshotInput
 	switch format := r.URL.Query().Get("format"); format {
-	case "", review.FormatNative:
+	case "", reckon.SnapshotFormatNative:
 		in, err = review.DecodeSnapshot(r.Body)
-	case scubagear.Format:
+	case reckon.SnapshotFormatScubaGear:
 		in, err = scubagear.Decode(r.Body)
 	default:
-		return fieldError("format", "api.param_enum", "allowed", review.FormatNative+", "+scubagear.Format)
+		return fieldError("format", "api.param_enum", "allowed", reckon.SnapshotFormatNative+", "+reckon.SnapshotFormatScubaGear)
 	}
 	if err != nil {
 		return err

@@ -59,14 +59,11 @@ func (s *Server) runView(run *reckon.Run, workspace, lang string) *runJSON {
 	return v
 }
 
-// reason translates a reason code. Catalogs key a reason by its code
-// ("review.not_produced") or, in some domains, by reason.<code>; a code
-// with neither gets a generic sentence that names it.
+// reason translates a reason code; a code without a sentence gets a generic
+// one that names it.
 func (s *Server) reason(lang, code string) string {
-	for _, key := range []string{code, "reason." + code} {
-		if s.text.Has(lang, key) || s.text.Has("en", key) {
-			return s.text.Translate(lang, key, nil)
-		}
+	if sentence, ok := s.text.Reason(lang, code); ok {
+		return sentence
 	}
 	return s.text.Translate(lang, "api.reason_unknown", map[string]any{"code": code})
 }

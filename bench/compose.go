@@ -224,7 +224,7 @@ func (b *composeBench) environments(ctx context.Context, n int) ([]reckon.Scope,
 func (b *composeBench) snapshot(ctx context.Context, scope reckon.Scope, seed int) error {
 	_, _, err := b.svc.ImportSnapshot(ctx, scope, reckon.SnapshotInput{
 		CapturedAt: time.Now().UTC(), Findings: b.findings(seed),
-		Source: reckon.SnapshotSource{Format: review.FormatNative}})
+		Source: reckon.SnapshotSource{Format: reckon.SnapshotFormatNative}})
 	return err
 }
 

@@ -20,9 +20,9 @@ var snapshotCommands = []command{
 // snapshotDecoder returns the decoder of a snapshot file format.
 func snapshotDecoder(format string) (func(io.Reader) (reckon.SnapshotInput, error), bool) {
 	switch format {
-	case review.FormatNative:
+	case reckon.SnapshotFormatNative:
 		return review.DecodeSnapshot, true
-	case review.FormatScubaGear:
+	case reckon.SnapshotFormatScubaGear:
 		return scubagear.Decode, true
 	}
 	return nil, false
@@ -35,7 +35,7 @@ func runSnapshotsImport(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&ws, "workspace", "", "workspace slug")
 	fs.StringVar(&envSlug, "environment", "", "environment slug")
 	fs.StringVar(&file, "file", "", "the snapshot file; - reads standard input")
-	fs.StringVar(&format, "format", review.FormatNative, "native (the API's snapshot body) or scubagear (ScubaResults_*.json)")
+	fs.StringVar(&format, "format", reckon.SnapshotFormatNative, "native (the API's snapshot body) or scubagear (ScubaResults_*.json)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

@@ -341,7 +341,7 @@ func importEvidence(t *testing.T, reviews *review.Service, workspaceID, environm
 			{ControlID: "MS.EXO.2.2v2", Title: "An SPF policy lists the approved senders", Product: "Exchange Online", Severity: reckon.SeverityMedium, Status: reckon.FindingFail},
 			{ControlID: "MS.TEAMS.1.1v1", Title: "External participants cannot request control of shared content", Product: "Teams", Severity: reckon.SeverityLow, Status: reckon.FindingPass},
 		},
-		Source: reckon.SnapshotSource{Format: review.FormatNative},
+		Source: reckon.SnapshotSource{Format: reckon.SnapshotFormatNative},
 	})
 	if err != nil {
 		t.Fatal(err)

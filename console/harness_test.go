@@ -302,7 +302,7 @@ func finding(id, title, product string, sev reckon.Severity, st reckon.FindingSt
 func (w *world) importSnapshot(t testing.TB, env *reckon.Environment, at time.Time, findings ...reckon.Finding) *reckon.Snapshot {
 	t.Helper()
 	snap, _, err := w.reviews.ImportSnapshot(context.Background(), scopeOf(env),
-		reckon.SnapshotInput{CapturedAt: at, Findings: findings, Source: reckon.SnapshotSource{Format: review.FormatNative}})
+		reckon.SnapshotInput{CapturedAt: at, Findings: findings, Source: reckon.SnapshotSource{Format: reckon.SnapshotFormatNative}})
 	if err != nil {
 		t.Fatal(err)
 	}

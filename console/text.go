@@ -25,18 +25,9 @@ func (t tr) T(key string, args ...any) string {
 // Msg translates a coded message.
 func (t tr) Msg(m reckon.Message) string { return t.text.Message(t.lang, m) }
 
-// Reason is the sentence of a reason code, from the catalog of the domain
-// that wrote it; ok is false for "" and for a code without one.
-func (t tr) Reason(code string) (string, bool) {
-	if code == "" {
-		return "", false
-	}
-	key, ok := t.text.ReasonKey(code)
-	if !ok {
-		return "", false
-	}
-	return t.T(key), true
-}
+// Reason is the sentence of a reason code in the page's language; ok is
+// false for "" and for a code without one.
+func (t tr) Reason(code string) (string, bool) { return t.text.Reason(t.lang, code) }
 
 // Num formats a whole number the way the language writes it.
 func (t tr) Num(n int64) string { return locale.FormatInt(t.lang, n) }

@@ -165,7 +165,7 @@ func (t *tour) wire(ctx context.Context) error {
 			{ControlID: "EXO.1", Title: "Automatic forwarding to external domains disabled", Severity: reckon.SeverityHigh, Status: reckon.FindingFail},
 			{ControlID: "TEAMS.1", Title: "External access restricted", Severity: reckon.SeverityMedium, Status: reckon.FindingPass},
 		},
-		Source: reckon.SnapshotSource{Format: review.FormatNative},
+		Source: reckon.SnapshotSource{Format: reckon.SnapshotFormatNative},
 	})
 	if err != nil {
 		return err
@@ -244,13 +244,8 @@ func describe(run *reckon.Run) string {
 
 // sentence is the decision sentence an operator reads for a reason code.
 func sentence(code string) string {
-	cat := locale.Default()
-	for _, key := range []string{"reason." + code, code} {
-		if cat.Has("en", key) {
-			return cat.Translate("en", key, nil)
-		}
-	}
-	return ""
+	s, _ := locale.Default().Reason("en", code)
+	return s
 }
 
 func (t *tour) explain(run *reckon.Run) {

@@ -208,14 +208,12 @@ func FormatTime(lang string, t time.Time) string {
 	return t.Format("2006-01-02 15:04:05") + " UTC"
 }
 
-// ReasonKey returns the key of a reason code's sentence. Domains key a
-// reason by its code ("review.not_produced") or by reason.<code>
-// ("reason.run.stale_queued"); ok is false when the catalog has neither.
-func (c Catalog) ReasonKey(code string) (key string, ok bool) {
-	for _, k := range []string{code, "reason." + code} {
-		if c.Has(Languages[0], k) {
-			return k, true
-		}
+// Reason returns the sentence of a reason code in lang. A reason code is
+// its own catalog key in every domain ("review.not_produced",
+// "run.stale_queued"); ok is false for a code without a sentence.
+func (c Catalog) Reason(lang, code string) (string, bool) {
+	if code == "" || !c.Has(Languages[0], code) {
+		return "", false
 	}
-	return "", false
+	return c.Translate(lang, code, nil), true
 }

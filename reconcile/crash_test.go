@@ -115,7 +115,7 @@ func TestCrashedWorkerIsSettledAndItsDraftTakenOver(t *testing.T) {
 	scope := reckontest.NewFixture(t, db).Scope()
 	if _, _, err := reviews.ImportSnapshot(ctx, scope, reckon.SnapshotInput{CapturedAt: time.Now().Add(-time.Hour).UTC(),
 		Findings: []reckon.Finding{{ControlID: "AAD.1", Title: "MFA for admins", Severity: reckon.SeverityCritical, Status: reckon.FindingFail}},
-		Source:   reckon.SnapshotSource{Format: review.FormatNative}}); err != nil {
+		Source:   reckon.SnapshotSource{Format: reckon.SnapshotFormatNative}}); err != nil {
 		t.Fatal(err)
 	}
 	runOf := func(id int64) *reckon.Run {

@@ -14,7 +14,7 @@ func TestReasonCodesHaveSentences(t *testing.T) {
 	keys := []string{"reconcile.run_not_found", restore.ItemInvalidPayload, restore.ItemMissingKind}
 	for _, code := range []string{reckon.ReasonStaleQueued, reckon.ReasonStaleRunning, reckon.ReasonJobDiscarded,
 		restore.ReasonCompleted, restore.ReasonPartial, restore.ReasonFailed, restore.ReasonMissing} {
-		keys = append(keys, "reason."+code)
+		keys = append(keys, code)
 	}
 	cat := locale.Default()
 	for _, lang := range locale.Languages {

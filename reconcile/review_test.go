@@ -18,7 +18,7 @@ func (b *testBundle) composeRun(t *testing.T, svc *review.Service, scope reckon.
 	ctx := context.Background()
 	if _, _, err := svc.ImportSnapshot(ctx, scope, reckon.SnapshotInput{CapturedAt: t0.Add(-time.Hour),
 		Findings: []reckon.Finding{{ControlID: "AAD.1", Title: "MFA", Severity: reckon.SeverityHigh, Status: reckon.FindingFail}},
-		Source:   reckon.SnapshotSource{Format: review.FormatNative}}); err != nil {
+		Source:   reckon.SnapshotSource{Format: reckon.SnapshotFormatNative}}); err != nil {
 		t.Fatal(err)
 	}
 	res, err := svc.Compose(ctx, scope, 0)

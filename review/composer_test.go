@@ -51,7 +51,7 @@ func TestFingerprintGolden(t *testing.T) {
 func snapshotOf(id int64, at time.Time, findings []reckon.Finding) *reckon.Snapshot {
 	return &reckon.Snapshot{ID: id, WorkspaceID: 1, EnvironmentID: 2, CapturedAt: at, Findings: findings,
 		FindingCount: len(findings), ContentHash: review.ContentHash(findings),
-		Source: reckon.SnapshotSource{Format: review.FormatScubaGear, ToolVersion: "1.5.0"}}
+		Source: reckon.SnapshotSource{Format: reckon.SnapshotFormatScubaGear, ToolVersion: "1.5.0"}}
 }
 
 // goldenPair is a snapshot and its baseline with one of every change.

@@ -115,7 +115,7 @@ func baseFindings() []reckon.Finding {
 func (b *testBundle) importSnapshot(t *testing.T, scope reckon.Scope, capturedAt time.Time, findings []reckon.Finding) *reckon.Snapshot {
 	t.Helper()
 	snap, _, err := b.svc.ImportSnapshot(context.Background(), scope, reckon.SnapshotInput{
-		CapturedAt: capturedAt, Findings: findings, Source: reckon.SnapshotSource{Format: review.FormatNative}})
+		CapturedAt: capturedAt, Findings: findings, Source: reckon.SnapshotSource{Format: reckon.SnapshotFormatNative}})
 	if err != nil {
 		t.Fatalf("import snapshot: %v", err)
 	}

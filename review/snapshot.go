@@ -34,12 +34,6 @@ const (
 	maxSourceLen    = 256 // external id, tenant id, tool version
 )
 
-// Snapshot source formats.
-const (
-	FormatNative    = "native"
-	FormatScubaGear = "scubagear"
-)
-
 // nativeBody is the snapshot body of API.md. Findings stay raw so that each
 // one decodes on its own and a type error names its index.
 type nativeBody struct {
@@ -84,7 +78,7 @@ func DecodeSnapshot(r io.Reader) (reckon.SnapshotInput, error) {
 	if len(body.Findings) > MaxFindings {
 		return reckon.SnapshotInput{}, reckon.Errorf(reckon.CodeTooLarge, "snapshot.error.too_many_findings", "limit", MaxFindings)
 	}
-	in := reckon.SnapshotInput{Source: reckon.SnapshotSource{Format: FormatNative}}
+	in := reckon.SnapshotInput{Source: reckon.SnapshotSource{Format: reckon.SnapshotFormatNative}}
 	verr := reckon.ValidationErrors{}
 	switch {
 	case body.CapturedAt == nil || strings.TrimSpace(*body.CapturedAt) == "":
@@ -198,9 +192,9 @@ func ValidateSnapshot(in *reckon.SnapshotInput) error {
 		verr.Add("captured_at", "review.field.required")
 	}
 	switch in.Source.Format {
-	case FormatNative, FormatScubaGear:
+	case reckon.SnapshotFormatNative, reckon.SnapshotFormatScubaGear:
 	default:
-		verr.Add("source.format", "review.field.invalid_choice", "choices", FormatNative+", "+FormatScubaGear)
+		verr.Add("source.format", "review.field.invalid_choice", "choices", reckon.SnapshotFormatNative+", "+reckon.SnapshotFormatScubaGear)
 	}
 	for name, v := range map[string]string{"source.external_id": in.Source.ExternalID,
 		"source.tenant_id": in.Source.TenantID, "source.tool_version": in.Source.ToolVersion} {

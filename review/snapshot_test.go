@@ -38,7 +38,7 @@ func TestDecodeSnapshotValid(t *testing.T) {
 	if !in.CapturedAt.Equal(time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)) || in.CapturedAt.Location() != time.UTC {
 		t.Errorf("captured_at = %v", in.CapturedAt)
 	}
-	if in.Source.Format != review.FormatNative || len(in.Findings) != 2 || in.Findings[0].Detail != "why" ||
+	if in.Source.Format != reckon.SnapshotFormatNative || len(in.Findings) != 2 || in.Findings[0].Detail != "why" ||
 		in.Findings[1].Product != "aad" || in.Findings[1].Status != reckon.FindingWarning {
 		t.Errorf("decoded %+v", in)
 	}
@@ -167,7 +167,7 @@ func TestImportSnapshot(t *testing.T) {
 		scope := b.fx.Scope()
 		at := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
 		in := reckon.SnapshotInput{CapturedAt: at, Findings: baseFindings(),
-			Source: reckon.SnapshotSource{Format: review.FormatScubaGear, ExternalID: "report-1", TenantID: "TENANT-A", ToolVersion: "1.5.0"}}
+			Source: reckon.SnapshotSource{Format: reckon.SnapshotFormatScubaGear, ExternalID: "report-1", TenantID: "TENANT-A", ToolVersion: "1.5.0"}}
 		snap, existed, err := b.svc.ImportSnapshot(ctx, scope, in)
 		if err != nil || existed {
 			t.Fatalf("import: %v existed=%v", err, existed)

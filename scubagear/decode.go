@@ -14,9 +14,6 @@ import (
 	"github.com/reckonhq/reckon"
 )
 
-// Format is the snapshot source format of ScubaGear reports.
-const Format = "scubagear"
-
 // MaxBodyBytes is the largest report Decode reads: 16 MiB. ScubaGear's
 // published sample reports are 1.4–1.9 MB, about two thirds of it the Raw
 // configuration export, which grows with the tenant (users, policies,
@@ -251,7 +248,7 @@ func readValue(dec *jsontext.Decoder, at jsontext.Pointer, v any, probs *problem
 // snapshot maps the report to a snapshot input, recording every problem.
 func (rep *report) snapshot(probs *problems) reckon.SnapshotInput {
 	var in reckon.SnapshotInput
-	in.Source.Format = Format
+	in.Source.Format = reckon.SnapshotFormatScubaGear
 	if rep.meta == nil {
 		probs.add(string(pointerMetaData), "scubagear.missing", "field", string(pointerMetaData))
 	} else {

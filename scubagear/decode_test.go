@@ -148,7 +148,7 @@ func TestDecodeMetaData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := reckon.SnapshotSource{Format: scubagear.Format, ExternalID: testUUID, TenantID: testTenant, ToolVersion: "1.7.0"}
+	want := reckon.SnapshotSource{Format: reckon.SnapshotFormatScubaGear, ExternalID: testUUID, TenantID: testTenant, ToolVersion: "1.7.0"}
 	if in.Source != want {
 		t.Errorf("source %+v, want %+v", in.Source, want)
 	}

@@ -299,7 +299,7 @@ func (d *demo) people(ctx context.Context, password string) error {
 func (d *demo) evidence(ctx context.Context, env string, a assessment) error {
 	_, _, err := d.reviews.ImportSnapshot(ctx, d.envs[env], reckon.SnapshotInput{
 		CapturedAt: d.clock.Now().Add(-15 * time.Minute), Findings: a.findings(),
-		Source: reckon.SnapshotSource{Format: review.FormatNative, ToolVersion: "1.5.0"},
+		Source: reckon.SnapshotSource{Format: reckon.SnapshotFormatNative, ToolVersion: "1.5.0"},
 	})
 	return err
 }
