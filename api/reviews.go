@@ -1,12 +1,10 @@
 package api
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/reckonhq/reckon"
@@ -170,40 +168,12 @@ func (s *Server) listReviews(w http.ResponseWriter, r *http.Request, c *call, g 
 	return nil
 }
 
-// visibleReviews lists the reviews a member sees. A restricted member's list
-// is the newest-first merge of their environments' lists: each is asked for
-// a page below the same cursor, so the merged page is exact.
+// visibleReviews lists the reviews a member sees: a restricted member's
+// list holds only their environments' reviews.
 func (s *Server) visibleReviews(r *http.Request, g *access.Grant, f review.ReviewFilter) ([]*reckon.Review, int64, error) {
 	if f.EnvironmentID != 0 && !g.Sees(f.EnvironmentID) {
 		return nil, 0, nil // like an environment that does not exist
 	}
-	if f.EnvironmentID != 0 || !g.Restricted() {
-		return s.reviews.Reviews(r.Context(), g.Workspace.ID, f)
-	}
-	var (
-		merged []*reckon.Review
-		more   bool
-	)
-	for _, envID := range g.Environments {
-		ef := f
-		ef.EnvironmentID = envID
-		list, next, err := s.reviews.Reviews(r.Context(), g.Workspace.ID, ef)
-		if err != nil {
-			return nil, 0, err
-		}
-		merged = append(merged, list...)
-		more = more || next != 0
-	}
-	slices.SortFunc(merged, func(a, b *reckon.Review) int { return cmp.Compare(b.ID, a.ID) })
-	limit := f.Limit
-	if limit <= 0 {
-		limit = review.DefaultLimit
-	}
-	if len(merged) > limit {
-		merged, more = merged[:limit], true
-	}
-	if !more || len(merged) == 0 {
-		return merged, 0, nil
-	}
-	return merged, merged[len(merged)-1].ID, nil
+	f.Environments = g.Environments
+	return s.reviews.Reviews(r.Context(), g.Workspace.ID, f)
 }

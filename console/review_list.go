@@ -2,7 +2,6 @@ package console
 
 import (
 	"net/http"
-	"slices"
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/access"
@@ -69,10 +68,10 @@ func (s *Server) listReviews(w http.ResponseWriter, r *http.Request, c *call, g 
 	// An environment the member may not see lists nothing, like one that
 	// does not exist; a restricted member's list keeps their environments.
 	if f.EnvironmentID == 0 || g.Sees(f.EnvironmentID) {
+		f.Environments = g.Environments
 		if list, next, err = s.reviews.Reviews(ctx, g.Workspace.ID, f); err != nil {
 			return err
 		}
-		list = slices.DeleteFunc(list, func(v *reckon.Review) bool { return !g.Sees(v.EnvironmentID) })
 	}
 	ids := make([]int64, len(list))
 	for i, v := range list {

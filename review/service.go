@@ -455,8 +455,11 @@ func (s *Service) LatestReview(ctx context.Context, scope reckon.Scope) (v *reck
 
 // ReviewFilter narrows a list of reviews.
 type ReviewFilter struct {
-	EnvironmentID int64               // 0 for every environment
-	Status        reckon.ReviewStatus // "" for every status
+	EnvironmentID int64 // 0 for every environment
+	// Environments, when not empty, limits the list to these environments
+	// (a member's entitlements).
+	Environments []int64
+	Status       reckon.ReviewStatus // "" for every status
 	Page
 }
 
@@ -470,7 +473,7 @@ func (s *Service) Reviews(ctx context.Context, workspaceID int64, f ReviewFilter
 	}
 	limit := f.limit()
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		list, err = tx.Reviews(ctx, workspaceID, store.ReviewFilter{EnvironmentID: f.EnvironmentID, Status: f.Status,
+		list, err = tx.Reviews(ctx, workspaceID, store.ReviewFilter{EnvironmentID: f.EnvironmentID, Environments: f.Environments, Status: f.Status,
 			Limit: limit + 1, Cursor: f.Cursor})
 		return err
 	})

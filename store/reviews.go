@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/reckonhq/reckon"
@@ -216,10 +217,13 @@ WHERE workspace_id = $1 AND environment_id = $2 AND status = 'published' ORDER B
 
 // ReviewFilter narrows a list of reviews.
 type ReviewFilter struct {
-	EnvironmentID int64               // 0 for every environment
-	Status        reckon.ReviewStatus // "" for every status
-	Limit         int
-	Cursor        int64 // list ids below it; 0 for the first page
+	EnvironmentID int64 // 0 for every environment
+	// Environments, when not empty, limits the list to these environments
+	// (a member's entitlements).
+	Environments []int64
+	Status       reckon.ReviewStatus // "" for every status
+	Limit        int
+	Cursor       int64 // list ids below it; 0 for the first page
 }
 
 // Reviews returns a workspace's reviews without content, newest first.
@@ -232,6 +236,16 @@ func (tx *Tx) Reviews(ctx context.Context, workspaceID int64, f ReviewFilter) ([
 	}
 	if f.EnvironmentID != 0 {
 		add(` AND environment_id = $%d`, f.EnvironmentID)
+	}
+	if len(f.Environments) > 0 {
+		// Entitlement lists are short: one placeholder each keeps one text
+		// for both engines (SQLite has no arrays).
+		ph := make([]string, len(f.Environments))
+		for i, id := range f.Environments {
+			args = append(args, id)
+			ph[i] = fmt.Sprintf("$%d", len(args))
+		}
+		q += ` AND environment_id IN (` + strings.Join(ph, ", ") + `)`
 	}
 	if f.Status != "" {
 		add(` AND status = $%d`, string(f.Status))
