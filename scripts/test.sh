@@ -47,11 +47,28 @@ if [ -d "$shared/vulndb" ]; then
 fi
 
 echo "== go test -race (engines: sqlite${RECKON_TEST_POSTGRES_URL:+, postgres})"
-go test -race -count=1 -timeout 30m "$@" ./... 2>&1 | tee /tmp/reckon-test.log | grep -vE '^=== (RUN|PAUSE|CONT)' || {
-  echo "test.sh: tests failed" >&2; exit 1; }
+log=$(mktemp -t reckon-test.XXXXXX)
+status=0
+go test -race -count=1 -timeout 30m -v "$@" ./... >"$log" 2>&1 || status=$?
+# Package results, skips and failures; the whole output is in $log.
+grep -E '^(ok|FAIL|panic:)|--- (FAIL|SKIP)' "$log" || true
+if [ "$status" -ne 0 ]; then
+  echo "== failures"
+  grep -E -B2 -A25 -- '--- FAIL|^panic:' "$log" | head -300 || true
+  echo "test.sh: tests failed (full output: $log)" >&2
+  exit "$status"
+fi
 
-# Show that both lanes ran: count the passing subtests per engine.
+# Show that both lanes ran: passing engine subtests per engine.
 for engine in sqlite postgres; do
-  n=$(grep -cE -- "--- PASS: .*/${engine}( |/)" /tmp/reckon-test.log || true)
+  n=$(grep -cE -- "--- PASS: .*/${engine}( |/)" "$log" || true)
   echo "lane ${engine}: ${n} passing engine subtests"
+  if [ "$n" -eq 0 ] && { [ "$engine" = sqlite ] || [ -n "${RECKON_TEST_POSTGRES_URL:-}" ]; }; then
+    echo "test.sh: the ${engine} lane ran no test" >&2
+    exit 1
+  fi
 done
+tests=$(grep -cE -- '^\s*--- PASS' "$log" || true)
+failed=$(grep -cE -- '^\s*--- FAIL' "$log" || true)
+skipped=$(grep -cE -- '^\s*--- SKIP' "$log" || true)
+echo "tests: ${tests} passed, ${failed} failed, ${skipped} skipped"
