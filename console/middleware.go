@@ -104,11 +104,7 @@ type workspaceHandler func(w http.ResponseWriter, r *http.Request, c *call, g *a
 // exist for them.
 func (s *Server) inWorkspace(fn workspaceHandler) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, c *call) error {
-		var g *access.Grant
-		err := s.db.InTx(r.Context(), func(tx *store.Tx) (err error) {
-			g, err = access.Authorize(r.Context(), tx, c.user, r.PathValue("workspace"))
-			return err
-		})
+		g, err := access.Load(r.Context(), s.db, c.user, r.PathValue("workspace"))
 		if err != nil {
 			return err
 		}
