@@ -1,0 +1,57 @@
+package catalog
+
+import (
+	"testing"
+	"time"
+
+	"github.com/reckonhq/reckon"
+)
+
+func TestDefaultCatalogValid(t *testing.T) {
+	c := Default()
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []reckon.RunType{reckon.RunTypeReviewCompose, reckon.RunTypeRestoreExecute} {
+		rt, ok := c.Lookup(key)
+		if !ok {
+			t.Fatalf("%s missing", key)
+		}
+		if rt.Label("en") == "" || rt.Label("de") == "" || rt.Label("de") == rt.Label("en") {
+			t.Errorf("%s: labels %q / %q", key, rt.Label("en"), rt.Label("de"))
+		}
+		if rt.Label("fr") != rt.Label("en") {
+			t.Errorf("%s: an unknown language should fall back to English", key)
+		}
+	}
+}
+
+// Overrides shorten every deadline, and keep the promise that a job's
+// timeout is shorter than its running deadline.
+func TestApplyOverrides(t *testing.T) {
+	c := Default()
+	c.Apply(Overrides{QueuedDeadline: 2 * time.Second, RunningDeadline: 4 * time.Second})
+	for _, rt := range c.Types() {
+		if rt.QueuedDeadline != 2*time.Second || rt.RunningDeadline != 4*time.Second {
+			t.Errorf("%s: deadlines %s / %s", rt.Key, rt.QueuedDeadline, rt.RunningDeadline)
+		}
+		if rt.JobTimeout >= rt.RunningDeadline {
+			t.Errorf("%s: job timeout %s not below running deadline %s", rt.Key, rt.JobTimeout, rt.RunningDeadline)
+		}
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	c.Apply(Overrides{}) // zero changes nothing
+	if rt := c.MustLookup(reckon.RunTypeReviewCompose); rt.QueuedDeadline != 2*time.Second {
+		t.Errorf("zero override changed the queued deadline to %s", rt.QueuedDeadline)
+	}
+}
+
+func TestValidateRejectsJobTimeoutPastDeadline(t *testing.T) {
+	c := Default()
+	c.MustLookup(reckon.RunTypeRestoreExecute).JobTimeout = 3 * time.Hour
+	if err := c.Validate(); err == nil {
+		t.Fatal("a job timeout longer than the running deadline was accepted")
+	}
+}
