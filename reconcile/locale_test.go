@@ -11,11 +11,10 @@ import (
 // Every reason code the reconciler and the restore domain write has a
 // decision sentence in every language, and every item error a message.
 func TestReasonCodesHaveSentences(t *testing.T) {
-	keys := []string{"reconcile.run_not_found", restore.ItemInvalidPayload, restore.ItemMissingKind}
-	for _, code := range []string{reckon.ReasonStaleQueued, reckon.ReasonStaleRunning, reckon.ReasonJobDiscarded,
-		restore.ReasonCompleted, restore.ReasonPartial, restore.ReasonFailed, restore.ReasonMissing} {
-		keys = append(keys, code)
-	}
+	keys := []string{"reconcile.run_not_found", restore.ItemInvalidPayload, restore.ItemMissingKind,
+		// Reason codes are their own keys.
+		reckon.ReasonStaleQueued, reckon.ReasonStaleRunning, reckon.ReasonJobDiscarded,
+		restore.ReasonCompleted, restore.ReasonPartial, restore.ReasonFailed, restore.ReasonMissing}
 	cat := locale.Default()
 	for _, lang := range locale.Languages {
 		for _, key := range keys {
