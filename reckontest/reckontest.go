@@ -6,13 +6,8 @@ package reckontest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
 	"os"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/queue"
@@ -90,39 +85,13 @@ func URL(t testing.TB, engine store.Engine) string {
 			}
 			t.Skipf("%s is not set", PostgresURLEnv)
 		}
-		schema := "t_" + randomHex(8)
-		ctx := context.Background()
-		conn, err := pgx.Connect(ctx, base)
+		schemaURL, drop, err := store.ScratchSchema(context.Background(), base, "t")
 		if err != nil {
-			t.Fatalf("connect to PostgreSQL: %v", err)
+			t.Fatalf("create a test schema: %v", err)
 		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-			t.Fatalf("create schema: %v", err)
-		}
-		t.Cleanup(func() {
-			conn, err := pgx.Connect(context.Background(), base)
-			if err != nil {
-				return
-			}
-			defer conn.Close(context.Background())
-			_, _ = conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-		})
-		u, err := url.Parse(base)
-		if err != nil {
-			t.Fatalf("parse %s: %v", PostgresURLEnv, err)
-		}
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		return u.String()
+		t.Cleanup(func() { _ = drop(context.Background()) })
+		return schemaURL
 	}
 	t.Fatalf("unknown engine %q", engine)
 	return ""
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
