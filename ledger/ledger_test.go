@@ -185,7 +185,11 @@ func (b *testBundle) auditEvents(t testing.TB, runID int64) []*store.AuditEvent 
 	t.Helper()
 	var events []*store.AuditEvent
 	b.inTx(t, func(ctx context.Context, tx *store.Tx) (err error) {
-		events, err = tx.AuditEvents(ctx, "operation_run", runID)
+		run, err := tx.LockRun(ctx, runID)
+		if err != nil {
+			return err
+		}
+		events, err = tx.AuditEvents(ctx, run.WorkspaceID, "operation_run", runID)
 		return err
 	})
 	return events

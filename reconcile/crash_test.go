@@ -203,7 +203,7 @@ func TestCrashedWorkerIsSettledAndItsDraftTakenOver(t *testing.T) {
 		if active, err = tx.CountActiveRuns(ctx); err != nil {
 			return err
 		}
-		audits, err = tx.AuditEvents(ctx, "operation_run", second.Run.ID)
+		audits, err = tx.AuditEvents(ctx, second.Run.WorkspaceID, "operation_run", second.Run.ID)
 		return err
 	}); err != nil {
 		t.Fatal(err)

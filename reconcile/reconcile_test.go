@@ -118,7 +118,11 @@ func (b *testBundle) audits(t testing.TB, runID int64) []*store.AuditEvent {
 	t.Helper()
 	var ev []*store.AuditEvent
 	b.tx(t, func(ctx context.Context, tx *store.Tx) (err error) {
-		ev, err = tx.AuditEvents(ctx, "operation_run", runID)
+		run, err := tx.LockRun(ctx, runID)
+		if err != nil {
+			return err
+		}
+		ev, err = tx.AuditEvents(ctx, run.WorkspaceID, "operation_run", runID)
 		return err
 	})
 	return ev

@@ -109,7 +109,11 @@ func (b *testBundle) auditCount(t *testing.T, runID int64) int {
 	t.Helper()
 	var n int
 	if err := b.db.InTx(context.Background(), func(tx *store.Tx) error {
-		ev, err := tx.AuditEvents(context.Background(), "operation_run", runID)
+		run, err := tx.LockRun(context.Background(), runID)
+		if err != nil {
+			return err
+		}
+		ev, err := tx.AuditEvents(context.Background(), run.WorkspaceID, "operation_run", runID)
 		n = len(ev)
 		return err
 	}); err != nil {

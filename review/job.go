@@ -442,7 +442,7 @@ func (w *Worker) finish(ctx context.Context, tx *store.Tx, runID, draftID int64,
 	}
 	reason := d.ReasonCode
 	if d.Outcome == reckon.OutcomeSucceeded {
-		took, err := tookOver(ctx, tx, v.ID, run.ID)
+		took, err := tookOver(ctx, tx, run.WorkspaceID, v.ID, run.ID)
 		if err != nil {
 			return err
 		}
@@ -454,8 +454,8 @@ func (w *Worker) finish(ctx context.Context, tx *store.Tx, runID, draftID int64,
 }
 
 // tookOver reports whether run took review over from another run.
-func tookOver(ctx context.Context, tx *store.Tx, reviewID, runID int64) (bool, error) {
-	events, err := tx.AuditEvents(ctx, "environment_review", reviewID)
+func tookOver(ctx context.Context, tx *store.Tx, workspaceID, reviewID, runID int64) (bool, error) {
+	events, err := tx.AuditEvents(ctx, workspaceID, "environment_review", reviewID)
 	if err != nil {
 		return false, err
 	}

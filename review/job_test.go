@@ -54,7 +54,7 @@ func (b *testBundle) finalRows(t *testing.T, scope reckon.Scope, runID int64) fi
 		f.content = full.Content
 	}
 	_ = b.db.InTx(context.Background(), func(tx *store.Tx) error {
-		events, err := tx.AuditEvents(context.Background(), "operation_run", runID)
+		events, err := tx.AuditEvents(context.Background(), scope.WorkspaceID, "operation_run", runID)
 		for _, e := range events {
 			if e.Action == "run.completed" {
 				f.completed++

@@ -42,7 +42,7 @@ func TestLifecycle(t *testing.T) {
 		}
 		var events []*store.AuditEvent
 		_ = db.InTx(ctx, func(tx *store.Tx) (err error) {
-			events, err = tx.AuditEvents(ctx, "environment_review", r2.ID)
+			events, err = tx.AuditEvents(ctx, scope.WorkspaceID, "environment_review", r2.ID)
 			return err
 		})
 		if len(events) != 2 || events[0].Action != "review.published" || events[1].Action != "review.archived" ||

@@ -81,7 +81,7 @@ func TestDemoHistoryIsTruthful(t *testing.T) {
 						reasons[rec.ReasonCode] = true
 					}
 					// Every terminal transition wrote exactly one audit event.
-					events, err := tx.AuditEvents(ctx, "operation_run", run.ID)
+					events, err := tx.AuditEvents(ctx, run.WorkspaceID, "operation_run", run.ID)
 					if err != nil {
 						return err
 					}

@@ -35,10 +35,11 @@ VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
 	return nil
 }
 
-// AuditEvents returns the events about one subject, oldest first.
-func (tx *Tx) AuditEvents(ctx context.Context, subjectType string, subjectID int64) ([]*AuditEvent, error) {
+// AuditEvents returns a workspace's events about one subject, oldest first.
+func (tx *Tx) AuditEvents(ctx context.Context, workspaceID int64, subjectType string, subjectID int64) ([]*AuditEvent, error) {
 	r, err := tx.query(ctx, `SELECT id, workspace_id, actor, action, subject_type, subject_id, metadata, created_at
-FROM audit_events WHERE subject_type = $1 AND subject_id = $2 ORDER BY id`, subjectType, subjectID)
+FROM audit_events WHERE workspace_id = $1 AND subject_type = $2 AND subject_id = $3 ORDER BY id`,
+		workspaceID, subjectType, subjectID)
 	if err != nil {
 		return nil, err
 	}
