@@ -38,6 +38,9 @@ var (
 	ErrNotFound = errors.New("store: not found")
 	// ErrConflict: a unique constraint rejected the write.
 	ErrConflict = errors.New("store: conflict")
+	// ErrInvalidReference: the write refers to a row that does not exist
+	// (a foreign key rejected it).
+	ErrInvalidReference = errors.New("store: reference to a missing row")
 )
 
 // DB is an open database of either engine.
@@ -442,14 +445,21 @@ func interpret(err error) error {
 		return ErrNotFound
 	}
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-		return ErrConflict
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "23505":
+			return ErrConflict
+		case "23503":
+			return ErrInvalidReference
+		}
 	}
 	var sqErr *sqlite.Error
 	if errors.As(err, &sqErr) {
 		switch sqErr.Code() {
 		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
 			return ErrConflict
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return ErrInvalidReference
 		}
 	}
 	return err

@@ -210,6 +210,14 @@ func TestForeignKeysEnforced(t *testing.T) {
 		if err == nil {
 			t.Fatal("an environment of a missing workspace was stored")
 		}
+		if !errors.Is(err, store.ErrInvalidReference) {
+			t.Fatalf("error %v, want store.ErrInvalidReference", err)
+		}
+		for _, leak := range []string{"FOREIGN", "foreign key", "SQLSTATE", "23503", "managed_environments", "constraint"} {
+			if strings.Contains(err.Error(), leak) {
+				t.Errorf("error %q carries driver text %q", err, leak)
+			}
+		}
 	})
 }
 
