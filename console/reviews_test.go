@@ -136,7 +136,7 @@ func TestPublishAndArchiveAreForManagers(t *testing.T) {
 
 		// A transition the review cannot take is explained on its page.
 		p = manager.follow(t, manager.post(t, path+"/publish", nil))
-		expect(t, p, http.StatusOK, `class="flash flash-error"`, en("review.error.invalid_transition", "from", "published", "to", "published"))
+		expect(t, p, http.StatusOK, `class="flash flash-error"`, en("review.error.invalid_transition", "from", reckon.Msg("review.status.published"), "to", reckon.Msg("review.status.published")))
 
 		p = manager.follow(t, manager.post(t, path+"/archive", nil))
 		expect(t, p, http.StatusOK, en("console.flash.archived"), en("review.status.archived"), en("console.review.archived_at"))

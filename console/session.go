@@ -130,6 +130,17 @@ func (s *Server) setFlash(ctx context.Context, c *call, f *flash) error {
 	if c.session == nil {
 		return nil
 	}
+	// A message argument that is a text of its own (a status name, say)
+	// is kept as its key, so that it is translated when shown.
+	for name, v := range f.Message.Args {
+		if m, ok := v.(reckon.Message); ok && len(m.Args) == 0 {
+			if f.Keys == nil {
+				f.Keys = map[string]string{}
+			}
+			f.Keys[name] = m.Key
+			delete(f.Message.Args, name)
+		}
+	}
 	b, err := json.Marshal(f)
 	if err != nil {
 		return err

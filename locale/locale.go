@@ -119,7 +119,7 @@ func (c Catalog) Translate(lang, key string, args map[string]any) string {
 		name := text[i+1 : i+j]
 		b.WriteString(text[:i])
 		if v, ok := args[name]; ok {
-			b.WriteString(formatArg(lang, v))
+			b.WriteString(c.formatArg(lang, v))
 		} else {
 			b.WriteString(text[i : i+j+1])
 		}
@@ -133,8 +133,13 @@ func (c Catalog) Message(lang string, m reckon.Message) string {
 	return c.Translate(lang, m.Key, m.Args)
 }
 
-func formatArg(lang string, v any) string {
+// formatArg writes an argument the language's way: numbers grouped, times
+// in the local notation, and a Message argument (a status name, say)
+// translated itself.
+func (c Catalog) formatArg(lang string, v any) string {
 	switch x := v.(type) {
+	case reckon.Message:
+		return c.Message(lang, x)
 	case int:
 		return FormatInt(lang, int64(x))
 	case int64:

@@ -1,6 +1,10 @@
 package locale
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/reckonhq/reckon"
+)
 
 // TestCatalogsComplete fails on a key that one language has and another lacks.
 func TestCatalogsComplete(t *testing.T) {
@@ -31,5 +35,16 @@ func TestTranslate(t *testing.T) {
 	}
 	if got := FormatInt("de", 1234567); got != "1.234.567" {
 		t.Fatalf("FormatInt = %q", got)
+	}
+}
+
+// A Message argument is translated in the text's language.
+func TestMessageArgumentsAreTranslated(t *testing.T) {
+	c := Catalog{
+		"en": {"t": "now {status}", "s": "Ready"},
+		"de": {"t": "jetzt {status}", "s": "Bereit"},
+	}
+	if got := c.Translate("de", "t", map[string]any{"status": reckon.Msg("s")}); got != "jetzt Bereit" {
+		t.Fatalf("got %q", got)
 	}
 }

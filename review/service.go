@@ -375,7 +375,7 @@ func (s *Service) transition(ctx context.Context, workspaceID, reviewID, userID 
 		}
 		if !v.Status.CanTransition(to) {
 			return reckon.Errorf(reckon.CodeInvalidTransition, "review.error.invalid_transition",
-				"from", string(v.Status), "to", string(to))
+				"from", reckon.Msg("review.status."+string(v.Status)), "to", reckon.Msg("review.status."+string(to)))
 		}
 		now := tx.Now()
 		if to == reckon.ReviewPublished {
