@@ -137,31 +137,40 @@ func (w *blockWorker) Work(ctx context.Context, job *river.Job[blockArgs]) error
 	return ctx.Err()
 }
 
+// startOneJob starts a queue working only w, inserts one job with args and
+// waits until the job has started.
+func startOneJob[T river.JobArgs](t *testing.T, db *store.DB, w river.Worker[T], args T, started <-chan struct{}) *queue.Queue {
+	t.Helper()
+	ctx := context.Background()
+	workers := river.NewWorkers()
+	river.AddWorker(workers, w)
+	q, err := queue.New(db, &queue.Config{Workers: workers, FetchPollInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.InTx(ctx, func(tx *store.Tx) error {
+		_, err := q.InsertTx(ctx, tx, args, nil)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-started:
+	case <-time.After(30 * time.Second):
+		t.Fatal("job never started")
+	}
+	return q
+}
+
 func TestStopCancelsJobsThatOutliveTheTimeout(t *testing.T) {
 	t.Parallel()
 	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		w := &blockWorker{started: make(chan struct{}), cancelled: make(chan struct{})}
-		workers := river.NewWorkers()
-		river.AddWorker(workers, w)
-		q, err := queue.New(db, &queue.Config{Workers: workers, FetchPollInterval: 50 * time.Millisecond})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := q.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if err := db.InTx(ctx, func(tx *store.Tx) error {
-			_, err := q.InsertTx(ctx, tx, blockArgs{}, nil)
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
-		select {
-		case <-w.started:
-		case <-time.After(30 * time.Second):
-			t.Fatal("job never started")
-		}
+		q := startOneJob(t, db, w, blockArgs{}, w.started)
 		stopCtx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 		defer cancel()
 		begun := time.Now()

@@ -7,7 +7,6 @@ import (
 
 	"github.com/riverqueue/river"
 
-	"github.com/reckonhq/reckon/queue"
 	"github.com/reckonhq/reckon/reckontest"
 	"github.com/reckonhq/reckon/store"
 )
@@ -39,26 +38,7 @@ func TestStopLetsJobsInFlightFinish(t *testing.T) {
 	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		w := &slowWorker{started: make(chan struct{}), finished: make(chan struct{})}
-		workers := river.NewWorkers()
-		river.AddWorker(workers, w)
-		q, err := queue.New(db, &queue.Config{Workers: workers, FetchPollInterval: 50 * time.Millisecond})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := q.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if err := db.InTx(ctx, func(tx *store.Tx) error {
-			_, err := q.InsertTx(ctx, tx, slowArgs{}, nil)
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
-		select {
-		case <-w.started:
-		case <-time.After(10 * time.Second):
-			t.Fatal("job never started")
-		}
+		q := startOneJob(t, db, w, slowArgs{}, w.started)
 		stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 		if err := q.Stop(stopCtx); err != nil {
