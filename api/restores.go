@@ -4,9 +4,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/access"
 	"github.com/reckonhq/reckon/restore"
-	"github.com/reckonhq/reckon/store"
 )
 
 // MaxRestoreBodyBytes bounds a restore request: up to restore.MaxItems
@@ -19,17 +19,17 @@ type restoreRequest struct {
 }
 
 type restoreJSON struct {
-	ID             int64               `json:"id"`
-	EnvironmentID  int64               `json:"environment_id"`
-	OperationRunID int64               `json:"operation_run_id"`
-	BackupRef      string              `json:"backup_ref"`
-	Status         store.RestoreStatus `json:"status"`
-	ItemsTotal     int                 `json:"items_total"`
-	ItemsSucceeded int                 `json:"items_succeeded"`
-	ItemsFailed    int                 `json:"items_failed"`
-	CreatedAt      time.Time           `json:"created_at"`
-	StartedAt      *time.Time          `json:"started_at"`
-	CompletedAt    *time.Time          `json:"completed_at"`
+	ID             int64                `json:"id"`
+	EnvironmentID  int64                `json:"environment_id"`
+	OperationRunID int64                `json:"operation_run_id"`
+	BackupRef      string               `json:"backup_ref"`
+	Status         reckon.RestoreStatus `json:"status"`
+	ItemsTotal     int                  `json:"items_total"`
+	ItemsSucceeded int                  `json:"items_succeeded"`
+	ItemsFailed    int                  `json:"items_failed"`
+	CreatedAt      time.Time            `json:"created_at"`
+	StartedAt      *time.Time           `json:"started_at"`
+	CompletedAt    *time.Time           `json:"completed_at"`
 }
 
 type restoreStartedJSON struct {

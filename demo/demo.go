@@ -410,7 +410,7 @@ func (t *tour) restore(ctx context.Context) {
 	if t.fail(t.restores.Execute(ctx, st.Run.ID)) {
 		return
 	}
-	var rows []*store.RestoreItem
+	var rows []*reckon.RestoreItem
 	t.fail(t.db.InTx(ctx, func(tx *store.Tx) (err error) {
 		rows, err = tx.RestoreItems(ctx, st.Restore.ID, false)
 		return err

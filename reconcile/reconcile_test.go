@@ -235,7 +235,7 @@ func TestSweepAsksTheAdapterFirst(t *testing.T) {
 			t.Fatal(err)
 		}
 		b.markRunning(t, st.Run.ID)
-		st.Restore.Status, st.Restore.ItemsSucceeded, st.Restore.ItemsFailed = store.RestorePartiallySucceeded, 1, 1
+		st.Restore.Status, st.Restore.ItemsSucceeded, st.Restore.ItemsFailed = reckon.RestorePartiallySucceeded, 1, 1
 		b.tx(t, func(ctx context.Context, tx *store.Tx) error { return tx.FinishRestore(ctx, st.Restore) })
 		// Without its restore row, a second run has no proof at all.
 		var bare *reckon.Run
@@ -250,7 +250,7 @@ func TestSweepAsksTheAdapterFirst(t *testing.T) {
 		run := wantSettled(t, b, st.Run.ID, reckon.OutcomePartiallySucceeded, reckon.SourceAdapter, restore.ReasonPartial)
 		rec := run.Context.Reconciliation
 		if rec.Adapter != string(reckon.RunTypeRestoreExecute) || rec.Evidence.RestoreRunID != st.Restore.ID ||
-			rec.Evidence.RestoreStatus != string(store.RestorePartiallySucceeded) || *rec.Evidence.RestoreItems != (reckon.ItemCounts{Total: 2, Succeeded: 1, Failed: 1}) {
+			rec.Evidence.RestoreStatus != string(reckon.RestorePartiallySucceeded) || *rec.Evidence.RestoreItems != (reckon.ItemCounts{Total: 2, Succeeded: 1, Failed: 1}) {
 			t.Fatalf("reconciliation %+v", rec)
 		}
 		wantSettled(t, b, bare.ID, reckon.OutcomeFailed, reckon.SourceAdapter, restore.ReasonMissing)
@@ -280,7 +280,7 @@ func TestReconcileRunAppliesProofAtOnceAndDeadlinesOnlyWhenPast(t *testing.T) {
 			}
 		}
 		// Proof applies at once, before any deadline.
-		st.Restore.Status, st.Restore.ItemsSucceeded = store.RestoreSucceeded, 1
+		st.Restore.Status, st.Restore.ItemsSucceeded = reckon.RestoreSucceeded, 1
 		b.tx(t, func(ctx context.Context, tx *store.Tx) error { return tx.FinishRestore(ctx, st.Restore) })
 		run, changed, err := b.rec.ReconcileRun(ctx, scope.WorkspaceID, st.Run.ID, "user:1")
 		if err != nil || !changed || run.Outcome != reckon.OutcomeSucceeded || run.Context.Reconciliation.ReasonCode != restore.ReasonCompleted {
@@ -348,7 +348,7 @@ func TestDiscardedJobsSettleTheirRuns(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		st.Restore.Status, st.Restore.ItemsSucceeded = store.RestoreSucceeded, 1
+		st.Restore.Status, st.Restore.ItemsSucceeded = reckon.RestoreSucceeded, 1
 		b.tx(t, func(ctx context.Context, tx *store.Tx) error { return tx.FinishRestore(ctx, st.Restore) })
 		b.waitDiscarded(t, swept, now, st.Run)
 

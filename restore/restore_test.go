@@ -89,10 +89,10 @@ func (b *testBundle) run(t *testing.T, workspaceID, id int64) *reckon.Run {
 	return run
 }
 
-func (b *testBundle) restoreRow(t *testing.T, workspaceID, id int64) (*store.RestoreRun, []*store.RestoreItem) {
+func (b *testBundle) restoreRow(t *testing.T, workspaceID, id int64) (*reckon.RestoreRun, []*reckon.RestoreItem) {
 	t.Helper()
-	var rr *store.RestoreRun
-	var its []*store.RestoreItem
+	var rr *reckon.RestoreRun
+	var its []*reckon.RestoreItem
 	if err := b.db.InTx(context.Background(), func(tx *store.Tx) (err error) {
 		if rr, err = tx.Restore(context.Background(), workspaceID, id); err != nil {
 			return err
@@ -130,7 +130,7 @@ func TestStartCreatesRestoreAndRunOnceForTheSameRequest(t *testing.T) {
 			t.Fatalf("first start: created=%v run=%+v", first.Created, first.Run)
 		}
 		if first.Restore.OperationRunID != first.Run.ID || first.Restore.ItemsTotal != 2 ||
-			first.Restore.Status != store.RestorePending || first.Run.Context.BackupRef != "backup-2026-11-27" {
+			first.Restore.Status != reckon.RestorePending || first.Run.Context.BackupRef != "backup-2026-11-27" {
 			t.Fatalf("restore %+v for run %+v", first.Restore, first.Run)
 		}
 		// The same items in another order are the same operation.
@@ -180,13 +180,13 @@ func TestExecuteOutcomeFromItemCounts(t *testing.T) {
 		name      string
 		payloads  []string
 		outcome   reckon.Outcome
-		status    store.RestoreStatus
+		status    reckon.RestoreStatus
 		reason    string
 		succeeded int
 	}{
-		{"all applied", []string{valid, valid}, reckon.OutcomeSucceeded, store.RestoreSucceeded, "", 2},
-		{"some failed", []string{valid, noKind, notObject}, reckon.OutcomePartiallySucceeded, store.RestorePartiallySucceeded, restore.ReasonPartial, 1},
-		{"none applied", []string{noKind, `null`}, reckon.OutcomeFailed, store.RestoreFailed, restore.ReasonFailed, 0},
+		{"all applied", []string{valid, valid}, reckon.OutcomeSucceeded, reckon.RestoreSucceeded, "", 2},
+		{"some failed", []string{valid, noKind, notObject}, reckon.OutcomePartiallySucceeded, reckon.RestorePartiallySucceeded, restore.ReasonPartial, 1},
+		{"none applied", []string{noKind, `null`}, reckon.OutcomeFailed, reckon.RestoreFailed, restore.ReasonFailed, 0},
 	}
 	eachEngine(t, func(t *testing.T, b *testBundle) {
 		for _, c := range cases {
@@ -214,15 +214,15 @@ func TestExecuteOutcomeFromItemCounts(t *testing.T) {
 			for i, it := range its {
 				switch c.payloads[i] {
 				case valid:
-					if it.Status != store.ItemApplied || it.AppliedAt == nil || it.ErrorCode != "" {
+					if it.Status != reckon.RestoreItemApplied || it.AppliedAt == nil || it.ErrorCode != "" {
 						t.Fatalf("%s: item %s %+v, want applied", c.name, it.Key, it)
 					}
 				case noKind:
-					if it.Status != store.ItemFailed || it.ErrorCode != restore.ItemMissingKind {
+					if it.Status != reckon.RestoreItemFailed || it.ErrorCode != restore.ItemMissingKind {
 						t.Fatalf("%s: item %s %+v, want failed %s", c.name, it.Key, it, restore.ItemMissingKind)
 					}
 				default:
-					if it.Status != store.ItemFailed || it.ErrorCode != restore.ItemInvalidPayload {
+					if it.Status != reckon.RestoreItemFailed || it.ErrorCode != restore.ItemInvalidPayload {
 						t.Fatalf("%s: item %s %+v, want failed %s", c.name, it.Key, it, restore.ItemInvalidPayload)
 					}
 				}
@@ -244,7 +244,7 @@ func TestExecuteOutcomeFromItemCounts(t *testing.T) {
 // failingProvider fails with an infrastructure error after n items.
 type failingProvider struct{ left int }
 
-func (p *failingProvider) Apply(ctx context.Context, scope reckon.Scope, item *store.RestoreItem) error {
+func (p *failingProvider) Apply(ctx context.Context, scope reckon.Scope, item *reckon.RestoreItem) error {
 	if p.left == 0 {
 		return errors.New("provider unavailable")
 	}
@@ -284,7 +284,7 @@ func TestExecuteLeavesARunPastItsDeadlineToTheReconciler(t *testing.T) {
 		}
 		run := b.run(t, scope.WorkspaceID, st.Run.ID)
 		rr, _ := b.restoreRow(t, scope.WorkspaceID, st.Restore.ID)
-		if run.Status != reckon.RunQueued || rr.Status != store.RestorePending {
+		if run.Status != reckon.RunQueued || rr.Status != reckon.RestorePending {
 			t.Fatalf("a late job acted: run %s, restore %s", run.Status, rr.Status)
 		}
 	})

@@ -571,7 +571,7 @@ func (d *demo) clinics() []event {
 // connection does: an error that is not an item's fault.
 type brokenProvider struct{ after, applied int }
 
-func (p *brokenProvider) Apply(ctx context.Context, target reckon.Scope, it *store.RestoreItem) error {
+func (p *brokenProvider) Apply(ctx context.Context, target reckon.Scope, it *reckon.RestoreItem) error {
 	if p.applied >= p.after {
 		return errors.New("connection to the tenant lost")
 	}
