@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/reckonhq/reckon"
@@ -229,4 +230,46 @@ func (tx *Tx) RevokeToken(ctx context.Context, userID, tokenID int64) error {
 		return ErrNotFound
 	}
 	return nil
+}
+
+// SetUserPassword replaces a user's password hash.
+func (tx *Tx) SetUserPassword(ctx context.Context, userID int64, passwordHash string) error {
+	n, err := tx.exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, passwordHash)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// LockEnvironment locks an environment's row until the transaction ends. The
+// review lifecycle takes it so that two reviews of one environment never
+// become ready or published on stale reads of each other.
+func (tx *Tx) LockEnvironment(ctx context.Context, scope reckon.Scope) error {
+	q := `SELECT id FROM managed_environments WHERE workspace_id = $1 AND id = $2`
+	if tx.engine == Postgres {
+		// NO KEY UPDATE, so that runs, snapshots and reviews of the
+		// environment can still be inserted meanwhile.
+		q += ` FOR NO KEY UPDATE`
+	}
+	var id int64
+	return tx.queryRow(ctx, q, scope.WorkspaceID, scope.EnvironmentID).Scan(&id)
+}
+
+// ClaimEnvironmentTenant records tenantID as the environment's tenant unless
+// one is recorded already, and returns the tenant the environment has
+// afterwards. Concurrent claims settle on the first committed one: the
+// conditional update re-checks the row after waiting for its lock.
+func (tx *Tx) ClaimEnvironmentTenant(ctx context.Context, scope reckon.Scope, tenantID string) (string, error) {
+	if _, err := tx.exec(ctx, `UPDATE managed_environments SET tenant_id = $3
+WHERE workspace_id = $1 AND id = $2 AND (tenant_id IS NULL OR tenant_id = '')`,
+		scope.WorkspaceID, scope.EnvironmentID, strings.TrimSpace(tenantID)); err != nil {
+		return "", fmt.Errorf("store: claim environment tenant: %w", err)
+	}
+	var recorded string
+	err := tx.queryRow(ctx, `SELECT tenant_id FROM managed_environments WHERE workspace_id = $1 AND id = $2`,
+		scope.WorkspaceID, scope.EnvironmentID).Scan(scanNullString(&recorded))
+	return recorded, err
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/reckonhq/reckon"
 )
@@ -46,16 +47,6 @@ func (tx *Tx) ListRuns(ctx context.Context, f *RunFilter) ([]*reckon.Run, error)
 		return nil, fmt.Errorf("store: list runs: %w", err)
 	}
 	return collect(r, scanRuns)
-}
-
-// ExplainListRuns returns the engine's plan of ListRuns, for tests and
-// benchmarks that check a page walks the newest-first index.
-func (tx *Tx) ExplainListRuns(ctx context.Context, f *RunFilter) (string, error) {
-	q, args, err := tx.listRunsQuery(f)
-	if err != nil || q == "" {
-		return "", err
-	}
-	return tx.explain(ctx, q, args...)
 }
 
 // listRunsQuery builds the page query of a filter; "" when the filter can
@@ -123,28 +114,32 @@ func (tx *Tx) listRunsQuery(f *RunFilter) (string, []any, error) {
 	return q, args, nil
 }
 
-// explain returns the engine's plan of a query: PostgreSQL's EXPLAIN lines,
-// or the details of SQLite's EXPLAIN QUERY PLAN.
-func (tx *Tx) explain(ctx context.Context, q string, args ...any) (string, error) {
-	prefix := `EXPLAIN `
-	if tx.engine == SQLite {
-		prefix = `EXPLAIN QUERY PLAN `
-	}
-	r, err := tx.query(ctx, prefix+q, args...)
-	if err != nil {
-		return "", fmt.Errorf("store: explain: %w", err)
-	}
-	lines, err := collect(r, func(r rows) (string, error) {
-		if tx.engine == SQLite {
-			// id, parent, notused, detail
-			var id, parent, unused int
-			var detail string
-			err := r.Scan(&id, &parent, &unused, &detail)
-			return detail, err
-		}
-		var line string
-		err := r.Scan(&line)
-		return line, err
-	})
-	return strings.Join(lines, "\n"), err
+// RunAttention counts the runs of an environment that want an operator:
+// completed blocked, completed failed, and active past their deadline.
+type RunAttention struct {
+	Blocked      int64
+	Failed       int64
+	PastDeadline int64
+}
+
+// Total is the number of runs that want attention.
+func (a RunAttention) Total() int64 { return a.Blocked + a.Failed + a.PastDeadline }
+
+// RunAttentionOf counts what needs attention among an environment's runs at
+// now. It reads the environment's runs through their newest-first index.
+func (tx *Tx) RunAttentionOf(ctx context.Context, scope reckon.Scope, now time.Time) (RunAttention, error) {
+	var a RunAttention
+	err := tx.queryRow(ctx, `SELECT
+	COALESCE(SUM(CASE WHEN outcome = 'blocked' THEN 1 ELSE 0 END), 0),
+	COALESCE(SUM(CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END), 0),
+	COALESCE(SUM(CASE WHEN status IN ('queued', 'running') AND deadline_at < $3 THEN 1 ELSE 0 END), 0)
+FROM operation_runs WHERE workspace_id = $1 AND environment_id = $2`, scope.WorkspaceID, scope.EnvironmentID, now).
+		Scan(&a.Blocked, &a.Failed, &a.PastDeadline)
+	return a, err
+}
+
+// RunByID returns a run of any workspace, for platform support's read-only
+// pages. Everything a workspace member sees goes through Run instead.
+func (tx *Tx) RunByID(ctx context.Context, id int64) (*reckon.Run, error) {
+	return scanRun(tx.queryRow(ctx, `SELECT `+runColumns+` FROM operation_runs WHERE id = $1`, id))
 }
