@@ -12,6 +12,7 @@ import (
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/access"
 	"github.com/reckonhq/reckon/catalog"
+	"github.com/reckonhq/reckon/evidence"
 	"github.com/reckonhq/reckon/locale"
 	"github.com/reckonhq/reckon/reconcile"
 	"github.com/reckonhq/reckon/restore"
@@ -42,6 +43,7 @@ type Server struct {
 	db         *store.DB
 	catalog    *catalog.Catalog
 	reviews    *review.Service
+	evidence   *evidence.Service
 	restores   *restore.Service
 	reconciler *reconcile.Reconciler
 	log        *slog.Logger
@@ -56,7 +58,7 @@ func New(d Deps) http.Handler {
 	if d.DB == nil || d.Catalog == nil || d.Reviews == nil || d.Restores == nil || d.Reconciler == nil {
 		panic("api: New needs a database, a catalog and the review, restore and reconcile services")
 	}
-	s := &Server{db: d.DB, catalog: d.Catalog, reviews: d.Reviews, restores: d.Restores, reconciler: d.Reconciler, log: d.Logger, text: d.Text, maxBody: d.MaxBodyBytes, mux: http.NewServeMux()}
+	s := &Server{db: d.DB, catalog: d.Catalog, reviews: d.Reviews, evidence: evidence.NewService(d.DB), restores: d.Restores, reconciler: d.Reconciler, log: d.Logger, text: d.Text, maxBody: d.MaxBodyBytes, mux: http.NewServeMux()}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -145,7 +145,7 @@ func (s *Server) listReviews(w http.ResponseWriter, r *http.Request, c *call, g 
 		EnvironmentID: q.id("environment"),
 		Status: reckon.ReviewStatus(q.enum("status", func(v string) bool { return reckon.ReviewStatus(v).Valid() },
 			"draft, ready, published, archived, failed, superseded")),
-		Page: review.Page{Limit: q.limit()},
+		Page: reckon.Page{Limit: q.limit()},
 	}
 	cursor, err := q.cursor()
 	if err != nil {

@@ -1,13 +1,13 @@
 package api
 
 import (
+	"cmp"
 	"net/http"
 	"time"
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/access"
-	"github.com/reckonhq/reckon/review"
-	"github.com/reckonhq/reckon/scubagear"
+	"github.com/reckonhq/reckon/evidence"
 	"github.com/reckonhq/reckon/store"
 )
 
@@ -40,7 +40,7 @@ func (s *Server) environment(r *http.Request, g *access.Grant, a access.Action) 
 
 // importSnapshot stores an evidence snapshot: the native body of API.md,
 // or a ScubaGear ScubaResults document with ?format=scubagear. The decoders
-// bound the body themselves (review.MaxSnapshotBytes,
+// bound the body themselves (evidence.MaxNativeBytes,
 // scubagear.MaxBodyBytes). 201 for a new snapshot; 200 when a ScubaGear
 // report already imported (same report id, same content) is sent again.
 func (s *Server) importSnapshot(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
@@ -48,19 +48,16 @@ func (s *Server) importSnapshot(w http.ResponseWriter, r *http.Request, c *call,
 	if err != nil {
 		return err
 	}
-	var in reckon.SnapshotInput
-	switch format := r.URL.Query().Get("format"); format {
-	case "", reckon.SnapshotFormatNative:
-		in, err = review.DecodeSnapshot(r.Body)
-	case reckon.SnapshotFormatScubaGear:
-		in, err = scubagear.Decode(r.Body)
-	default:
-		return fieldError("format", "api.param_enum", "allowed", reckon.SnapshotFormatNative+", "+reckon.SnapshotFormatScubaGear)
+	format := cmp.Or(r.URL.Query().Get("format"), reckon.SnapshotFormatNative)
+	decode, ok := evidence.Decoder(format)
+	if !ok {
+		return fieldError("format", "api.param_enum", "allowed", evidence.Formats)
 	}
+	in, err := decode(r.Body)
 	if err != nil {
 		return err
 	}
-	snap, existed, err := s.reviews.ImportSnapshot(r.Context(), g.Scope(env.ID), in)
+	snap, existed, err := s.evidence.Import(r.Context(), g.Scope(env.ID), in)
 	if err != nil {
 		return err
 	}
@@ -83,14 +80,14 @@ func (s *Server) listSnapshots(w http.ResponseWriter, r *http.Request, c *call, 
 		return err
 	}
 	q := newQuery(r.URL)
-	page := review.Page{Limit: q.limit()}
+	page := reckon.Page{Limit: q.limit()}
 	if page.Cursor, err = q.cursor(); err != nil {
 		return err
 	}
 	if err := q.err(); err != nil {
 		return err
 	}
-	list, next, err := s.reviews.Snapshots(r.Context(), g.Scope(env.ID), page)
+	list, next, err := s.evidence.List(r.Context(), g.Scope(env.ID), page)
 	if err != nil {
 		return err
 	}

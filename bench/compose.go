@@ -13,6 +13,7 @@ import (
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/catalog"
+	"github.com/reckonhq/reckon/evidence"
 	"github.com/reckonhq/reckon/ledger"
 	"github.com/reckonhq/reckon/queue"
 	"github.com/reckonhq/reckon/review"
@@ -222,7 +223,7 @@ func (b *composeBench) environments(ctx context.Context, n int) ([]reckon.Scope,
 }
 
 func (b *composeBench) snapshot(ctx context.Context, scope reckon.Scope, seed int) error {
-	_, _, err := b.svc.ImportSnapshot(ctx, scope, reckon.SnapshotInput{
+	_, _, err := evidence.NewService(b.db).Import(ctx, scope, reckon.SnapshotInput{
 		CapturedAt: time.Now().UTC(), Findings: b.findings(seed),
 		Source: reckon.SnapshotSource{Format: reckon.SnapshotFormatNative}})
 	return err

@@ -17,6 +17,7 @@ import (
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/catalog"
 	"github.com/reckonhq/reckon/console"
+	"github.com/reckonhq/reckon/evidence"
 	"github.com/reckonhq/reckon/ledger"
 	"github.com/reckonhq/reckon/locale"
 	"github.com/reckonhq/reckon/queue"
@@ -220,7 +221,7 @@ func TestConsoleInARealBrowser(t *testing.T) {
 	}
 
 	// New evidence arrives for the production tenant.
-	importEvidence(t, reviews, northwind.ID, prod.ID)
+	importEvidence(t, db, northwind.ID, prod.ID)
 
 	// Compose from the dashboard: the queued message, with its link.
 	dashboard := fmt.Sprintf("/admin/workspaces/northwind/environments/%d", prod.ID)
@@ -273,7 +274,7 @@ func TestConsoleInARealBrowser(t *testing.T) {
 	}
 
 	// Another environment's queued message, photographed.
-	importEvidence(t, reviews, northwind.ID, staging.ID)
+	importEvidence(t, db, northwind.ID, staging.ID)
 	do("compose in staging",
 		chromedp.Navigate(srv.URL+fmt.Sprintf("/admin/workspaces/northwind/environments/%d", staging.ID)),
 		chromedp.Click(chromedp.ID("compose-button")),
@@ -332,9 +333,9 @@ func TestConsoleInARealBrowser(t *testing.T) {
 
 // importEvidence stores new evidence for an environment, as an assessment
 // tool would.
-func importEvidence(t *testing.T, reviews *review.Service, workspaceID, environmentID int64) {
+func importEvidence(t *testing.T, db *store.DB, workspaceID, environmentID int64) {
 	t.Helper()
-	_, _, err := reviews.ImportSnapshot(context.Background(), reckon.Scope{WorkspaceID: workspaceID, EnvironmentID: environmentID}, reckon.SnapshotInput{
+	_, _, err := evidence.NewService(db).Import(context.Background(), reckon.Scope{WorkspaceID: workspaceID, EnvironmentID: environmentID}, reckon.SnapshotInput{
 		CapturedAt: time.Now().UTC().Add(-time.Minute),
 		Findings: []reckon.Finding{
 			{ControlID: "MS.AAD.3.1v1", Title: "Phishing-resistant MFA is enforced for all users", Product: "Entra ID", Severity: reckon.SeverityCritical, Status: reckon.FindingPass},

@@ -23,6 +23,7 @@ import (
 	"github.com/reckonhq/reckon/access"
 	"github.com/reckonhq/reckon/catalog"
 	"github.com/reckonhq/reckon/console"
+	"github.com/reckonhq/reckon/evidence"
 	"github.com/reckonhq/reckon/ledger"
 	"github.com/reckonhq/reckon/locale"
 	"github.com/reckonhq/reckon/queue"
@@ -301,7 +302,7 @@ func finding(id, title, product string, sev reckon.Severity, st reckon.FindingSt
 // importSnapshot stores evidence for an environment, captured at.
 func (w *world) importSnapshot(t testing.TB, env *reckon.Environment, at time.Time, findings ...reckon.Finding) *reckon.Snapshot {
 	t.Helper()
-	snap, _, err := w.reviews.ImportSnapshot(context.Background(), scopeOf(env),
+	snap, _, err := evidence.NewService(w.db).Import(context.Background(), scopeOf(env),
 		reckon.SnapshotInput{CapturedAt: at, Findings: findings, Source: reckon.SnapshotSource{Format: reckon.SnapshotFormatNative}})
 	if err != nil {
 		t.Fatal(err)

@@ -26,6 +26,7 @@ import (
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/catalog"
+	"github.com/reckonhq/reckon/evidence"
 	"github.com/reckonhq/reckon/ledger"
 	"github.com/reckonhq/reckon/locale"
 	"github.com/reckonhq/reckon/queue"
@@ -157,7 +158,7 @@ func (t *tour) wire(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	snap, _, err := t.reviews.ImportSnapshot(ctx, t.scope, reckon.SnapshotInput{
+	snap, _, err := evidence.NewService(t.db).Import(ctx, t.scope, reckon.SnapshotInput{
 		CapturedAt: t.clock.Now().Add(-2 * time.Hour),
 		Findings: []reckon.Finding{
 			{ControlID: "AAD.1", Title: "Phishing-resistant MFA for administrators", Severity: reckon.SeverityCritical, Status: reckon.FindingFail},

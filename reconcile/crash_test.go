@@ -15,6 +15,7 @@ import (
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/catalog"
+	"github.com/reckonhq/reckon/evidence"
 	"github.com/reckonhq/reckon/ledger"
 	"github.com/reckonhq/reckon/queue"
 	"github.com/reckonhq/reckon/reckontest"
@@ -113,7 +114,7 @@ func TestCrashedWorkerIsSettledAndItsDraftTakenOver(t *testing.T) {
 	rec := reconcile.New(db, l, nil)
 
 	scope := reckontest.NewFixture(t, db).Scope()
-	if _, _, err := reviews.ImportSnapshot(ctx, scope, reckon.SnapshotInput{CapturedAt: time.Now().Add(-time.Hour).UTC(),
+	if _, _, err := evidence.NewService(db).Import(ctx, scope, reckon.SnapshotInput{CapturedAt: time.Now().Add(-time.Hour).UTC(),
 		Findings: []reckon.Finding{{ControlID: "AAD.1", Title: "MFA for admins", Severity: reckon.SeverityCritical, Status: reckon.FindingFail}},
 		Source:   reckon.SnapshotSource{Format: reckon.SnapshotFormatNative}}); err != nil {
 		t.Fatal(err)

@@ -56,7 +56,7 @@ func TestRealReportSeries(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", file, err)
 			}
-			snap, _, err := b.svc.ImportSnapshot(ctx, scope, in)
+			snap, _, err := b.ev.Import(ctx, scope, in)
 			if err != nil {
 				t.Fatalf("%s: %v", file, err)
 			}
@@ -75,7 +75,7 @@ func TestRealReportSeries(t *testing.T) {
 			if err := json.Unmarshal(v.Content, &c); err != nil {
 				t.Fatal(err)
 			}
-			full, err := b.svc.Snapshot(ctx, scope.WorkspaceID, snap.ID)
+			full, err := b.ev.Snapshot(ctx, scope.WorkspaceID, snap.ID)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -14,8 +14,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
-	"time"
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/catalog"
@@ -70,129 +68,6 @@ func scoped(err error, key string) error {
 	return err
 }
 
-func (s *Service) environment(ctx context.Context, tx *store.Tx, scope reckon.Scope) (*reckon.Environment, error) {
-	env, err := tx.Environment(ctx, scope.WorkspaceID, scope.EnvironmentID)
-	return env, scoped(err, "review.error.environment_not_found")
-}
-
-// ImportSnapshot stores an evidence snapshot of an environment. The input is
-// validated first; a bad one writes nothing.
-//
-// When the input names an external id, importing is idempotent: the same
-// format, external id and content return the stored snapshot with
-// existed=true; other content under that id is a CodeConflict error. When
-// the input names a tenant and the environment has recorded another, the
-// import is refused with CodeTenantMismatch; an environment without one
-// records this import's tenant in the same transaction.
-func (s *Service) ImportSnapshot(ctx context.Context, scope reckon.Scope, input reckon.SnapshotInput) (snap *reckon.Snapshot, existed bool, err error) {
-	in := input
-	if err := ValidateSnapshot(&in); err != nil {
-		return nil, false, err
-	}
-	in.CapturedAt = in.CapturedAt.UTC().Truncate(time.Microsecond) // as stored
-	findings := canonicalFindings(in.Findings)
-	hash := ContentHash(findings)
-	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		snap, existed = nil, false
-		env, err := s.environment(ctx, tx, scope)
-		if err != nil {
-			return err
-		}
-		if tenant := strings.TrimSpace(in.Source.TenantID); tenant != "" {
-			recorded := env.TenantID
-			if recorded == "" {
-				if recorded, err = tx.ClaimEnvironmentTenant(ctx, scope, tenant); err != nil {
-					return err
-				}
-			}
-			if !strings.EqualFold(recorded, tenant) {
-				return reckon.Errorf(reckon.CodeTenantMismatch, "snapshot.error.tenant_mismatch",
-					"tenant", tenant, "recorded", recorded)
-			}
-		}
-		snap, err = tx.InsertSnapshot(ctx, &store.SnapshotInsert{Scope: scope, CapturedAt: in.CapturedAt,
-			ContentHash: hash, Findings: findings, Source: in.Source})
-		if !store.IsConflict(err) {
-			return err
-		}
-		prior, err := tx.SnapshotByExternalID(ctx, scope, in.Source.Format, in.Source.ExternalID)
-		if err != nil {
-			return err
-		}
-		if prior.ContentHash != hash {
-			return reckon.Errorf(reckon.CodeConflict, "snapshot.error.external_id_conflict",
-				"external_id", in.Source.ExternalID)
-		}
-		snap, existed = prior, true
-		return nil
-	})
-	if err != nil {
-		return nil, false, err
-	}
-	return snap, existed, nil
-}
-
-// Page asks for one page of a newest-first list.
-type Page struct {
-	// Limit is the page size: DefaultLimit when 0, at most MaxLimit.
-	Limit int
-	// Cursor is the next cursor of the previous page; 0 for the first.
-	Cursor int64
-}
-
-// Page sizes.
-const (
-	DefaultLimit = 50
-	MaxLimit     = 200
-)
-
-func (p Page) limit() int {
-	switch {
-	case p.Limit <= 0:
-		return DefaultLimit
-	case p.Limit > MaxLimit:
-		return MaxLimit
-	}
-	return p.Limit
-}
-
-// nextCursor reads one row more than the page holds: when it exists, the
-// page is trimmed and the cursor is the last id shown.
-func nextCursor[T any](items []T, limit int, id func(T) int64) ([]T, int64) {
-	if len(items) <= limit {
-		return items, 0
-	}
-	items = items[:limit]
-	return items, id(items[limit-1])
-}
-
-// Snapshots lists an environment's snapshots, newest import first, without
-// their findings. next is 0 on the last page.
-func (s *Service) Snapshots(ctx context.Context, scope reckon.Scope, page Page) (list []*reckon.Snapshot, next int64, err error) {
-	limit := page.limit()
-	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := s.environment(ctx, tx, scope); err != nil {
-			return err
-		}
-		list, err = tx.Snapshots(ctx, scope, limit+1, page.Cursor)
-		return err
-	})
-	if err != nil {
-		return nil, 0, err
-	}
-	list, next = nextCursor(list, limit, func(s *reckon.Snapshot) int64 { return s.ID })
-	return list, next, nil
-}
-
-// Snapshot returns a snapshot of a workspace with its findings.
-func (s *Service) Snapshot(ctx context.Context, workspaceID, id int64) (snap *reckon.Snapshot, err error) {
-	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		snap, err = tx.Snapshot(ctx, workspaceID, id)
-		return scoped(err, "review.error.snapshot_not_found")
-	})
-	return snap, err
-}
-
 // Result is what a create or refresh did.
 type Result string
 
@@ -245,12 +120,12 @@ func planFor(ctx context.Context, tx *store.Tx, snap *reckon.Snapshot) (*plan, e
 // of the same fingerprint exists; already_running with the run when a
 // compose run of it is active; else a new queued run and its job. Repeated
 // and concurrent calls never multiply runs or reviews. Without a snapshot it
-// returns a CodeNoEvidence error.
+// returns a CodeNoEvidence error, or CodeNotFound when the scope names no
+// environment of the workspace. The scope is taken as given — callers have
+// loaded the environment through their grant — so the environment is read
+// only on that miss.
 func (s *Service) Compose(ctx context.Context, scope reckon.Scope, initiatorUserID int64) (res *ComposeResult, err error) {
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := s.environment(ctx, tx, scope); err != nil {
-			return err
-		}
 		res, err = s.compose(ctx, tx, scope, initiatorUserID)
 		return err
 	})
@@ -274,6 +149,11 @@ func (s *Service) Refresh(ctx context.Context, workspaceID, reviewID, initiatorU
 func (s *Service) compose(ctx context.Context, tx *store.Tx, scope reckon.Scope, initiatorUserID int64) (*ComposeResult, error) {
 	snap, err := tx.LatestSnapshot(ctx, scope)
 	if store.IsNotFound(err) {
+		// Only now is the environment read, to tell a scope that names no
+		// environment from one without evidence.
+		if _, err := tx.Environment(ctx, scope.WorkspaceID, scope.EnvironmentID); err != nil {
+			return nil, scoped(err, "review.error.environment_not_found")
+		}
 		return nil, reckon.Errorf(reckon.CodeNoEvidence, "review.error.no_evidence")
 	}
 	if err != nil {
@@ -460,7 +340,7 @@ type ReviewFilter struct {
 	// (a member's entitlements).
 	Environments []int64
 	Status       reckon.ReviewStatus // "" for every status
-	Page
+	reckon.Page
 }
 
 // Reviews lists a workspace's reviews newest first, without content. next
@@ -471,7 +351,7 @@ func (s *Service) Reviews(ctx context.Context, workspaceID int64, f ReviewFilter
 		v.Add("status", "review.field.invalid_choice", "choices", "draft, ready, published, archived, failed, superseded")
 		return nil, 0, v.Err()
 	}
-	limit := f.limit()
+	limit := f.Size()
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		list, err = tx.Reviews(ctx, workspaceID, store.ReviewFilter{EnvironmentID: f.EnvironmentID, Environments: f.Environments, Status: f.Status,
 			Limit: limit + 1, Cursor: f.Cursor})
@@ -480,6 +360,6 @@ func (s *Service) Reviews(ctx context.Context, workspaceID int64, f ReviewFilter
 	if err != nil {
 		return nil, 0, err
 	}
-	list, next = nextCursor(list, limit, func(v *reckon.Review) int64 { return v.ID })
+	list, next = reckon.CutPage(list, limit, func(v *reckon.Review) int64 { return v.ID })
 	return list, next, nil
 }

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/evidence"
 	"github.com/reckonhq/reckon/locale"
-	"github.com/reckonhq/reckon/review"
 	"github.com/reckonhq/reckon/scubagear"
 )
 
@@ -69,7 +69,7 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		in, err := scubagear.Decode(bytes.NewReader(body))
 		if err == nil {
-			if err := review.ValidateSnapshot(&in); err != nil && reckon.ErrorCodeOf(err) != reckon.CodeTooLarge {
+			if err := evidence.Validate(&in); err != nil && reckon.ErrorCodeOf(err) != reckon.CodeTooLarge {
 				t.Fatalf("accepted a report the review service refuses: %v\n%+v", err, in)
 			}
 			return

@@ -16,6 +16,7 @@ import (
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/catalog"
+	"github.com/reckonhq/reckon/evidence"
 	"github.com/reckonhq/reckon/ledger"
 	"github.com/reckonhq/reckon/queue"
 	"github.com/reckonhq/reckon/reckontest"
@@ -28,6 +29,7 @@ type testBundle struct {
 	db     *store.DB
 	fx     *reckontest.Fixture
 	svc    *review.Service
+	ev     *evidence.Service
 	worker *review.Worker
 }
 
@@ -42,17 +44,17 @@ func setup(t testing.TB, db *store.DB) *testBundle {
 		t.Fatal(err)
 	}
 	svc := review.NewService(review.Deps{DB: db, Ledger: ledger.New(cat, q), Catalog: cat})
-	return &testBundle{db: db, fx: reckontest.NewFixture(t, db), svc: svc, worker: review.Register(cat, workers, svc, nil)}
+	return &testBundle{db: db, fx: reckontest.NewFixture(t, db), svc: svc, ev: evidence.NewService(db), worker: review.Register(cat, workers, svc, nil)}
 }
 
 func (b *testBundle) importFile(t testing.TB, scope reckon.Scope, path string) (*reckon.Snapshot, bool, error) {
 	t.Helper()
-	return b.svc.ImportSnapshot(context.Background(), scope, decodeFile(t, path))
+	return b.ev.Import(context.Background(), scope, decodeFile(t, path))
 }
 
 func (b *testBundle) snapshots(t testing.TB, scope reckon.Scope) []*reckon.Snapshot {
 	t.Helper()
-	list, _, err := b.svc.Snapshots(context.Background(), scope, review.Page{Limit: review.MaxLimit})
+	list, _, err := b.ev.List(context.Background(), scope, reckon.Page{Limit: reckon.MaxPageLimit})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,12 +107,12 @@ func TestImportRealReports(t *testing.T) {
 			if got := b.tenantOf(t, scope); got != raw.TenantID {
 				t.Errorf("%s: environment tenant %q, want %q from the first import", filepath.Base(path), got, raw.TenantID)
 			}
-			stored, err := b.svc.Snapshot(ctx, scope.WorkspaceID, snap.ID)
+			stored, err := b.ev.Snapshot(ctx, scope.WorkspaceID, snap.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
 			want := decodeFile(t, path)
-			if stored.Source != want.Source || len(stored.Findings) != len(want.Findings) || stored.ContentHash != review.ContentHash(want.Findings) {
+			if stored.Source != want.Source || len(stored.Findings) != len(want.Findings) || stored.ContentHash != evidence.ContentHash(want.Findings) {
 				t.Errorf("%s: stored %+v (%d findings, %s), decoded %+v (%d findings)", filepath.Base(path),
 					stored.Source, len(stored.Findings), stored.ContentHash, want.Source, len(want.Findings))
 			}
@@ -205,7 +207,7 @@ func (b *testBundle) deliver(t testing.TB, run *reckon.Run) {
 func (b *testBundle) composed(t testing.TB, scope reckon.Scope, run *reckon.Run) *review.Content {
 	t.Helper()
 	ctx := context.Background()
-	list, _, err := b.svc.Reviews(ctx, scope.WorkspaceID, review.ReviewFilter{EnvironmentID: scope.EnvironmentID, Page: review.Page{Limit: review.MaxLimit}})
+	list, _, err := b.svc.Reviews(ctx, scope.WorkspaceID, review.ReviewFilter{EnvironmentID: scope.EnvironmentID, Page: reckon.Page{Limit: reckon.MaxPageLimit}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -346,7 +348,7 @@ func BenchmarkImportLargest(b *testing.B) {
 				}
 				n++
 				in.Source.ExternalID = fmt.Sprintf("%s#%d", in.Source.ExternalID, n)
-				if _, existed, err := tb.svc.ImportSnapshot(ctx, scope, in); err != nil || existed {
+				if _, existed, err := tb.ev.Import(ctx, scope, in); err != nil || existed {
 					b.Fatalf("import: existed=%v, %v", existed, err)
 				}
 			}

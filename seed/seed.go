@@ -31,6 +31,7 @@ import (
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/access"
 	"github.com/reckonhq/reckon/catalog"
+	"github.com/reckonhq/reckon/evidence"
 	"github.com/reckonhq/reckon/ledger"
 	"github.com/reckonhq/reckon/queue"
 	"github.com/reckonhq/reckon/reconcile"
@@ -297,7 +298,7 @@ func (d *demo) people(ctx context.Context, password string) error {
 // evidence imports an assessment of an environment, captured a quarter of
 // an hour before now.
 func (d *demo) evidence(ctx context.Context, env string, a assessment) error {
-	_, _, err := d.reviews.ImportSnapshot(ctx, d.envs[env], reckon.SnapshotInput{
+	_, _, err := evidence.NewService(d.db).Import(ctx, d.envs[env], reckon.SnapshotInput{
 		CapturedAt: d.clock.Now().Add(-15 * time.Minute), Findings: a.findings(),
 		Source: reckon.SnapshotSource{Format: reckon.SnapshotFormatNative, ToolVersion: "1.5.0"},
 	})

@@ -1,8 +1,7 @@
-package review_test
+package evidence_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -12,9 +11,7 @@ import (
 	"time"
 
 	"github.com/reckonhq/reckon"
-	"github.com/reckonhq/reckon/reckontest"
-	"github.com/reckonhq/reckon/review"
-	"github.com/reckonhq/reckon/store"
+	"github.com/reckonhq/reckon/evidence"
 )
 
 func codedErr(t *testing.T, err error) *reckon.Error {
@@ -31,7 +28,7 @@ func TestDecodeSnapshotValid(t *testing.T) {
 	body := "\xEF\xBB\xBF" + `{"captured_at": "2026-11-28T10:00:00+01:00", "extra": true, "findings": [
 		{"control_id": "B.1", "title": "Second", "severity": "high", "status": "fail", "detail": "why"},
 		{"control_id": "A.1", "title": "First", "severity": "info", "status": "warning", "product": "aad", "group": "1"}]}`
-	in, err := review.DecodeSnapshot(strings.NewReader(body))
+	in, err := evidence.DecodeNative(strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +52,7 @@ func TestDecodeSnapshotMalformed(t *testing.T) {
 		{`{"captured_at": `, 1, 17},
 		{``, 1, 1},
 	} {
-		_, err := review.DecodeSnapshot(strings.NewReader(tc.body))
+		_, err := evidence.DecodeNative(strings.NewReader(tc.body))
 		e := codedErr(t, err)
 		if e.Code != reckon.CodeMalformed || e.Message.Key != "snapshot.error.malformed" {
 			t.Fatalf("%q: got %v", tc.body, err)
@@ -68,21 +65,21 @@ func TestDecodeSnapshotMalformed(t *testing.T) {
 
 func TestDecodeSnapshotLimits(t *testing.T) {
 	t.Parallel()
-	big := bytes.Repeat([]byte(" "), review.MaxSnapshotBytes+1)
-	_, err := review.DecodeSnapshot(bytes.NewReader(big))
+	big := bytes.Repeat([]byte(" "), evidence.MaxNativeBytes+1)
+	_, err := evidence.DecodeNative(bytes.NewReader(big))
 	if e := codedErr(t, err); e.Code != reckon.CodeTooLarge {
 		t.Errorf("oversized body: %v", err)
 	}
 	var b strings.Builder
 	b.WriteString(`{"captured_at": "2026-11-28T10:00:00Z", "findings": [`)
-	for i := range review.MaxFindings + 1 {
+	for i := range evidence.MaxFindings + 1 {
 		if i > 0 {
 			b.WriteString(",")
 		}
 		fmt.Fprintf(&b, `{"control_id":"C.%d","title":"t","severity":"low","status":"pass"}`, i)
 	}
 	b.WriteString("]}")
-	_, err = review.DecodeSnapshot(strings.NewReader(b.String()))
+	_, err = evidence.DecodeNative(strings.NewReader(b.String()))
 	if e := codedErr(t, err); e.Code != reckon.CodeTooLarge || e.Message.Key != "snapshot.error.too_many_findings" {
 		t.Errorf("too many findings: %v", err)
 	}
@@ -97,7 +94,7 @@ func TestDecodeSnapshotFieldErrors(t *testing.T) {
 		{"control_id": "A.4", "title": "ok", "severity": "urgent", "status": "fail"},
 		{"control_id": "A.1", "title": "again", "severity": "low", "status": "fail"},
 		{"control_id": 7, "title": "ok", "severity": "low", "status": "fail"}]}`
-	_, err := review.DecodeSnapshot(strings.NewReader(body))
+	_, err := evidence.DecodeNative(strings.NewReader(body))
 	e := codedErr(t, err)
 	if e.Code != reckon.CodeValidation {
 		t.Fatalf("got %v", err)
@@ -120,7 +117,7 @@ func TestDecodeSnapshotFieldErrors(t *testing.T) {
 		t.Errorf("fields %v, want exactly %v", e.Fields, want)
 	}
 	for _, body := range []string{`{"findings": []}`, `[]`, `{"captured_at": "2026-11-28T10:00:00Z", "findings": "none"}`, `{"captured_at": "2026-11-28T10:00:00Z", "findings": [3]}`} {
-		_, err := review.DecodeSnapshot(strings.NewReader(body))
+		_, err := evidence.DecodeNative(strings.NewReader(body))
 		if e := codedErr(t, err); e.Code != reckon.CodeValidation || len(e.Fields) == 0 {
 			t.Errorf("%s: got %v", body, err)
 		}
@@ -134,8 +131,8 @@ func TestContentHash(t *testing.T) {
 	for i := range f {
 		reversed[len(f)-1-i] = f[i]
 	}
-	h := review.ContentHash(f)
-	if h != review.ContentHash(reversed) {
+	h := evidence.ContentHash(f)
+	if h != evidence.ContentHash(reversed) {
 		t.Error("the same findings in another order hash differently")
 	}
 	// Golden: the documented canonical encoding, written out, and its
@@ -155,110 +152,7 @@ func TestContentHash(t *testing.T) {
 	}
 	changed := append([]reckon.Finding(nil), f...)
 	changed[0].Status = reckon.FindingPass
-	if review.ContentHash(changed) == h {
+	if evidence.ContentHash(changed) == h {
 		t.Error("a changed status kept the hash")
 	}
-}
-
-func TestImportSnapshot(t *testing.T) {
-	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
-		b := setup(t, db, nil)
-		scope := b.fx.Scope()
-		at := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
-		in := reckon.SnapshotInput{CapturedAt: at, Findings: baseFindings(),
-			Source: reckon.SnapshotSource{Format: reckon.SnapshotFormatScubaGear, ExternalID: "report-1", TenantID: "TENANT-A", ToolVersion: "1.5.0"}}
-		snap, existed, err := b.svc.ImportSnapshot(ctx, scope, in)
-		if err != nil || existed {
-			t.Fatalf("import: %v existed=%v", err, existed)
-		}
-		if snap.ContentHash != review.ContentHash(baseFindings()) || snap.FindingCount != 6 || !snap.CapturedAt.Equal(at) {
-			t.Errorf("stored %+v", snap)
-		}
-		got, err := b.svc.Snapshot(ctx, scope.WorkspaceID, snap.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got.Findings[0].ControlID != "AAD.1" || len(got.Findings) != 6 || got.Source != in.Source {
-			t.Errorf("read back %+v", got)
-		}
-
-		// The same report again, findings in another order: the same row.
-		again := in
-		again.Findings = append([]reckon.Finding(nil), in.Findings...)
-		again.Findings[0], again.Findings[5] = again.Findings[5], again.Findings[0]
-		snap2, existed, err := b.svc.ImportSnapshot(ctx, scope, again)
-		if err != nil || !existed || snap2.ID != snap.ID {
-			t.Fatalf("re-import: %v existed=%v id=%d", err, existed, snap2.ID)
-		}
-		// The same external id with other findings is a conflict.
-		other := in
-		other.Findings = baseFindings()[:3]
-		_, _, err = b.svc.ImportSnapshot(ctx, scope, other)
-		if e := codedErr(t, err); e.Code != reckon.CodeConflict {
-			t.Fatalf("conflicting re-import: %v", err)
-		}
-
-		// The tenant was recorded by the first import; another is refused
-		// and writes nothing.
-		wrong := in
-		wrong.Source.ExternalID, wrong.Source.TenantID = "report-2", "tenant-b"
-		_, _, err = b.svc.ImportSnapshot(ctx, scope, wrong)
-		if e := codedErr(t, err); e.Code != reckon.CodeTenantMismatch {
-			t.Fatalf("foreign tenant: %v", err)
-		}
-		list, next, err := b.svc.Snapshots(ctx, scope, review.Page{})
-		if err != nil || len(list) != 1 || next != 0 {
-			t.Fatalf("after refused imports: %d snapshots, next %d, %v", len(list), next, err)
-		}
-		// Tenant ids compare without case; no tenant at all is fine.
-		right := in
-		right.Source.ExternalID, right.Source.TenantID = "report-3", "tenant-a"
-		if _, _, err := b.svc.ImportSnapshot(ctx, scope, right); err != nil {
-			t.Fatal(err)
-		}
-		for i := range 3 {
-			b.importSnapshot(t, scope, at.Add(time.Duration(i)*time.Hour), baseFindings())
-		}
-
-		// Newest import first, in pages.
-		page1, next, err := b.svc.Snapshots(ctx, scope, review.Page{Limit: 3})
-		if err != nil || len(page1) != 3 || next == 0 || page1[0].ID < page1[1].ID || page1[0].Findings != nil {
-			t.Fatalf("page 1: %d %d %v", len(page1), next, err)
-		}
-		page2, next2, err := b.svc.Snapshots(ctx, scope, review.Page{Limit: 3, Cursor: next})
-		if err != nil || len(page2) != 2 || next2 != 0 || page2[0].ID >= page1[2].ID {
-			t.Fatalf("page 2: %d %d %v", len(page2), next2, err)
-		}
-
-		// A fresh environment records the tenant of its first import.
-		scope2 := b.fx.Scope()
-		fresh := in
-		fresh.Source.TenantID = "tenant-c"
-		if _, _, err := b.svc.ImportSnapshot(ctx, scope2, fresh); err != nil {
-			t.Fatal(err)
-		}
-		var env *reckon.Environment
-		_ = db.InTx(ctx, func(tx *store.Tx) (err error) {
-			env, err = tx.Environment(ctx, scope2.WorkspaceID, scope2.EnvironmentID)
-			return err
-		})
-		if env.TenantID != "tenant-c" {
-			t.Errorf("tenant recorded %q", env.TenantID)
-		}
-
-		// Bad input and foreign scopes.
-		bad := in
-		bad.Findings = []reckon.Finding{{ControlID: "X"}}
-		if _, _, err := b.svc.ImportSnapshot(ctx, scope, bad); codedErr(t, err).Code != reckon.CodeValidation {
-			t.Errorf("invalid input: %v", err)
-		}
-		foreign := reckon.Scope{WorkspaceID: scope.WorkspaceID, EnvironmentID: scope2.EnvironmentID}
-		if _, _, err := b.svc.ImportSnapshot(ctx, foreign, in); codedErr(t, err).Code != reckon.CodeNotFound {
-			t.Errorf("environment of another workspace: %v", err)
-		}
-		if _, err := b.svc.Snapshot(ctx, scope2.WorkspaceID, snap.ID); codedErr(t, err).Code != reckon.CodeNotFound {
-			t.Errorf("snapshot of another workspace: %v", err)
-		}
-	})
 }
