@@ -52,6 +52,7 @@ func (b *testBundle) decide(t *testing.T, run *reckon.Run) reckon.Decision {
 }
 
 func TestAdapterProvesFinishedRestores(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		status            reckon.RestoreStatus
 		succeeded, failed int
@@ -84,6 +85,7 @@ func TestAdapterProvesFinishedRestores(t *testing.T) {
 }
 
 func TestAdapterHasNoProofWhileTheRestoreIsUnfinished(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, b *testBundle) {
 		scope := b.fx.Scope()
 		st := b.start(t, scope, "backup", items(valid))
@@ -103,6 +105,7 @@ func TestAdapterHasNoProofWhileTheRestoreIsUnfinished(t *testing.T) {
 }
 
 func TestAdapterMissingRestoreOnlyPastTheDeadline(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, b *testBundle) {
 		scope := b.fx.Scope()
 		run := b.bareRun(t, scope)
@@ -119,6 +122,7 @@ func TestAdapterMissingRestoreOnlyPastTheDeadline(t *testing.T) {
 }
 
 func TestAdapterNeverUsesAnotherScopesRestore(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, b *testBundle) {
 		scope := b.fx.Scope()
 		otherWorkspace := b.fx.Scope()

@@ -123,6 +123,7 @@ func (b *testBundle) auditCount(t *testing.T, runID int64) int {
 }
 
 func TestStartCreatesRestoreAndRunOnceForTheSameRequest(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, b *testBundle) {
 		scope := b.fx.Scope()
 		first := b.start(t, scope, "backup-2026-11-27", items(valid, noKind))
@@ -146,6 +147,7 @@ func TestStartCreatesRestoreAndRunOnceForTheSameRequest(t *testing.T) {
 }
 
 func TestStartRejectsInvalidRequestsAndForeignEnvironments(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, b *testBundle) {
 		scope := b.fx.Scope()
 		cases := map[string]struct {
@@ -176,6 +178,7 @@ func TestStartRejectsInvalidRequestsAndForeignEnvironments(t *testing.T) {
 }
 
 func TestExecuteOutcomeFromItemCounts(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name      string
 		payloads  []string
@@ -253,6 +256,7 @@ func (p *failingProvider) Apply(ctx context.Context, scope reckon.Scope, item *r
 }
 
 func TestExecuteResumesAfterAnInterruptedAttempt(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, b *testBundle) {
 		scope := b.fx.Scope()
 		st := b.start(t, scope, "backup", items(valid, noKind, valid))
@@ -275,6 +279,7 @@ func TestExecuteResumesAfterAnInterruptedAttempt(t *testing.T) {
 }
 
 func TestExecuteLeavesARunPastItsDeadlineToTheReconciler(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, b *testBundle) {
 		scope := b.fx.Scope()
 		st := b.start(t, scope, "backup", items(valid))
@@ -291,6 +296,7 @@ func TestExecuteLeavesARunPastItsDeadlineToTheReconciler(t *testing.T) {
 }
 
 func TestRestoreJobRunsOnTheQueue(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, b *testBundle) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()

@@ -27,6 +27,7 @@ func (b *testBundle) runsOf(t *testing.T, scope reckon.Scope) []*reckon.Run {
 }
 
 func TestComposeErrors(t *testing.T) {
+	t.Parallel()
 	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		b := setup(t, db, nil)
@@ -52,6 +53,7 @@ func TestComposeErrors(t *testing.T) {
 // TestComposeEndToEnd drives create → job → ready through the real queue,
 // then newer evidence, refresh and publish.
 func TestComposeEndToEnd(t *testing.T) {
+	t.Parallel()
 	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		b := setup(t, db, nil)
@@ -132,6 +134,7 @@ func TestComposeEndToEnd(t *testing.T) {
 // TestComposeConcurrentCallers: 50 callers at once on one environment, first
 // with no worker, then while the job runs.
 func TestComposeConcurrentCallers(t *testing.T) {
+	t.Parallel()
 	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
 		b := setup(t, db, &review.WorkerOptions{Delay: 200 * time.Millisecond})
 		scope := b.fx.Scope()
@@ -198,6 +201,7 @@ func TestComposeConcurrentCallers(t *testing.T) {
 // TestTwoRunsOneFingerprint: two runs created directly for the same
 // fingerprint, both jobs released together.
 func TestTwoRunsOneFingerprint(t *testing.T) {
+	t.Parallel()
 	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
 		b := setup(t, db, &review.WorkerOptions{Delay: 100 * time.Millisecond, SnoozeInterval: 50 * time.Millisecond})
 		scope := b.fx.Scope()

@@ -81,6 +81,7 @@ func (f finalRows) equal(o finalRows) bool {
 // TestJobStoppedBetweenSteps stops the job after each step and delivers it
 // again: every path converges to the rows of an uninterrupted job.
 func TestJobStoppedBetweenSteps(t *testing.T) {
+	t.Parallel()
 	clock := newTestClock()
 	eachEngineAt(t, clock, func(t *testing.T, db *store.DB) {
 		b := setup(t, db, nil)
@@ -126,6 +127,7 @@ func TestJobStoppedBetweenSteps(t *testing.T) {
 // TestOutOfOrderCompletion: newest evidence wins whatever order the jobs
 // finish in.
 func TestOutOfOrderCompletion(t *testing.T) {
+	t.Parallel()
 	clock := newTestClock()
 	eachEngineAt(t, clock, func(t *testing.T, db *store.DB) {
 		b := setup(t, db, nil)
@@ -179,6 +181,7 @@ func TestOutOfOrderCompletion(t *testing.T) {
 }
 
 func TestJobRecovery(t *testing.T) {
+	t.Parallel()
 	clock := newTestClock()
 	eachEngineAt(t, clock, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()

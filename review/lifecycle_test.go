@@ -13,6 +13,7 @@ import (
 )
 
 func TestLifecycle(t *testing.T) {
+	t.Parallel()
 	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		b := setup(t, db, nil)
@@ -81,6 +82,7 @@ func TestLifecycle(t *testing.T) {
 }
 
 func TestReviewLists(t *testing.T) {
+	t.Parallel()
 	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		b := setup(t, db, nil)

@@ -38,6 +38,7 @@ func realReports(t *testing.T) []string {
 // assessments in turn: each review compares with the one before, across
 // tool versions that add and retire controls, and supersedes it.
 func TestRealReportSeries(t *testing.T) {
+	t.Parallel()
 	files := realReports(t)
 	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()

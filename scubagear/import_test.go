@@ -90,6 +90,7 @@ func fileOf(t testing.TB, files []string, tenantPrefix, date string) string {
 // report's tenant, and a second import of the same report returns the same
 // snapshot and writes nothing.
 func TestImportRealReports(t *testing.T) {
+	t.Parallel()
 	files := dataFiles(t)
 	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
 		b := setup(t, db)
@@ -134,6 +135,7 @@ func TestImportRealReports(t *testing.T) {
 // TestImportRefusesAnotherTenant imports a report of one tenant into an
 // environment that stands for another: refused, and nothing is written.
 func TestImportRefusesAnotherTenant(t *testing.T) {
+	t.Parallel()
 	files := dataFiles(t)
 	other := fileOf(t, files, "27ecc021", "2024-12-18")
 	// This one carries the same ReportUUID as the other tenant's report
@@ -247,6 +249,7 @@ func ids(l []review.ControlSummary) []string {
 // independently from the raw files, and its failing controls keep their
 // product.
 func TestComposeRealSeries(t *testing.T) {
+	t.Parallel()
 	series := tenantSeries(t, dataFiles(t))
 	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
 		b := setup(t, db)
