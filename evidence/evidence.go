@@ -127,14 +127,19 @@ func (s *Service) Import(ctx context.Context, scope reckon.Scope, input reckon.S
 }
 
 // List lists an environment's snapshots, newest import first, without
-// their findings. next is 0 on the last page.
+// their findings. next is 0 on the last page. CodeNotFound when the scope
+// names no environment of the workspace.
 func (s *Service) List(ctx context.Context, scope reckon.Scope, page reckon.Page) (list []*reckon.Snapshot, next int64, err error) {
 	limit := page.Size()
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := s.environment(ctx, tx, scope); err != nil {
+		list, err = tx.Snapshots(ctx, scope, limit+1, page.Cursor)
+		if err != nil || len(list) > 0 {
 			return err
 		}
-		list, err = tx.Snapshots(ctx, scope, limit+1, page.Cursor)
+		// The scope is taken as given; only an empty page reads the
+		// environment, to tell one that does not exist from one without
+		// snapshots.
+		_, err = s.environment(ctx, tx, scope)
 		return err
 	})
 	if err != nil {
