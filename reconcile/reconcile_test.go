@@ -19,7 +19,7 @@ import (
 	"github.com/reckonhq/reckon/store"
 )
 
-var t0 = time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+var t0 = reckontest.Epoch()
 
 type testBundle struct {
 	db      *store.DB
