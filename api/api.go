@@ -1,4 +1,4 @@
-// Package api is reckon's JSON API under /api/v1 (the contract is API.md):
+// Package api is reckon's JSON API under /api/v1 (the contract is docs/api.md):
 // bearer API tokens, the access policy on every route, one error model and
 // keyset-paged, newest-first lists. Handlers are small and alike: resolve
 // the caller's grant, load through it, call a service, render.

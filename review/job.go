@@ -54,7 +54,7 @@ type WorkerOptions struct {
 	Logger         *slog.Logger
 }
 
-// Worker executes compose runs (DESIGN.md §6, steps 1–5). Every step is safe
+// Worker executes compose runs (docs/design.md §6, steps 1–5). Every step is safe
 // to repeat: the queue delivers a job at least once.
 type Worker struct {
 	river.WorkerDefaults[ComposeArgs]
@@ -222,7 +222,7 @@ func (w *Worker) work(ctx context.Context, runID int64) error {
 }
 
 // draft inserts the run's draft review or recovers from the review the
-// uniqueness index holds (DESIGN.md §6 step 3). It returns nil and no error
+// uniqueness index holds (docs/design.md §6 step 3). It returns nil and no error
 // when the run was settled, and a snooze error to wait for another run.
 func (w *Worker) draft(ctx context.Context, run *reckon.Run) (draft *reckon.Review, err error) {
 	s := w.svc
@@ -513,7 +513,7 @@ func (w *Worker) fail(ctx context.Context, runID int64) error {
 	})
 }
 
-// settle completes a run from a resolver decision, with the §4 metadata.
+// settle completes a run from a resolver decision, with the docs/design.md §4 metadata.
 func (s *Service) settle(ctx context.Context, tx *store.Tx, runID int64, d reckon.Decision, reason string) error {
 	rec := reckon.Reconciliation{Source: reckon.SourceComposeJob, Adapter: AdapterName, Decision: d.Outcome,
 		ReasonCode: reason, ReconciledAt: tx.Now(), Evidence: d.Evidence}

@@ -1,5 +1,5 @@
 // Package review is reckon's first domain on the run ledger: environment
-// reviews composed from evidence snapshots (DESIGN.md §6, §7).
+// reviews composed from evidence snapshots (docs/design.md §6, §7).
 //
 // It ingests snapshots (DecodeSnapshot, Service.ImportSnapshot), fingerprints
 // the inputs of a review (Fingerprint), composes content deterministically
@@ -196,7 +196,7 @@ func (s *Service) Snapshot(ctx context.Context, workspaceID, id int64) (snap *re
 // Result is what a create or refresh did.
 type Result string
 
-// Compose results (DESIGN.md §6).
+// Compose results (docs/design.md §6).
 const (
 	// ResultQueued: a compose run was created; the review follows.
 	ResultQueued Result = "queued"
@@ -241,7 +241,7 @@ func planFor(ctx context.Context, tx *store.Tx, snap *reckon.Snapshot) (*plan, e
 }
 
 // Compose creates (or finds) the review of an environment's newest evidence
-// (DESIGN.md §6): up_to_date with the review when a ready or published one
+// (docs/design.md §6): up_to_date with the review when a ready or published one
 // of the same fingerprint exists; already_running with the run when a
 // compose run of it is active; else a new queued run and its job. Repeated
 // and concurrent calls never multiply runs or reviews. Without a snapshot it
