@@ -1,4 +1,4 @@
-// Package api is reckon's JSON API under /api/v1 (the contract is API.md):
+// Package api is reckon's JSON API under /api/v1 (the contract is docs/api.md):
 // bearer API tokens, the access policy on every route, one error model and
 // keyset-paged, newest-first lists. Handlers are small and alike: resolve
 // the caller's grant, load through it, call a service, render.
@@ -50,6 +50,7 @@ type Server struct {
 	text       locale.Catalog
 	maxBody    int64
 	mux        *http.ServeMux
+	patterns   []string // the routes, for the test that holds them to the OpenAPI document
 }
 
 // New returns the API handler. It serves paths under /api/v1/ (mount it at
@@ -89,6 +90,7 @@ func (s *Server) routes() {
 	s.post("/workspaces/{workspace}/operations/{id}/reconcile", s.inWorkspace(s.reconcileOperation))
 	s.get("/system/operations", s.system(s.listSystemOperations))
 	s.post("/system/reconcile", s.system(s.sweep))
+	s.route("GET /api/v1/openapi.json", http.HandlerFunc(serveOpenAPI))
 	// Anything else under /api/v1 is a JSON 404, not the mux's text page.
 	s.mux.Handle("/api/v1/", s.handle(0, func(w http.ResponseWriter, r *http.Request, c *call) error {
 		return access.NotFound("page")
@@ -104,13 +106,18 @@ type call struct {
 type handlerFunc func(w http.ResponseWriter, r *http.Request, c *call) error
 
 func (s *Server) get(path string, fn handlerFunc) {
-	s.mux.Handle("GET /api/v1"+path, s.handle(0, fn))
+	s.route("GET /api/v1"+path, s.handle(0, fn))
 }
 
 func (s *Server) post(path string, fn handlerFunc) { s.postLimit(path, s.maxBody, fn) }
 
 func (s *Server) postLimit(path string, limit int64, fn handlerFunc) {
-	s.mux.Handle("POST /api/v1"+path, s.handle(limit, fn))
+	s.route("POST /api/v1"+path, s.handle(limit, fn))
+}
+
+func (s *Server) route(pattern string, h http.Handler) {
+	s.patterns = append(s.patterns, pattern)
+	s.mux.Handle(pattern, h)
 }
 
 // handle authenticates the caller, bounds the body, runs the handler and

@@ -220,7 +220,7 @@ func (w *world) do(t testing.TB, rq req) *response {
 		hr.Header.Set(k, v)
 	}
 	rec := httptest.NewRecorder()
-	w.handler.ServeHTTP(rec, hr)
+	serveValidated(t, w.db.Engine(), w.handler, rec, hr)
 	res := &response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
 	scanLeak(t, rq.method, rq.path, res.Body)
 	if len(res.Body) > 0 {

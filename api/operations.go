@@ -16,7 +16,7 @@ type operationsPage struct {
 	NextCursor *string    `json:"next_cursor"`
 }
 
-// runFilter reads the list parameters of API.md (type, status, outcome,
+// runFilter reads the list parameters of docs/api.md (type, status, outcome,
 // environment, limit, cursor) plus reconciled=true.
 func (s *Server) runFilter(r *http.Request) (store.RunFilter, error) {
 	q := newQuery(r.URL)

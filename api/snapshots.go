@@ -38,7 +38,7 @@ func (s *Server) environment(r *http.Request, g *access.Grant, a access.Action) 
 	return env, err
 }
 
-// importSnapshot stores an evidence snapshot: the native body of API.md,
+// importSnapshot stores an evidence snapshot: the native body of docs/api.md,
 // or a ScubaGear ScubaResults document with ?format=scubagear. The decoders
 // bound the body themselves (evidence.MaxNativeBytes,
 // scubagear.MaxBodyBytes). 201 for a new snapshot; 200 when a ScubaGear

@@ -1,6 +1,6 @@
 // Package console is reckon's operator console: server-rendered pages in
 // English and German for operation runs, environment dashboards, reviews,
-// platform-wide runs and notifications (the routes are in API.md).
+// platform-wide runs and notifications (the routes are in docs/api.md).
 //
 // Pages work without JavaScript; one small script refreshes the parts of a
 // page that show active runs. The console calls the same services and the

@@ -67,7 +67,7 @@ type world struct {
 }
 
 // start is when every suite's clock starts.
-var start = time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+var start = reckontest.Epoch()
 
 // eachWorld runs fn on both engines with a fresh world.
 func eachWorld(t *testing.T, fn func(t *testing.T, w *world)) {

@@ -69,7 +69,10 @@ func (s *Server) startSession(ctx context.Context, w http.ResponseWriter, r *htt
 	if err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", Expires: expires,
+	// The browser gets a lifetime relative to its own clock (Max-Age), never
+	// an absolute time from ours: the two clocks need not agree (a test clock,
+	// a skewed server), and the server-side expiry above is what counts.
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", MaxAge: int(s.sessionTTL / time.Second),
 		HttpOnly: true, Secure: s.secureRequest(r), SameSite: http.SameSiteLaxMode})
 	c.session = &store.ConsoleSession{IDHash: hash, User: user, ExpiresAt: expires}
 	c.user = user

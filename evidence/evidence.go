@@ -1,6 +1,6 @@
 // Package evidence holds reckon's evidence snapshots: the captured,
 // immutable findings about one environment that reviews are composed from
-// (DESIGN.md §6).
+// (docs/design.md §6).
 //
 // It decodes a snapshot body of a format (Decoder: the native body here,
 // ScubaGear reports in package scubagear), validates what any decoder

@@ -22,7 +22,7 @@ const (
 	MaxFindings = 5000
 )
 
-// nativeBody is the snapshot body of API.md. Findings stay raw so that each
+// nativeBody is the snapshot body of docs/api.md. Findings stay raw so that each
 // one decodes on its own and a type error names its index.
 type nativeBody struct {
 	CapturedAt *string           `json:"captured_at"`
@@ -41,7 +41,7 @@ type nativeFinding struct {
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
-// DecodeNative reads and validates a native snapshot body (API.md):
+// DecodeNative reads and validates a native snapshot body (docs/api.md):
 // {"captured_at": RFC 3339, "findings": [{"control_id", "title", "severity",
 // "status", "detail"?, "product"?, "group"?}]}. Unknown fields are ignored.
 //

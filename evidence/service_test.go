@@ -42,7 +42,7 @@ func TestImportSnapshot(t *testing.T) {
 		fx := reckontest.NewFixture(t, db)
 		svc := evidence.NewService(db)
 		scope := fx.Scope()
-		at := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
+		at := reckontest.Epoch().AddDate(0, 0, -27)
 		in := reckon.SnapshotInput{CapturedAt: at, Findings: baseFindings(),
 			Source: reckon.SnapshotSource{Format: reckon.SnapshotFormatScubaGear, ExternalID: "report-1", TenantID: "TENANT-A", ToolVersion: "1.5.0"}}
 		snap, existed, err := svc.Import(ctx, scope, in)

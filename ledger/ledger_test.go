@@ -44,7 +44,7 @@ func setup(t testing.TB, db *store.DB) *testBundle {
 }
 
 func newTestClock() *reckontest.Clock {
-	return reckontest.NewClock(time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC))
+	return reckontest.EpochClock()
 }
 
 // eachEngineWith is reckontest.EachEngine with database options.

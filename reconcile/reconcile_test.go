@@ -19,7 +19,7 @@ import (
 	"github.com/reckonhq/reckon/store"
 )
 
-var t0 = time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+var t0 = reckontest.Epoch()
 
 type testBundle struct {
 	db      *store.DB
@@ -152,7 +152,7 @@ func (b *testBundle) deadlines() *catalog.RunType {
 }
 
 // wantSettled checks a run settled by the reconciler: outcome, reason, the
-// §4 metadata and one audit event.
+// docs/design.md §4 metadata and one audit event.
 func wantSettled(t *testing.T, b *testBundle, id int64, outcome reckon.Outcome, source reckon.ReconcileSource, reason string) *reckon.Run {
 	t.Helper()
 	run := b.run(t, id)

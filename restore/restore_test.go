@@ -34,7 +34,7 @@ func eachEngine(t *testing.T, fn func(t *testing.T, b *testBundle)) {
 	t.Helper()
 	for _, engine := range reckontest.Engines(t) {
 		t.Run(string(engine), func(t *testing.T) {
-			clock := reckontest.NewClock(time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC))
+			clock := reckontest.EpochClock()
 			db := reckontest.Open(t, engine, &reckontest.Options{Clock: clock.Now})
 			fn(t, setup(t, db, clock))
 		})

@@ -11,7 +11,7 @@ import (
 // Result is what a create or refresh did.
 type Result string
 
-// Compose results (DESIGN.md §6).
+// Compose results (docs/design.md §6).
 const (
 	// ResultQueued: a compose run was created; the review follows.
 	ResultQueued Result = "queued"
@@ -56,7 +56,7 @@ func planFor(ctx context.Context, tx *store.Tx, snap *reckon.Snapshot) (*plan, e
 }
 
 // Compose creates (or finds) the review of an environment's newest evidence
-// (DESIGN.md §6): up_to_date with the review when a ready or published one
+// (docs/design.md §6): up_to_date with the review when a ready or published one
 // of the same fingerprint exists; already_running with the run when a
 // compose run of it is active; else a new queued run and its job. Repeated
 // and concurrent calls never multiply runs or reviews. Without a snapshot it

@@ -28,7 +28,7 @@ type testClock struct{ ns atomic.Int64 }
 
 func newTestClock() *testClock {
 	c := &testClock{}
-	c.ns.Store(time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC).UnixNano())
+	c.ns.Store(reckontest.Epoch().UnixNano())
 	return c
 }
 

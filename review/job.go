@@ -51,7 +51,7 @@ type WorkerOptions struct {
 	Logger         *slog.Logger
 }
 
-// Worker executes compose runs (DESIGN.md §6, steps 1–5). Every step is safe
+// Worker executes compose runs (docs/design.md §6, steps 1–5). Every step is safe
 // to repeat: the queue delivers a job at least once.
 type Worker struct {
 	river.WorkerDefaults[ComposeArgs]

@@ -13,7 +13,7 @@ import (
 )
 
 // draft inserts the run's draft review or recovers from the review the
-// uniqueness index holds (DESIGN.md §6 step 3). It returns nil and no error
+// uniqueness index holds (docs/design.md §6 step 3). It returns nil and no error
 // when the run was settled, and a snooze error to wait for another run.
 func (w *Worker) draft(ctx context.Context, run *reckon.Run) (draft *reckon.Review, err error) {
 	s := w.svc

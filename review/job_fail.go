@@ -50,7 +50,7 @@ func (w *Worker) fail(ctx context.Context, runID int64) error {
 	})
 }
 
-// settle completes a run from a resolver decision, with the §4 metadata.
+// settle completes a run from a resolver decision, with the docs/design.md §4 metadata.
 func (s *Service) settle(ctx context.Context, tx *store.Tx, runID int64, d reckon.Decision, reason string) error {
 	rec := reckon.Reconciliation{Source: reckon.SourceComposeJob, Adapter: AdapterName, Decision: d.Outcome,
 		ReasonCode: reason, ReconciledAt: tx.Now(), Evidence: d.Evidence}

@@ -1,5 +1,5 @@
 // Package review is reckon's first domain on the run ledger: environment
-// reviews composed from evidence snapshots (DESIGN.md §6, §7), which package
+// reviews composed from evidence snapshots (docs/design.md §6, §7), which package
 // evidence imports.
 //
 // It fingerprints the inputs of a review (Fingerprint), composes content

@@ -81,7 +81,7 @@ func fileOf(t testing.TB, files []string, tenantPrefix, date string) string {
 			return f
 		}
 	}
-	t.Fatalf("no report of %s on %s in %s", tenantPrefix, date, os.Getenv(DataEnv))
+	t.Fatalf("no report of %s on %s in %s", tenantPrefix, date, reckontest.ScubaGearDir())
 	return ""
 }
 

@@ -32,7 +32,7 @@ func TestDemoHistoryIsTruthful(t *testing.T) {
 			if _, err := queue.Migrate(ctx, db); err != nil {
 				t.Fatal(err)
 			}
-			end := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+			end := reckontest.Epoch()
 			var out bytes.Buffer
 			login, err := seed.Demo(ctx, &seed.Options{DatabaseURL: url, BaseURL: "http://127.0.0.1:8080/", Out: &out,
 				Now: func() time.Time { return end }})

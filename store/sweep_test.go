@@ -12,7 +12,7 @@ import (
 	"github.com/reckonhq/reckon/store"
 )
 
-var sweepT0 = time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+var sweepT0 = reckontest.Epoch()
 
 func sweepDo(t *testing.T, db *store.DB, fn func(ctx context.Context, tx *store.Tx) error) {
 	t.Helper()
