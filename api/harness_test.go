@@ -125,7 +125,6 @@ func (w *world) wire(t testing.TB, log *slog.Logger) {
 	w.ledger = ledger.New(w.catalog, q)
 	reviews := review.NewService(review.Deps{DB: w.db, Ledger: w.ledger, Catalog: w.catalog})
 	review.Register(w.catalog, workers, reviews, nil)
-	w.catalog.RegisterAdapter(review.Adapter{})
 	restores := restore.NewService(w.db, w.ledger, nil)
 	restore.Register(w.catalog, workers, restores)
 	if err := w.catalog.Validate(); err != nil {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/reckonhq/reckon/api"
 	"github.com/reckonhq/reckon/console"
-	"github.com/reckonhq/reckon/seed"
+	"github.com/reckonhq/reckon/internal/seed"
 )
 
 var serveCommands = []command{

@@ -24,7 +24,7 @@ import (
 	"github.com/reckonhq/reckon/reconcile"
 	"github.com/reckonhq/reckon/restore"
 	"github.com/reckonhq/reckon/review"
-	"github.com/reckonhq/reckon/seed"
+	"github.com/reckonhq/reckon/internal/seed"
 	"github.com/reckonhq/reckon/store"
 )
 
@@ -86,7 +86,6 @@ func TestConsoleInARealBrowser(t *testing.T) {
 	// The job pauses while its review is a draft, so that the page sees the
 	// run active before it completes.
 	review.Register(cat, workers, reviews, &review.WorkerOptions{Delay: 5 * time.Second})
-	cat.RegisterAdapter(review.Adapter{})
 	restore.Register(cat, workers, restore.NewService(db, l, nil))
 	rec := reconcile.New(db, l, nil)
 	reconcile.Register(workers, rec)

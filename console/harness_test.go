@@ -91,7 +91,6 @@ func newWorld(t *testing.T, db *store.DB, clock *reckontest.Clock) *world {
 	w.ledger = ledger.New(w.cat, q)
 	w.reviews = review.NewService(review.Deps{DB: db, Ledger: w.ledger, Catalog: w.cat, Clock: clock.Now})
 	w.worker = review.Register(w.cat, workers, w.reviews, nil)
-	w.cat.RegisterAdapter(review.Adapter{})
 	w.restores = restore.NewService(db, w.ledger, nil)
 	restore.Register(w.cat, workers, w.restores)
 	w.rec = reconcile.New(db, w.ledger, nil)

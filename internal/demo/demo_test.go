@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/reckonhq/reckon/demo"
+	"github.com/reckonhq/reckon/internal/demo"
 )
 
 func TestTourShowsEveryStepAndLeavesNothingActive(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/reckonhq/reckon/bench"
+	"github.com/reckonhq/reckon/internal/bench"
 	"github.com/reckonhq/reckon/reckontest"
 	"github.com/reckonhq/reckon/store"
 )

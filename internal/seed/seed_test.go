@@ -11,7 +11,7 @@ import (
 	"github.com/reckonhq/reckon/access"
 	"github.com/reckonhq/reckon/queue"
 	"github.com/reckonhq/reckon/reckontest"
-	"github.com/reckonhq/reckon/seed"
+	"github.com/reckonhq/reckon/internal/seed"
 	"github.com/reckonhq/reckon/store"
 )
 
