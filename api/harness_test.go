@@ -164,9 +164,7 @@ func (w *world) token(t testing.TB, u *reckon.User) string {
 
 func (w *world) tx(t testing.TB, fn func(tx *store.Tx) error) {
 	t.Helper()
-	if err := w.db.InTx(context.Background(), fn); err != nil {
-		t.Fatal(err)
-	}
+	reckontest.Tx(t, w.db, func(_ context.Context, tx *store.Tx) error { return fn(tx) })
 }
 
 // response is a finished request with its decoded JSON body.

@@ -52,6 +52,7 @@ func TestApplyOverrides(t *testing.T) {
 }
 
 func TestValidateRejectsJobTimeoutPastDeadline(t *testing.T) {
+	t.Parallel()
 	c := Default()
 	c.MustLookup(reckon.RunTypeRestoreExecute).JobTimeout = 3 * time.Hour
 	if err := c.Validate(); err == nil {

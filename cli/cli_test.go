@@ -55,6 +55,7 @@ func runCLI(t *testing.T, dbURL, stdin string, args ...string) result {
 }
 
 func TestAdminCommands(t *testing.T) {
+	t.Parallel()
 	for _, engine := range reckontest.Engines(t) {
 		t.Run(string(engine), func(t *testing.T) {
 			dbURL := reckontest.URL(t, engine)
@@ -104,6 +105,7 @@ func TestAdminCommands(t *testing.T) {
 }
 
 func TestBadDatabaseURLs(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ url, want string }{
 		{"mysql://x", "is not supported"},
 		{"postgres://nobody@127.0.0.1:1/x", "is unreachable"},
@@ -117,6 +119,7 @@ func TestBadDatabaseURLs(t *testing.T) {
 }
 
 func TestSchemaBehindRefused(t *testing.T) {
+	t.Parallel()
 	dbURL := reckontest.URL(t, store.SQLite)
 	r := runCLI(t, dbURL, "", "workspaces", "list", "--auto-migrate=false")
 	if r.code != 1 || !strings.Contains(r.stderr, "run reckon migrate") {

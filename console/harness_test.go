@@ -125,9 +125,7 @@ func newWorld(t *testing.T, db *store.DB, clock *reckontest.Clock) *world {
 
 func (w *world) tx(t testing.TB, fn func(tx *store.Tx) error) {
 	t.Helper()
-	if err := w.db.InTx(context.Background(), fn); err != nil {
-		t.Fatal(err)
-	}
+	reckontest.Tx(t, w.db, func(_ context.Context, tx *store.Tx) error { return fn(tx) })
 }
 
 // client is one browser: its own cookies, its own language header.
@@ -355,12 +353,7 @@ func (w *world) reviewOf(t testing.TB, run *reckon.Run) *reckon.Review {
 
 func (w *world) run(t testing.TB, workspaceID, id int64) *reckon.Run {
 	t.Helper()
-	var run *reckon.Run
-	w.tx(t, func(tx *store.Tx) (err error) {
-		run, err = tx.Run(context.Background(), workspaceID, id)
-		return err
-	})
-	return run
+	return reckontest.Run(t, w.db, workspaceID, id)
 }
 
 // queuedRun creates a queued compose run for a fingerprint key through the

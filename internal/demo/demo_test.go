@@ -11,6 +11,7 @@ import (
 )
 
 func TestTourShowsEveryStepAndLeavesNothingActive(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	start := time.Now()
 	if err := demo.Run(context.Background(), &out, &demo.Options{Dir: t.TempDir()}); err != nil {
