@@ -17,12 +17,12 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/access"
 	"github.com/reckonhq/reckon/catalog"
 	"github.com/reckonhq/reckon/console"
+	"github.com/reckonhq/reckon/internal/app"
 	"github.com/reckonhq/reckon/ledger"
 	"github.com/reckonhq/reckon/locale"
 	"github.com/reckonhq/reckon/queue"
@@ -313,11 +313,7 @@ func scopeOf(e *reckon.Environment) reckon.Scope {
 // deliver works a compose run's job once, as the queue would.
 func (w *world) deliver(t testing.TB, runID int64) {
 	t.Helper()
-	err := w.worker.Work(context.Background(), &river.Job[review.ComposeArgs]{
-		JobRow: &rivertype.JobRow{ID: runID, Attempt: 1, MaxAttempts: 25, Kind: review.ComposeArgs{}.Kind()},
-		Args:   review.ComposeArgs{RunID: runID},
-	})
-	if err != nil {
+	if err := app.WorkCompose(context.Background(), w.worker, runID); err != nil {
 		t.Fatal(err)
 	}
 }
