@@ -9,6 +9,7 @@ import (
 	"github.com/reckonhq/reckon/catalog"
 	"github.com/reckonhq/reckon/internal/app"
 	"github.com/reckonhq/reckon/queue"
+	"github.com/reckonhq/reckon/reconcile"
 	"github.com/reckonhq/reckon/store"
 )
 
@@ -35,12 +36,16 @@ func openApp(ctx context.Context, e *env, g *globals, opts appOptions) (*app.App
 		db.Close()
 		return nil, err
 	}
+	sweepEvery := g.reconcileInterval
+	if sweepEvery <= 0 {
+		sweepEvery = reconcile.DefaultInterval
+	}
 	a, err := app.New(db, &app.Options{
 		Logger:     log,
 		Deadlines:  catalog.Overrides{QueuedDeadline: g.queuedDeadline, RunningDeadline: g.runningDeadline},
 		Work:       opts.work,
 		MaxWorkers: opts.maxWorkers,
-		SweepEvery: g.reconcileInterval,
+		SweepEvery: sweepEvery,
 	})
 	if err != nil {
 		db.Close()

@@ -39,8 +39,8 @@ type Options struct {
 	// MaxWorkers bounds concurrent jobs when working (the queue's default
 	// when 0).
 	MaxWorkers int
-	// PollInterval is how often idle workers look for jobs; PollInterval(db)
-	// when 0.
+	// PollInterval is how often idle workers look for jobs; when 0, a short
+	// poll on SQLite and River's default on PostgreSQL.
 	PollInterval time.Duration
 	// SweepEvery, when working, runs the reconciler's periodic sweep at this
 	// interval; no periodic sweep when 0.
@@ -82,7 +82,7 @@ func New(db *store.DB, opts *Options) (*App, error) {
 	a.Catalog.Apply(opts.Deadlines)
 	qcfg := &queue.Config{Logger: log.With("component", "queue"), FetchPollInterval: opts.PollInterval}
 	if qcfg.FetchPollInterval <= 0 {
-		qcfg.FetchPollInterval = PollInterval(db)
+		qcfg.FetchPollInterval = pollInterval(db)
 	}
 	if opts.Work {
 		a.Workers = river.NewWorkers()
@@ -120,10 +120,10 @@ func New(db *store.DB, opts *Options) (*App, error) {
 	return a, nil
 }
 
-// PollInterval is how often idle workers look for jobs on db. PostgreSQL
+// pollInterval is how often idle workers look for jobs on db. PostgreSQL
 // wakes workers with LISTEN/NOTIFY, so River's default poll is a fallback
 // there; SQLite has no notifications, so a short poll keeps it responsive.
-func PollInterval(db *store.DB) time.Duration {
+func pollInterval(db *store.DB) time.Duration {
 	if db.Engine() == store.SQLite {
 		return 200 * time.Millisecond
 	}
