@@ -18,8 +18,7 @@ import (
 )
 
 type syncArgs struct{ RunID int64 } // the job of a service's own run type
-
-func (syncArgs) Kind() string { return "inventory.sync" }
+func (syncArgs) Kind() string       { return "inventory.sync" }
 
 // syncAdapter proves a sync from the service's own table, inside the reconciler's transaction.
 type syncAdapter struct{}
@@ -27,8 +26,7 @@ type syncAdapter struct{}
 func (syncAdapter) Name() string               { return "inventory" }
 func (syncAdapter) RunTypes() []reckon.RunType { return []reckon.RunType{"inventory.sync"} }
 func (syncAdapter) Reconcile(ctx context.Context, tx *store.Tx, run *reckon.Run, _ time.Time) (reckon.Decision, error) {
-	var items int
-	err := tx.Raw().(*sql.Tx).QueryRowContext(ctx, `SELECT items FROM inventory_syncs WHERE run_id = ?`, run.ID).Scan(&items)
+	err := tx.Raw().(*sql.Tx).QueryRowContext(ctx, `SELECT items FROM inventory_syncs WHERE run_id = ?`, run.ID).Scan(new(int))
 	if errors.Is(err, sql.ErrNoRows) {
 		return reckon.Decision{}, nil // no proof: the run's deadline decides
 	}
