@@ -1,5 +1,5 @@
 // Package cli is the reckon command: it parses flags and environment
-// variables, wires the packages together (app.go) and runs one command.
+// variables, opens the process through internal/app (app.go) and runs one command.
 // Commands print data as text, or as JSON with --json.
 package cli
 

@@ -41,9 +41,9 @@ func runSnapshotsImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer a.close()
+	defer a.DB.Close()
 	var scope reckon.Scope
-	if err := a.db.InTx(ctx, func(tx *store.Tx) error {
+	if err := a.DB.InTx(ctx, func(tx *store.Tx) error {
 		w, err := lookupWorkspace(ctx, tx, ws)
 		if err != nil {
 			return err
@@ -57,7 +57,7 @@ func runSnapshotsImport(ctx context.Context, e *env, args []string) error {
 	}); err != nil {
 		return err
 	}
-	snap, existed, err := evidence.NewService(a.db).Import(ctx, scope, in)
+	snap, existed, err := evidence.NewService(a.DB).Import(ctx, scope, in)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 )
 
 func TestSnapshotsImport(t *testing.T) {
+	t.Parallel()
 	report := reckontest.ScubaGearReports(t, "ScubaResults_ca08493a_2025-02-12_v1.5.0.json")[0]
 	otherTenant := reckontest.ScubaGearReports(t, "ScubaResults_27ecc021_2024-12-18_v1.5.0.json")[0]
 	native := filepath.Join(t.TempDir(), "snapshot.json")

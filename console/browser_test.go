@@ -12,20 +12,15 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/riverqueue/river"
 
 	"github.com/reckonhq/reckon"
-	"github.com/reckonhq/reckon/catalog"
 	"github.com/reckonhq/reckon/console"
 	"github.com/reckonhq/reckon/evidence"
-	"github.com/reckonhq/reckon/ledger"
+	"github.com/reckonhq/reckon/internal/app"
+	"github.com/reckonhq/reckon/internal/seed"
 	"github.com/reckonhq/reckon/locale"
-	"github.com/reckonhq/reckon/queue"
 	"github.com/reckonhq/reckon/reckontest"
-	"github.com/reckonhq/reckon/reconcile"
-	"github.com/reckonhq/reckon/restore"
 	"github.com/reckonhq/reckon/review"
-	"github.com/reckonhq/reckon/seed"
 	"github.com/reckonhq/reckon/store"
 )
 
@@ -60,37 +55,20 @@ func TestConsoleInARealBrowser(t *testing.T) {
 	ctx := context.Background()
 
 	// The demo, on a database of its own, served as reckon serve serves it.
-	dbURL := reckontest.URL(t, store.SQLite)
-	db, err := store.Open(ctx, dbURL, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := queue.Migrate(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	login, err := seed.Demo(ctx, &seed.Options{DatabaseURL: dbURL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat := catalog.Default()
-	workers := river.NewWorkers()
-	q, err := queue.New(db, &queue.Config{Workers: workers, FetchPollInterval: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := ledger.New(cat, q)
-	reviews := review.NewService(review.Deps{DB: db, Ledger: l, Catalog: cat})
+	clock := reckon.NewManualClock(reckon.SystemClock())
+	db := reckontest.Open(t, store.SQLite, &reckontest.Options{Clock: clock.Now})
 	// The job pauses while its review is a draft, so that the page sees the
 	// run active before it completes.
-	review.Register(cat, workers, reviews, &review.WorkerOptions{Delay: 5 * time.Second})
-	cat.RegisterAdapter(review.Adapter{})
-	restore.Register(cat, workers, restore.NewService(db, l, nil))
-	rec := reconcile.New(db, l, nil)
-	reconcile.Register(workers, rec)
+	a, err := app.New(db, &app.Options{Work: true, PollInterval: 100 * time.Millisecond, ComposeDelay: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	login, err := seed.Demo(ctx, a, clock, &seed.Options{})
+	clock.Follow()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, cat, reviews, rec := a.Queue, a.Catalog, a.Reviews, a.Reconciler
 	if err := q.Start(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -78,10 +78,7 @@ func setup(t testing.TB, engine store.Engine, cfg *reconcile.Config) *testBundle
 
 func (b *testBundle) tx(t testing.TB, fn func(ctx context.Context, tx *store.Tx) error) {
 	t.Helper()
-	ctx := context.Background()
-	if err := b.db.InTx(ctx, func(tx *store.Tx) error { return fn(ctx, tx) }); err != nil {
-		t.Fatal(err)
-	}
+	reckontest.Tx(t, b.db, fn)
 }
 
 // genericRun creates a queued run of a type without an adapter.
@@ -116,16 +113,7 @@ func (b *testBundle) run(t testing.TB, id int64) *reckon.Run {
 
 func (b *testBundle) audits(t testing.TB, runID int64) []*store.AuditEvent {
 	t.Helper()
-	var ev []*store.AuditEvent
-	b.tx(t, func(ctx context.Context, tx *store.Tx) (err error) {
-		run, err := tx.LockRun(ctx, runID)
-		if err != nil {
-			return err
-		}
-		ev, err = tx.AuditEvents(ctx, run.WorkspaceID, "operation_run", runID)
-		return err
-	})
-	return ev
+	return reckontest.Audits(t, b.db, runID)
 }
 
 func (b *testBundle) auditTotal(t testing.TB) int64 {

@@ -79,14 +79,7 @@ func (b *testBundle) start(t *testing.T, scope reckon.Scope, ref string, its []r
 
 func (b *testBundle) run(t *testing.T, workspaceID, id int64) *reckon.Run {
 	t.Helper()
-	var run *reckon.Run
-	if err := b.db.InTx(context.Background(), func(tx *store.Tx) (err error) {
-		run, err = tx.Run(context.Background(), workspaceID, id)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return run
+	return reckontest.Run(t, b.db, workspaceID, id)
 }
 
 func (b *testBundle) restoreRow(t *testing.T, workspaceID, id int64) (*reckon.RestoreRun, []*reckon.RestoreItem) {
@@ -107,19 +100,7 @@ func (b *testBundle) restoreRow(t *testing.T, workspaceID, id int64) (*reckon.Re
 
 func (b *testBundle) auditCount(t *testing.T, runID int64) int {
 	t.Helper()
-	var n int
-	if err := b.db.InTx(context.Background(), func(tx *store.Tx) error {
-		run, err := tx.LockRun(context.Background(), runID)
-		if err != nil {
-			return err
-		}
-		ev, err := tx.AuditEvents(context.Background(), run.WorkspaceID, "operation_run", runID)
-		n = len(ev)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return len(reckontest.Audits(t, b.db, runID))
 }
 
 func TestStartCreatesRestoreAndRunOnceForTheSameRequest(t *testing.T) {

@@ -146,14 +146,7 @@ func (b *testBundle) compose(t *testing.T, scope reckon.Scope) *review.ComposeRe
 
 func (b *testBundle) run(t *testing.T, workspaceID, id int64) *reckon.Run {
 	t.Helper()
-	var run *reckon.Run
-	if err := b.db.InTx(context.Background(), func(tx *store.Tx) (err error) {
-		run, err = tx.Run(context.Background(), workspaceID, id)
-		return err
-	}); err != nil {
-		t.Fatalf("run %d: %v", id, err)
-	}
-	return run
+	return reckontest.Run(t, b.db, workspaceID, id)
 }
 
 // reviews returns every review of a scope, oldest first.

@@ -74,12 +74,18 @@ func NewWorker(svc *Service, opts *WorkerOptions) *Worker {
 	return w
 }
 
-// Register adds the compose worker to workers and makes the catalog enqueue
-// it for every compose run.
+// Register wires reviews into a process, as restore.Register does: the job
+// that executes compose runs, the adapter that reconciles them, and — when
+// the process works jobs (workers is not nil) — the job's worker, which it
+// returns (nil otherwise).
 func Register(cat *catalog.Catalog, workers *river.Workers, svc *Service, opts *WorkerOptions) *Worker {
+	cat.SetJob(reckon.RunTypeReviewCompose, func(runID int64) river.JobArgs { return ComposeArgs{RunID: runID} })
+	cat.RegisterAdapter(Adapter{})
+	if workers == nil {
+		return nil
+	}
 	w := NewWorker(svc, opts)
 	river.AddWorker(workers, w)
-	cat.SetJob(reckon.RunTypeReviewCompose, func(runID int64) river.JobArgs { return ComposeArgs{RunID: runID} })
 	return w
 }
 

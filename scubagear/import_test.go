@@ -12,11 +12,11 @@ import (
 	"testing"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/catalog"
 	"github.com/reckonhq/reckon/evidence"
+	"github.com/reckonhq/reckon/internal/app"
 	"github.com/reckonhq/reckon/ledger"
 	"github.com/reckonhq/reckon/queue"
 	"github.com/reckonhq/reckon/reckontest"
@@ -196,11 +196,7 @@ func TestImportRefusesAnotherTenant(t *testing.T) {
 // deliver runs one delivery of a compose run's job, as the queue would.
 func (b *testBundle) deliver(t testing.TB, run *reckon.Run) {
 	t.Helper()
-	err := b.worker.Work(context.Background(), &river.Job[review.ComposeArgs]{
-		JobRow: &rivertype.JobRow{ID: run.ID, Attempt: 1, MaxAttempts: 25, Kind: review.ComposeArgs{}.Kind()},
-		Args:   review.ComposeArgs{RunID: run.ID},
-	})
-	if err != nil {
+	if err := app.WorkCompose(context.Background(), b.worker, run.ID); err != nil {
 		t.Fatalf("compose run %d: %v", run.ID, err)
 	}
 }

@@ -20,7 +20,7 @@ import (
 
 	"github.com/riverqueue/river"
 
-	"github.com/reckonhq/reckon/queue"
+	"github.com/reckonhq/reckon/internal/app"
 	"github.com/reckonhq/reckon/store"
 )
 
@@ -76,11 +76,7 @@ func openScratch(ctx context.Context, databaseURL string, maxConns int32) (*scra
 		return nil, err
 	}
 	s := &scratch{db: db, where: where, close: func() { db.Close(); remove() }}
-	if _, err := db.Migrate(ctx); err != nil {
-		s.close()
-		return nil, fmt.Errorf("bench: migrate: %w", err)
-	}
-	if _, err := queue.Migrate(ctx, db); err != nil {
+	if err := app.Migrate(ctx, db); err != nil {
 		s.close()
 		return nil, fmt.Errorf("bench: migrate: %w", err)
 	}

@@ -18,19 +18,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
-
 	"github.com/reckonhq/reckon"
-	"github.com/reckonhq/reckon/catalog"
 	"github.com/reckonhq/reckon/evidence"
+	"github.com/reckonhq/reckon/internal/app"
 	"github.com/reckonhq/reckon/ledger"
 	"github.com/reckonhq/reckon/locale"
-	"github.com/reckonhq/reckon/queue"
-	"github.com/reckonhq/reckon/reconcile"
 	"github.com/reckonhq/reckon/restore"
 	"github.com/reckonhq/reckon/review"
 	"github.com/reckonhq/reckon/store"
@@ -43,36 +37,12 @@ type Options struct {
 	Dir string
 }
 
-// clock is the tour's clock: it moves only when the tour says time passes.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // tour is the wiring of one tour and its output.
 type tour struct {
-	w        io.Writer
-	clock    *clock
-	db       *store.DB
-	catalog  *catalog.Catalog
-	ledger   *ledger.Ledger
-	reviews  *review.Service
-	composer *review.Worker
-	restores *restore.Service
-	rec      *reconcile.Reconciler
-	scope    reckon.Scope
+	w     io.Writer
+	clock *reckon.ManualClock
+	*app.App
+	scope reckon.Scope
 	// firstRunID is the compose run of step 1, which step 2 crashes.
 	firstRunID int64
 	err        error
@@ -97,7 +67,7 @@ func Run(ctx context.Context, w io.Writer, opts *Options) (err error) {
 	if err != nil {
 		return err
 	}
-	defer t.db.Close()
+	defer t.DB.Close()
 	for _, step := range []func(context.Context){t.deduplicate, t.crash, t.collision, t.ambiguous, t.restore, t.nothingLeft} {
 		step(ctx)
 		if t.err != nil {
@@ -108,42 +78,31 @@ func Run(ctx context.Context, w io.Writer, opts *Options) (err error) {
 }
 
 func setup(ctx context.Context, w io.Writer, path string) (*tour, error) {
-	c := &clock{now: time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)}
+	c := reckon.NewManualClock(time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC))
 	db, err := store.Open(ctx, "sqlite:"+path, &store.Options{Clock: c.Now})
 	if err != nil {
 		return nil, err
 	}
-	t := &tour{w: w, clock: c, db: db}
-	if err := t.wire(ctx); err != nil {
+	t := &tour{w: w, clock: c}
+	if err := t.wire(ctx, db); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return t, nil
 }
 
-func (t *tour) wire(ctx context.Context) error {
-	if _, err := t.db.Migrate(ctx); err != nil {
+func (t *tour) wire(ctx context.Context, db *store.DB) error {
+	if err := app.Migrate(ctx, db); err != nil {
 		return err
 	}
-	if _, err := queue.Migrate(ctx, t.db); err != nil {
-		return err
-	}
-	workers := river.NewWorkers()
 	// The queue is never started: the tour works each job itself.
-	q, err := queue.New(t.db, &queue.Config{Workers: workers})
+	a, err := app.New(db, &app.Options{Work: true})
 	if err != nil {
 		return err
 	}
-	t.catalog = catalog.Default()
-	t.ledger = ledger.New(t.catalog, q)
-	t.reviews = review.NewService(review.Deps{DB: t.db, Ledger: t.ledger, Catalog: t.catalog, Clock: t.clock.Now})
-	t.composer = review.Register(t.catalog, workers, t.reviews, nil)
-	t.catalog.RegisterAdapter(review.Adapter{})
-	t.restores = restore.NewService(t.db, t.ledger, nil)
-	restore.Register(t.catalog, workers, t.restores)
-	t.rec = reconcile.New(t.db, t.ledger, nil)
+	t.App = a
 
-	err = t.db.InTx(ctx, func(tx *store.Tx) error {
+	err = t.DB.InTx(ctx, func(tx *store.Tx) error {
 		ws, err := tx.CreateWorkspace(ctx, "northwind", "Northwind Managed Services")
 		if err != nil {
 			return err
@@ -158,7 +117,7 @@ func (t *tour) wire(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	snap, _, err := evidence.NewService(t.db).Import(ctx, t.scope, reckon.SnapshotInput{
+	snap, _, err := evidence.NewService(t.DB).Import(ctx, t.scope, reckon.SnapshotInput{
 		CapturedAt: t.clock.Now().Add(-2 * time.Hour),
 		Findings: []reckon.Finding{
 			{ControlID: "AAD.1", Title: "Phishing-resistant MFA for administrators", Severity: reckon.SeverityCritical, Status: reckon.FindingFail},
@@ -194,22 +153,14 @@ func (t *tour) fail(err error) bool {
 }
 
 func (t *tour) compose(ctx context.Context) *review.ComposeResult {
-	res, err := t.reviews.Compose(ctx, t.scope, 0)
+	res, err := t.Reviews.Compose(ctx, t.scope, 0)
 	t.fail(err)
 	return res
 }
 
-// work delivers a compose job to a worker, as the queue would.
-func (t *tour) work(ctx context.Context, w *review.Worker, runID int64) error {
-	return w.Work(ctx, &river.Job[review.ComposeArgs]{
-		JobRow: &rivertype.JobRow{Attempt: 1, MaxAttempts: 25, Kind: review.ComposeArgs{}.Kind()},
-		Args:   review.ComposeArgs{RunID: runID},
-	})
-}
-
 func (t *tour) run(ctx context.Context, id int64) *reckon.Run {
 	var run *reckon.Run
-	t.fail(t.db.InTx(ctx, func(tx *store.Tx) (err error) {
+	t.fail(t.DB.InTx(ctx, func(tx *store.Tx) (err error) {
 		run, err = tx.Run(ctx, t.scope.WorkspaceID, id)
 		return err
 	}))
@@ -218,7 +169,7 @@ func (t *tour) run(ctx context.Context, id int64) *reckon.Run {
 
 func (t *tour) reviewList(ctx context.Context) []*reckon.Review {
 	var list []*reckon.Review
-	t.fail(t.db.InTx(ctx, func(tx *store.Tx) (err error) {
+	t.fail(t.DB.InTx(ctx, func(tx *store.Tx) (err error) {
 		list, err = tx.Reviews(ctx, t.scope.WorkspaceID, store.ReviewFilter{EnvironmentID: t.scope.EnvironmentID, Limit: 20})
 		return err
 	}))
@@ -258,7 +209,7 @@ func (t *tour) explain(run *reckon.Run) {
 }
 
 func (t *tour) sweep(ctx context.Context) {
-	res, err := t.rec.Sweep(ctx)
+	res, err := t.Reconciler.Sweep(ctx)
 	if t.fail(err) {
 		return
 	}
@@ -288,13 +239,13 @@ func (t *tour) crash(ctx context.Context) {
 	if t.err != nil {
 		return
 	}
-	dying := review.NewWorker(t.reviews, &review.WorkerOptions{Hook: func(step string) error {
+	dying := review.NewWorker(t.Reviews, &review.WorkerOptions{Hook: func(step string) error {
 		if step == review.StepDraft {
 			return errCrash
 		}
 		return nil
 	}})
-	if err := t.work(ctx, dying, run.ID); !errors.Is(err, errCrash) {
+	if err := app.WorkCompose(ctx, dying, run.ID); !errors.Is(err, errCrash) {
 		t.fail(fmt.Errorf("demo: the crashing worker returned %v", err))
 		return
 	}
@@ -306,10 +257,10 @@ func (t *tour) crash(ctx context.Context) {
 	t.say("   The compose job of run %d marks it running and writes draft review %d, then its process dies.", run.ID, list[0].ID)
 	run = t.run(ctx, run.ID)
 	t.say("   %s", describe(run))
-	t.clock.advance(5 * time.Minute)
+	t.clock.Advance(5 * time.Minute)
 	t.sweep(ctx)
 	t.say("   → within its deadline the draft proves nothing yet: the run is left alone.")
-	t.clock.advance(run.DeadlineAt.Sub(t.clock.Now()) + time.Minute)
+	t.clock.Advance(run.DeadlineAt.Sub(t.clock.Now()) + time.Minute)
 	t.say("   … the running deadline passes.")
 	t.sweep(ctx)
 	run = t.run(ctx, run.ID)
@@ -330,7 +281,7 @@ func (t *tour) collision(ctx context.Context) {
 	}
 	t.say("   compose again → %s, run %d (same inputs, same fingerprint as the failed run)", res.Result, res.Run.ID)
 	t.say("   Its job tries to insert a draft; the one-mutable-review-per-fingerprint index holds the orphaned draft.")
-	if t.fail(t.work(ctx, t.composer, res.Run.ID)) {
+	if t.fail(app.WorkCompose(ctx, t.Composer, res.Run.ID)) {
 		return
 	}
 	run := t.run(ctx, res.Run.ID)
@@ -355,13 +306,13 @@ func (t *tour) ambiguous(ctx context.Context) {
 		return
 	}
 	first := list[0]
-	if _, err := t.reviews.Publish(ctx, t.scope.WorkspaceID, first.ID, 0); t.fail(err) {
+	if _, err := t.Reviews.Publish(ctx, t.scope.WorkspaceID, first.ID, 0); t.fail(err) {
 		return
 	}
 	// A second current review of the same inputs, as a migration from an
 	// older system might leave behind.
 	var second *reckon.Review
-	err := t.db.InTx(ctx, func(tx *store.Tx) (err error) {
+	err := t.DB.InTx(ctx, func(tx *store.Tx) (err error) {
 		second, err = tx.InsertDraftReview(ctx, &store.DraftReviewInsert{Scope: t.scope,
 			EvidenceSnapshotID: first.EvidenceSnapshotID, Fingerprint: first.Fingerprint})
 		if err != nil {
@@ -376,8 +327,8 @@ func (t *tour) ambiguous(ctx context.Context) {
 	}
 	t.say("   Review %d is published. A migration imports review %d: ready, same fingerprint.", first.ID, second.ID)
 	var run *reckon.Run
-	err = t.db.InTx(ctx, func(tx *store.Tx) (err error) {
-		run, _, err = t.ledger.Ensure(ctx, tx, &ledger.EnsureParams{Scope: t.scope, Type: reckon.RunTypeReviewCompose,
+	err = t.DB.InTx(ctx, func(tx *store.Tx) (err error) {
+		run, _, err = t.Ledger.Ensure(ctx, tx, &ledger.EnsureParams{Scope: t.scope, Type: reckon.RunTypeReviewCompose,
 			Key: first.Fingerprint, Context: reckon.RunContext{Fingerprint: first.Fingerprint, EvidenceSnapshotID: first.EvidenceSnapshotID}})
 		return err
 	})
@@ -385,7 +336,7 @@ func (t *tour) ambiguous(ctx context.Context) {
 		return
 	}
 	t.say("   Run %d, queued for the same fingerprint by the migration, asks which review is its result.", run.ID)
-	run, changed, err := t.rec.ReconcileRun(ctx, t.scope.WorkspaceID, run.ID, "user:operator")
+	run, changed, err := t.Reconciler.ReconcileRun(ctx, t.scope.WorkspaceID, run.ID, "user:operator")
 	if t.fail(err) {
 		return
 	}
@@ -403,16 +354,16 @@ func (t *tour) restore(ctx context.Context) {
 		{Key: "exchange/forwarding", Payload: json.RawMessage(`{"kind": "transport_rule", "block_external_forwarding": true}`)},
 		{Key: "teams/external-access", Payload: json.RawMessage(`{"allowed_domains": ["fabrikam.example"]}`)},
 	}
-	st, err := t.restores.Start(ctx, t.scope, "backup-2026-11-27", items, 0)
+	st, err := t.Restores.Start(ctx, t.scope, "backup-2026-11-27", items, 0)
 	if t.fail(err) {
 		return
 	}
 	t.say("   restore of backup-2026-11-27 with %d items → run %d, restore %d", len(items), st.Run.ID, st.Restore.ID)
-	if t.fail(t.restores.Execute(ctx, st.Run.ID)) {
+	if t.fail(t.Restores.Execute(ctx, st.Run.ID)) {
 		return
 	}
 	var rows []*reckon.RestoreItem
-	t.fail(t.db.InTx(ctx, func(tx *store.Tx) (err error) {
+	t.fail(t.DB.InTx(ctx, func(tx *store.Tx) (err error) {
 		rows, err = tx.RestoreItems(ctx, st.Restore.ID, false)
 		return err
 	}))
@@ -433,7 +384,7 @@ func (t *tour) restore(ctx context.Context) {
 	}
 	t.say("   %s, summary %s", describe(run), run.Summary)
 	var d reckon.Decision
-	t.fail(t.db.InTx(ctx, func(tx *store.Tx) (err error) {
+	t.fail(t.DB.InTx(ctx, func(tx *store.Tx) (err error) {
 		d, err = restore.Adapter{}.Reconcile(ctx, tx, run, tx.Now())
 		return err
 	}))
@@ -445,12 +396,12 @@ func (t *tour) restore(ctx context.Context) {
 
 func (t *tour) nothingLeft(ctx context.Context) {
 	t.step(6, "Nothing is left behind")
-	t.clock.advance(24 * time.Hour)
+	t.clock.Advance(24 * time.Hour)
 	t.say("   A day later:")
 	t.sweep(ctx)
 	var active []store.ActiveRunCount
 	var audits int64
-	t.fail(t.db.InTx(ctx, func(tx *store.Tx) (err error) {
+	t.fail(t.DB.InTx(ctx, func(tx *store.Tx) (err error) {
 		if active, err = tx.CountActiveRuns(ctx); err != nil {
 			return err
 		}

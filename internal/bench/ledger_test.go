@@ -11,7 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/reckonhq/reckon/bench"
+	"github.com/reckonhq/reckon/internal/bench"
 	"github.com/reckonhq/reckon/reckontest"
 	"github.com/reckonhq/reckon/store"
 )

@@ -22,18 +22,13 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/access"
-	"github.com/reckonhq/reckon/catalog"
 	"github.com/reckonhq/reckon/evidence"
+	"github.com/reckonhq/reckon/internal/app"
 	"github.com/reckonhq/reckon/ledger"
-	"github.com/reckonhq/reckon/queue"
 	"github.com/reckonhq/reckon/reconcile"
 	"github.com/reckonhq/reckon/restore"
 	"github.com/reckonhq/reckon/review"
@@ -45,8 +40,6 @@ const DemoEmail = "ops@northwind.example"
 
 // Options configure Demo.
 type Options struct {
-	// DatabaseURL names the database to fill; its schema must be current.
-	DatabaseURL string
 	// BaseURL is where the console listens, for the printed login.
 	BaseURL string
 	// Out receives the login; nil prints nothing.
@@ -65,20 +58,19 @@ type Login struct {
 	Seeded bool
 }
 
-// Demo fills the database with the demo, or — when it is already there —
-// gives the demo login a new password, and prints how to sign in.
-func Demo(ctx context.Context, opts *Options) (*Login, error) {
+// Demo fills a's database with the demo, or — when it is already there —
+// gives the demo login a new password, and prints how to sign in. clock
+// must be the clock a's database was opened on: Demo walks it through the
+// history and leaves it at the history's end. a's queue is never started
+// here: each job is worked in turn, as a worker would, so the history is the
+// same every time.
+func Demo(ctx context.Context, a *app.App, clock *reckon.ManualClock, opts *Options) (*Login, error) {
 	now := opts.Now
 	if now == nil {
 		now = reckon.SystemClock
 	}
 	end := now()
-	c := &clock{now: end.Add(-14 * 24 * time.Hour).Truncate(time.Hour)}
-	db, err := store.Open(ctx, opts.DatabaseURL, &store.Options{Clock: c.Now})
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
+	clock.Set(end.Add(-14 * 24 * time.Hour).Truncate(time.Hour))
 	password, err := newPassword()
 	if err != nil {
 		return nil, err
@@ -86,7 +78,7 @@ func Demo(ctx context.Context, opts *Options) (*Login, error) {
 	login := &Login{URL: strings.TrimSuffix(opts.BaseURL, "/") + "/login", Email: DemoEmail, Password: password}
 
 	seeded := false
-	err = db.InTx(ctx, func(tx *store.Tx) error {
+	err = a.DB.InTx(ctx, func(tx *store.Tx) error {
 		_, err := tx.WorkspaceBySlug(ctx, "northwind")
 		seeded = err == nil
 		if store.IsNotFound(err) {
@@ -98,15 +90,12 @@ func Demo(ctx context.Context, opts *Options) (*Login, error) {
 		return nil, err
 	}
 	if seeded {
-		c.set(end)
-		if err := setPassword(ctx, db, DemoEmail, password); err != nil {
+		clock.Set(end)
+		if err := setPassword(ctx, a.DB, DemoEmail, password); err != nil {
 			return nil, err
 		}
 	} else {
-		d, err := newDemo(ctx, db, c)
-		if err != nil {
-			return nil, err
-		}
+		d := newDemo(a, clock)
 		if err := d.history(ctx, password); err != nil {
 			return nil, fmt.Errorf("seed: %w", err)
 		}
@@ -121,30 +110,6 @@ func Demo(ctx context.Context, opts *Options) (*Login, error) {
 		fmt.Fprintf(opts.Out, "Open %s and sign in as %s with the password %s\n", login.URL, login.Email, login.Password)
 	}
 	return login, nil
-}
-
-// clock is the demo's time: it walks through the history.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now.UTC().Truncate(time.Microsecond)
-}
-
-func (c *clock) set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 // newPassword returns a random password for the demo login.
@@ -170,39 +135,23 @@ func setPassword(ctx context.Context, db *store.DB, email, password string) erro
 	})
 }
 
-// demo is the wiring the history is made with: the real services on the
-// demo's clock. The queue is never started here: each job is worked in
-// turn, as a worker would, so the history is the same every time.
+// demo is the history's wiring: the process's services on the demo's clock.
 type demo struct {
 	db       *store.DB
-	clock    *clock
+	clock    *reckon.ManualClock
 	ledger   *ledger.Ledger
 	reviews  *review.Service
 	composer *review.Worker
 	restores *restore.Service
 	rec      *reconcile.Reconciler
-	cat      *catalog.Catalog
-	workers  *river.Workers
 
 	users map[string]*reckon.User
 	envs  map[string]reckon.Scope
 }
 
-func newDemo(ctx context.Context, db *store.DB, c *clock) (*demo, error) {
-	d := &demo{db: db, clock: c, cat: catalog.Default(), workers: river.NewWorkers(),
-		users: map[string]*reckon.User{}, envs: map[string]reckon.Scope{}}
-	q, err := queue.New(db, &queue.Config{Workers: d.workers})
-	if err != nil {
-		return nil, err
-	}
-	d.ledger = ledger.New(d.cat, q)
-	d.reviews = review.NewService(review.Deps{DB: db, Ledger: d.ledger, Catalog: d.cat, Clock: c.Now})
-	d.composer = review.Register(d.cat, d.workers, d.reviews, nil)
-	d.cat.RegisterAdapter(review.Adapter{})
-	d.restores = restore.NewService(db, d.ledger, nil)
-	restore.Register(d.cat, d.workers, d.restores)
-	d.rec = reconcile.New(db, d.ledger, nil)
-	return d, nil
+func newDemo(a *app.App, c *reckon.ManualClock) *demo {
+	return &demo{db: a.DB, clock: c, ledger: a.Ledger, reviews: a.Reviews, composer: review.NewWorker(a.Reviews, nil),
+		restores: a.Restores, rec: a.Reconciler, users: map[string]*reckon.User{}, envs: map[string]reckon.Scope{}}
 }
 
 // event is one moment of the history: day and time after its start.
@@ -228,7 +177,7 @@ func (d *demo) history(ctx context.Context, password string) error {
 	}
 	slices.SortStableFunc(events, func(a, b event) int { return a.at(start).Compare(b.at(start)) })
 	for _, e := range events {
-		d.clock.set(e.at(start))
+		d.clock.Set(e.at(start))
 		if err := e.do(ctx); err != nil {
 			return err
 		}
@@ -320,11 +269,8 @@ func (d *demo) compose(ctx context.Context, env, user string) (*reckon.Run, erro
 
 // work delivers a compose run's job to a worker, a minute later.
 func (d *demo) work(ctx context.Context, w *review.Worker, runID int64) error {
-	d.clock.advance(time.Minute)
-	return w.Work(ctx, &river.Job[review.ComposeArgs]{
-		JobRow: &rivertype.JobRow{Attempt: 1, MaxAttempts: 25, Kind: review.ComposeArgs{}.Kind()},
-		Args:   review.ComposeArgs{RunID: runID},
-	})
+	d.clock.Advance(time.Minute)
+	return app.WorkCompose(ctx, w, runID)
 }
 
 // composed composes and works the job: a ready review.
@@ -348,7 +294,7 @@ func (d *demo) composed(ctx context.Context, env, user string, a assessment) (*r
 }
 
 func (d *demo) publish(ctx context.Context, v *reckon.Review, user string) error {
-	d.clock.advance(20 * time.Minute)
+	d.clock.Advance(20 * time.Minute)
 	_, err := d.reviews.Publish(ctx, v.WorkspaceID, v.ID, d.users[user].ID)
 	return err
 }
@@ -359,7 +305,7 @@ func (d *demo) restore(ctx context.Context, env, user, backup string, items ...r
 	if err != nil {
 		return err
 	}
-	d.clock.advance(2 * time.Minute)
+	d.clock.Advance(2 * time.Minute)
 	return d.restores.Execute(ctx, st.Run.ID)
 }
 
@@ -518,7 +464,7 @@ func (d *demo) adatum() []event {
 			if err != nil {
 				return err
 			}
-			d.clock.advance(5 * time.Minute)
+			d.clock.Advance(5 * time.Minute)
 			_, _, err = d.rec.ReconcileRun(ctx, run.WorkspaceID, run.ID, fmt.Sprintf("user:%d", d.users["ops"].ID))
 			return err
 		}},
@@ -558,7 +504,7 @@ func (d *demo) clinics() []event {
 			if err != nil {
 				return err
 			}
-			d.clock.advance(time.Minute)
+			d.clock.Advance(time.Minute)
 			if err := halfway.Execute(ctx, st.Run.ID); err == nil {
 				return errors.New("the broken restore finished")
 			}

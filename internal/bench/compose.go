@@ -12,10 +12,8 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/reckonhq/reckon"
-	"github.com/reckonhq/reckon/catalog"
 	"github.com/reckonhq/reckon/evidence"
-	"github.com/reckonhq/reckon/ledger"
-	"github.com/reckonhq/reckon/queue"
+	"github.com/reckonhq/reckon/internal/app"
 	"github.com/reckonhq/reckon/review"
 	"github.com/reckonhq/reckon/store"
 )
@@ -129,15 +127,12 @@ func Compose(ctx context.Context, opts *ComposeOptions, out io.Writer) (*Compose
 	fmt.Fprintf(out, "reckon bench compose: %s, %s\n", res.Engine, res.Database)
 	fmt.Fprintf(out, "%d workers, %d callers, %d findings per snapshot, poll every %s\n", o.Workers, o.Callers, o.Findings, o.PollInterval)
 
-	cat := catalog.Default()
-	workers := river.NewWorkers()
-	q, err := queue.New(s.db, &queue.Config{Workers: workers, MaxWorkers: o.Workers, FetchPollInterval: o.PollInterval, Logger: o.Log})
+	a, err := app.New(s.db, &app.Options{Logger: o.Log, Work: true, MaxWorkers: o.Workers, PollInterval: o.PollInterval})
 	if err != nil {
 		return nil, err
 	}
-	b := &composeBench{o: o, db: s.db}
-	b.svc = review.NewService(review.Deps{DB: s.db, Ledger: ledger.New(cat, q), Catalog: cat})
-	review.Register(cat, workers, b.svc, &review.WorkerOptions{Logger: o.Log})
+	q := a.Queue
+	b := &composeBench{o: o, db: s.db, svc: a.Reviews}
 	events, cancelEvents := q.SubscribeBuffered(o.Reviews+o.Workers, river.EventKindJobCompleted,
 		river.EventKindJobFailed, river.EventKindJobCancelled, river.EventKindJobSnoozed)
 	unsubscribe := sync.OnceFunc(cancelEvents) // after phase (a), which alone counts jobs

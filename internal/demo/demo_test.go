@@ -7,10 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/reckonhq/reckon/demo"
+	"github.com/reckonhq/reckon/internal/demo"
 )
 
 func TestTourShowsEveryStepAndLeavesNothingActive(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	start := time.Now()
 	if err := demo.Run(context.Background(), &out, &demo.Options{Dir: t.TempDir()}); err != nil {

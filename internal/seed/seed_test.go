@@ -9,9 +9,9 @@ import (
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/access"
-	"github.com/reckonhq/reckon/queue"
+	"github.com/reckonhq/reckon/internal/app"
+	"github.com/reckonhq/reckon/internal/seed"
 	"github.com/reckonhq/reckon/reckontest"
-	"github.com/reckonhq/reckon/seed"
 	"github.com/reckonhq/reckon/store"
 )
 
@@ -20,21 +20,15 @@ func TestDemoHistoryIsTruthful(t *testing.T) {
 	for _, engine := range reckontest.Engines(t) {
 		t.Run(string(engine), func(t *testing.T) {
 			ctx := context.Background()
-			url := reckontest.URL(t, engine)
-			db, err := store.Open(ctx, url, nil)
+			clock := reckon.NewManualClock(reckon.SystemClock())
+			db := reckontest.Open(t, engine, &reckontest.Options{Clock: clock.Now})
+			a, err := app.New(db, nil)
 			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(db.Close)
-			if _, err := db.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := queue.Migrate(ctx, db); err != nil {
 				t.Fatal(err)
 			}
 			end := reckontest.Epoch()
 			var out bytes.Buffer
-			login, err := seed.Demo(ctx, &seed.Options{DatabaseURL: url, BaseURL: "http://127.0.0.1:8080/", Out: &out,
+			login, err := seed.Demo(ctx, a, clock, &seed.Options{BaseURL: "http://127.0.0.1:8080/", Out: &out,
 				Now: func() time.Time { return end }})
 			if err != nil {
 				t.Fatal(err)
@@ -133,7 +127,7 @@ func TestDemoHistoryIsTruthful(t *testing.T) {
 
 			// Again: the data stays, the password is new.
 			out.Reset()
-			again, err := seed.Demo(ctx, &seed.Options{DatabaseURL: url, Out: &out})
+			again, err := seed.Demo(ctx, a, clock, &seed.Options{Out: &out})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -8,12 +8,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/reckonhq/reckon/bench"
+	"github.com/reckonhq/reckon/internal/bench"
 	"github.com/reckonhq/reckon/reckontest"
 	"github.com/reckonhq/reckon/store"
 )
 
 func TestComposeMeasuresEveryPhaseOnAScratchDatabase(t *testing.T) {
+	t.Parallel()
 	for _, engine := range reckontest.Engines(t) {
 		t.Run(string(engine), func(t *testing.T) {
 			dbURL := "sqlite:" + filepath.Join(t.TempDir(), "reckon.db")
