@@ -146,19 +146,19 @@ func (s *Server) page(ctx context.Context, r *http.Request, c *call, title, sect
 		return l, nil
 	}
 	l.Support = c.User.IsPlatformSupport
+	var f *flash
 	err := s.db.InTx(ctx, func(tx *store.Tx) (err error) {
-		l.Unread, err = tx.CountUnreadNotifications(ctx, c.User.ID)
+		if l.Unread, err = tx.CountUnreadNotifications(ctx, c.User.ID); err != nil {
+			return err
+		}
+		// The page script's refreshes leave the message of the last form
+		// for the page a person opens.
+		if r.Header.Get(liveHeader) != "" {
+			return nil
+		}
+		f, err = s.takeFlash(ctx, tx, c)
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	// The page script's refreshes leave the message of the last form for
-	// the page a person opens.
-	if r.Header.Get(liveHeader) != "" {
-		return l, nil
-	}
-	f, err := s.takeFlash(ctx, c)
 	if err != nil {
 		return nil, err
 	}

@@ -152,15 +152,11 @@ func (s *Server) setFlash(ctx context.Context, c *call, f *flash) error {
 }
 
 // takeFlash returns the session's message, once.
-func (s *Server) takeFlash(ctx context.Context, c *call) (*flash, error) {
+func (s *Server) takeFlash(ctx context.Context, tx *store.Tx, c *call) (*flash, error) {
 	if c.session == nil {
 		return nil, nil
 	}
-	var raw json.RawMessage
-	err := s.db.InTx(ctx, func(tx *store.Tx) (err error) {
-		raw, err = tx.TakeConsoleFlash(ctx, c.session.IDHash)
-		return err
-	})
+	raw, err := tx.TakeConsoleFlash(ctx, c.session.IDHash)
 	if err != nil || raw == nil {
 		return nil, err
 	}
