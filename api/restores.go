@@ -40,15 +40,12 @@ type restoreStartedJSON struct {
 // startRestore answers 202 with the run and its restore; the same request
 // repeated while the first is active answers 202 with the active one.
 func (s *Server) startRestore(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
-	env, err := s.environment(r, g, access.Restore)
-	if err != nil {
-		return err
-	}
+	env := c.Environment
 	var body restoreRequest
 	if err := decodeJSON(r, &body); err != nil {
 		return err
 	}
-	started, err := s.restores.Start(r.Context(), g.Scope(env.ID), body.BackupRef, body.Items, c.user.ID)
+	started, err := s.restores.Start(r.Context(), g.Scope(env.ID), body.BackupRef, body.Items, c.User.ID)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/access"
 	"github.com/reckonhq/reckon/evidence"
-	"github.com/reckonhq/reckon/store"
 )
 
 type snapshotJSON struct {
@@ -24,30 +23,13 @@ func snapshotView(s *reckon.Snapshot) snapshotJSON {
 		ContentHash: s.ContentHash, FindingCount: s.FindingCount}
 }
 
-// environment loads the {env} environment of the path through the grant.
-func (s *Server) environment(r *http.Request, g *access.Grant, a access.Action) (*reckon.Environment, error) {
-	id, err := pathID(r, "env", "environment")
-	if err != nil {
-		return nil, err
-	}
-	var env *reckon.Environment
-	err = s.db.InTx(r.Context(), func(tx *store.Tx) (err error) {
-		env, err = g.Environment(r.Context(), tx, id, a)
-		return err
-	})
-	return env, err
-}
-
 // importSnapshot stores an evidence snapshot: the native body of docs/api.md,
 // or a ScubaGear ScubaResults document with ?format=scubagear. The decoders
 // bound the body themselves (evidence.MaxNativeBytes,
 // scubagear.MaxBodyBytes). 201 for a new snapshot; 200 when a ScubaGear
 // report already imported (same report id, same content) is sent again.
 func (s *Server) importSnapshot(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
-	env, err := s.environment(r, g, access.ImportSnapshot)
-	if err != nil {
-		return err
-	}
+	env := c.Environment
 	format := cmp.Or(r.URL.Query().Get("format"), reckon.SnapshotFormatNative)
 	decode, ok := evidence.Decoder(format)
 	if !ok {
@@ -75,12 +57,10 @@ type snapshotsPage struct {
 }
 
 func (s *Server) listSnapshots(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
-	env, err := s.environment(r, g, access.View)
-	if err != nil {
-		return err
-	}
+	env := c.Environment
 	q := newQuery(r.URL)
 	page := reckon.Page{Limit: q.limit()}
+	var err error
 	if page.Cursor, err = q.cursor(); err != nil {
 		return err
 	}

@@ -43,6 +43,7 @@ const ScreenshotDirEnv = "RECKON_SCREENSHOT_DIR"
 // German. A real queue worker composes the review in this process. Along
 // the way it photographs the demo's pages at 1280 and 390 pixels wide.
 func TestConsoleInARealBrowser(t *testing.T) {
+	t.Parallel()
 	if _, err := os.Stat(chromiumPath()); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("%s is missing: CI installs Debian's chromium package before the tests", chromiumPath())

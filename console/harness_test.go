@@ -74,6 +74,7 @@ func eachWorld(t *testing.T, fn func(t *testing.T, w *world)) {
 	t.Helper()
 	for _, engine := range reckontest.Engines(t) {
 		t.Run(string(engine), func(t *testing.T) {
+			t.Parallel()
 			clock := reckontest.NewClock(start)
 			db := reckontest.Open(t, engine, &reckontest.Options{Clock: clock.Now})
 			fn(t, newWorld(t, db, clock))

@@ -1,4 +1,4 @@
-package api
+package web
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 
 type requestIDKey struct{}
 
-// RequestID returns the id the middleware gave the request, "" outside it.
+// RequestID returns the id Observe gave the request, "" outside it.
 func RequestID(ctx context.Context) string {
 	id, _ := ctx.Value(requestIDKey{}).(string)
 	return id
@@ -57,9 +57,10 @@ func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter 
 // Observe wraps a handler with a request id, one structured log line per
 // request (id, method, route pattern, status, duration, size) and recovery
 // from panics. It logs neither headers (tokens) nor bodies nor the query
-// string (cursors), and a recovered panic answers a bare 500 with the
-// request id while the stack goes to the log only.
-func Observe(log *slog.Logger, next http.Handler) http.Handler {
+// string (cursors). A recovered panic goes to the log with its stack, and
+// recovered answers it — in the surface's own form, with the request id —
+// unless an answer has begun.
+func Observe(log *slog.Logger, next http.Handler, recovered func(w http.ResponseWriter, r *http.Request)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := newRequestID()
@@ -74,8 +75,7 @@ func Observe(log *slog.Logger, next http.Handler) http.Handler {
 				log.ErrorContext(r.Context(), "panic", "request_id", id, "route", r.Pattern,
 					"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 				if rec.status == 0 {
-					writeJSON(rec, http.StatusInternalServerError, errorBody{Error: errorJSON{
-						Code: "internal", Message: "internal error", RequestID: id}})
+					recovered(rec, r)
 				}
 			}
 			status := rec.status
