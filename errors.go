@@ -22,6 +22,7 @@ const (
 	CodeTooLarge          ErrorCode = "too_large"
 	CodeMalformed         ErrorCode = "malformed"
 	CodeSchemaBehind      ErrorCode = "schema_behind"
+	CodeUnavailable       ErrorCode = "unavailable"
 	CodeInternal          ErrorCode = "internal"
 )
 

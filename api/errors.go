@@ -41,9 +41,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, lang string,
 	e, internal := web.Explain(s.log, r, err)
 	if internal {
 		key := "error.internal"
-		if e.Code == reckon.CodeSchemaBehind {
+		if web.StatusOf(e.Code) == http.StatusServiceUnavailable {
 			key = "api.unavailable"
 		}
+		web.RetryAfter(w, e.Code)
 		writeJSON(w, web.StatusOf(e.Code), errorBody{Error: errorJSON{Code: e.Code,
 			Message: s.text.Translate(lang, key, nil), RequestID: reqID}})
 		return

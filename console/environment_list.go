@@ -30,6 +30,7 @@ func (s *Server) listEnvironments(w http.ResponseWriter, r *http.Request, c *cal
 	slug := g.Workspace.Slug
 	p := &environmentsPage{}
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		p.Rows = nil // afresh when the transaction runs again
 		envs, err := g.VisibleEnvironments(ctx, tx)
 		if err != nil {
 			return err

@@ -155,6 +155,7 @@ func (s *Server) recordFailure(ctx context.Context, keys throttleKeys) (*time.Ti
 	var until *time.Time
 	now := s.clock()
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		until = nil // afresh when the transaction runs again
 		for _, k := range []struct {
 			hash string
 			max  int

@@ -39,6 +39,7 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request, c *ca
 		p    = &notificationsPage{}
 	)
 	err := s.db.InTx(ctx, func(tx *store.Tx) (err error) {
+		p.Items, p.AnyOpen = nil, false // afresh when the transaction runs again
 		if list, err = tx.NotificationsOfUser(ctx, c.User.ID, before, pageSize+1); err != nil {
 			return err
 		}

@@ -22,6 +22,7 @@ func (s *Server) listSystemRuns(w http.ResponseWriter, r *http.Request, c *call)
 	}
 	var groups []optionGroupSource
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		groups = nil // afresh when the transaction runs again
 		all, err := tx.Workspaces(ctx)
 		if err != nil {
 			return err

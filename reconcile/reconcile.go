@@ -109,12 +109,14 @@ func (r *Reconciler) Sweep(ctx context.Context) (Result, error) {
 
 	// Runs of discarded jobs first, so that they are named for what
 	// happened to them even when they are also past their deadline.
-	var afterID int64
+	// The cursors move only once a batch committed: a transaction that is
+	// run again reads the same batch.
+	var afterID, nextID int64
 	for {
 		batch, n, err := r.sweepBatch(ctx, failed, func(tx *store.Tx) ([]*reckon.Run, error) {
 			runs, err := tx.DiscardedJobRuns(ctx, afterID, r.batch)
 			if len(runs) > 0 {
-				afterID = runs[len(runs)-1].ID
+				nextID = runs[len(runs)-1].ID
 			}
 			return runs, err
 		}, true)
@@ -125,15 +127,16 @@ func (r *Reconciler) Sweep(ctx context.Context) (Result, error) {
 		if n == 0 {
 			break
 		}
+		afterID = nextID
 	}
 
-	var cursor store.SweepCursor
+	var cursor, next store.SweepCursor
 	for {
 		batch, n, err := r.sweepBatch(ctx, failed, func(tx *store.Tx) ([]*reckon.Run, error) {
 			runs, err := tx.StaleRuns(ctx, tx.Now(), cursor, r.batch)
 			if len(runs) > 0 {
 				last := runs[len(runs)-1]
-				cursor = store.SweepCursor{DeadlineAt: last.DeadlineAt, ID: last.ID}
+				next = store.SweepCursor{DeadlineAt: last.DeadlineAt, ID: last.ID}
 			}
 			return runs, err
 		}, false)
@@ -144,6 +147,7 @@ func (r *Reconciler) Sweep(ctx context.Context) (Result, error) {
 		if n == 0 {
 			break
 		}
+		cursor = next
 	}
 	var err error
 	if res.Errors > 0 {

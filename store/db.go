@@ -58,6 +58,9 @@ type Options struct {
 	Clock reckon.Clock
 	// MaxConns bounds the PostgreSQL pool; pgx's default when 0.
 	MaxConns int32
+	// BusyTimeout is how long an SQLite writer waits for another process's
+	// lock before SQLITE_BUSY (10s when 0).
+	BusyTimeout time.Duration
 }
 
 // Open connects to the database named by rawURL: "postgres://…" or
@@ -97,7 +100,7 @@ func Open(ctx context.Context, rawURL string, opts *Options) (*DB, error) {
 		}
 		db.pool = pool
 	case SQLite:
-		sqldb, err := sql.Open("sqlite", sqliteDSN(target))
+		sqldb, err := sql.Open("sqlite", sqliteDSN(target, opts.BusyTimeout))
 		if err != nil {
 			return nil, fmt.Errorf("database %s: %w", db.source, err)
 		}
@@ -142,9 +145,12 @@ func sqliteTarget(path string) (Engine, string, error) {
 // WAL for concurrent readers in other processes, a busy timeout, foreign keys
 // enforced, and IMMEDIATE transactions so a writer waits for the lock at BEGIN
 // rather than failing when it upgrades a read lock.
-func sqliteDSN(path string) string {
+func sqliteDSN(path string, busy time.Duration) string {
+	if busy <= 0 {
+		busy = 10 * time.Second
+	}
 	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
@@ -244,25 +250,60 @@ func (db *DB) Ping(ctx context.Context) error {
 }
 
 // InTx runs fn in a transaction and commits when fn returns nil. The
-// transaction's Now is fixed once, from the clock.
-func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+// transaction's Now is fixed once per attempt, from the clock.
+//
+// A transaction that the database lost or refused before it committed — a
+// connection cut or refused, a server shutting down (57P01–57P03), too many
+// connections (53300), a connection exception (08…), a serialization failure
+// (40001), a deadlock (40P01), SQLITE_BUSY past the busy timeout — runs
+// again, up to retryAttempts times within retryBudget, after a jittered
+// backoff. Every fn must therefore be safe to run again: it writes only
+// through tx (a job inserted through tx is part of it), and what it leaves
+// in variables outside it is assigned afresh on each run, never appended to
+// or counted across runs; effects outside the database — metrics, messages,
+// files, channels — belong after InTx returns. A failure that remains, or a
+// connection lost during the commit itself (which may have landed, so it is
+// not run again), is returned wrapped in ErrUnavailable.
+func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	start := time.Now()
+	for n := 0; ; n++ {
+		f, err := db.attempt(ctx, fn)
+		if f == failPermanent || ctx.Err() != nil {
+			return err
+		}
+		if f == failRetry && n+1 < retryAttempts {
+			if wait := backoff(n); time.Since(start)+wait < retryBudget {
+				if sleep(ctx, wait) != nil {
+					return err
+				}
+				continue
+			}
+		}
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+}
+
+// attempt runs fn in one transaction and says how it failed, if it did.
+func (db *DB) attempt(ctx context.Context, fn func(tx *Tx) error) (failure, error) {
 	tx, err := db.begin(ctx)
 	if err != nil {
-		return err
+		return classify(err, false, false), err
 	}
 	defer func() {
 		if p := recover(); p != nil {
 			tx.rollback()
 			panic(p)
 		}
-		if err != nil {
-			tx.rollback()
-		}
 	}()
-	if err = fn(tx); err != nil {
-		return err
+	if err := fn(tx); err != nil {
+		lost := tx.connLost()
+		tx.rollback()
+		return classify(err, lost, false), err
 	}
-	return tx.commit(ctx)
+	if err := tx.commit(ctx); err != nil {
+		return classify(err, tx.connLost(), true), err
+	}
+	return failPermanent, nil
 }
 
 func (db *DB) begin(ctx context.Context) (*Tx, error) {
@@ -316,6 +357,10 @@ func (tx *Tx) commit(ctx context.Context) error {
 	}
 	return nil
 }
+
+// connLost reports whether the transaction's connection is gone, whatever
+// error the body made of that.
+func (tx *Tx) connLost() bool { return tx.pg != nil && tx.pg.Conn().IsClosed() }
 
 func (tx *Tx) rollback() {
 	if tx.pg != nil {
