@@ -80,7 +80,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		ErrorLog:          nil,
 	}
 	if f.worker {
-		if err := a.Queue.Start(ctx); err != nil {
+		if err := a.StartWorking(ctx); err != nil {
 			ln.Close()
 			return err
 		}
@@ -103,7 +103,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	httpErr := srv.Shutdown(shutdownCtx)
 	var queueErr error
 	if f.worker {
-		queueErr = a.Queue.Stop(shutdownCtx)
+		queueErr = a.StopWorking(shutdownCtx)
 	}
 	return errors.Join(httpErr, queueErr)
 }

@@ -119,6 +119,7 @@ type runDetail struct {
 	Check       string
 	Action      *action
 	Diagnostics []fact
+	Attempts    []attemptView // run_attempts.go
 	RawContext  string
 }
 

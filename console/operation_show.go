@@ -23,6 +23,7 @@ type runSurroundings struct {
 	env       *reckon.Environment
 	initiator string
 	reviewID  int64
+	attempts  []*store.RunAttempt
 }
 
 // loadRun reads a run through find — a grant, or platform support's
@@ -37,6 +38,9 @@ func (s *Server) loadRun(ctx context.Context, find func(tx *store.Tx) (*reckon.R
 			return err
 		}
 		rs.reviewID = reviewOfDecision(run)
+		if rs.attempts, err = tx.RunAttempts(ctx, run.ID); err != nil {
+			return err
+		}
 		if rs.ws, err = tx.WorkspaceByID(ctx, run.WorkspaceID); err != nil {
 			return err
 		}
@@ -96,5 +100,6 @@ func (s *Server) showOperation(w http.ResponseWriter, r *http.Request, c *call, 
 		environment: func(id int64) string { return environmentPath(slug, id) },
 	})
 	d.Action = s.primaryAction(t, run, slug, rs.reviewID, g.Can(access.ReconcileNow))
+	d.Attempts = attemptViews(t, rs.attempts)
 	return s.renderRun(w, r, c, d, "operations", g.Workspace, operationsPath(slug))
 }

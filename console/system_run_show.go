@@ -29,5 +29,6 @@ func (s *Server) showSystemRun(w http.ResponseWriter, r *http.Request, c *call) 
 	t := s.tr(c)
 	d := s.runDetail(t, run, rs.env, rs.initiator, linker{run: systemRunPath})
 	d.Diagnostics = append([]fact{{Label: t.T("console.diag.workspace"), Text: rs.ws.Name, Code: rs.ws.Slug}}, d.Diagnostics...)
+	d.Attempts = attemptViews(t, rs.attempts)
 	return s.renderRun(w, r, c, d, "system", nil, "/system/ops/runs")
 }

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -30,6 +31,7 @@ type Enqueuer interface {
 type Ledger struct {
 	catalog  *catalog.Catalog
 	enqueuer Enqueuer
+	node     atomic.Int64 // this process's node, for attempts (attempts.go)
 }
 
 // New returns a ledger. enqueuer may be nil for processes that never create
@@ -132,6 +134,9 @@ func (l *Ledger) MarkRunning(ctx context.Context, tx *store.Tx, runID int64) (ru
 	}
 	run.Attempts++
 	if err := tx.UpdateRun(ctx, run); err != nil {
+		return nil, false, err
+	}
+	if err := l.recordAttempt(ctx, tx, run); err != nil {
 		return nil, false, err
 	}
 	return run, true, nil

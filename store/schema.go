@@ -220,6 +220,30 @@ CREATE INDEX notifications_user_newest ON notifications (user_id, id DESC);
 	`
 ALTER TABLE console_sessions ADD COLUMN flash {{.JSON}};
 `,
+	// 3: node liveness and the attempts of runs (docs/design.md §12): each
+	// process that works jobs heartbeats; a run's attempts say on which
+	// node each ran and when a dead node's attempt was handed on.
+	`
+CREATE TABLE nodes (
+	id {{.ID}},
+	name TEXT NOT NULL,
+	river_client_id TEXT NOT NULL,
+	started_at {{.Time}} NOT NULL,
+	heartbeat_at {{.Time}} NOT NULL,
+	stopped_at {{.Time}}
+);
+
+CREATE TABLE run_attempts (
+	run_id BIGINT NOT NULL REFERENCES operation_runs (id) ON DELETE CASCADE,
+	attempt INTEGER NOT NULL,
+	node_id BIGINT REFERENCES nodes (id) ON DELETE SET NULL,
+	started_at {{.Time}} NOT NULL,
+	ended_at {{.Time}},
+	handed_on_at {{.Time}},
+	PRIMARY KEY (run_id, attempt)
+);
+CREATE INDEX run_attempts_open ON run_attempts (node_id) WHERE ended_at IS NULL;
+`,
 }
 
 // renderMigration renders migration text for an engine.

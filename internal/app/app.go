@@ -8,6 +8,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -66,6 +67,8 @@ type App struct {
 	Reconciler *reconcile.Reconciler
 	// Registry holds reckon's metrics and the Go and process collectors.
 	Registry *prometheus.Registry
+	// heartbeat is this process's node while it works jobs (StartWorking).
+	heartbeat *queue.Heartbeat
 }
 
 // New wires a process on db, whose schema must be current. The queue is not
@@ -80,7 +83,8 @@ func New(db *store.DB, opts *Options) (*App, error) {
 	}
 	a := &App{DB: db, Log: log, Catalog: catalog.Default(), Registry: prometheus.NewRegistry()}
 	a.Catalog.Apply(opts.Deadlines)
-	qcfg := &queue.Config{Logger: log.With("component", "queue"), FetchPollInterval: opts.PollInterval}
+	qcfg := &queue.Config{Logger: log.With("component", "queue"), FetchPollInterval: opts.PollInterval,
+		RescueAfter: a.Catalog.RescueAfter()}
 	if qcfg.FetchPollInterval <= 0 {
 		qcfg.FetchPollInterval = pollInterval(db)
 	}
@@ -149,10 +153,10 @@ func WorkCompose(ctx context.Context, w *review.Worker, runID int64) error {
 	})
 }
 
-// Work starts the queue's workers, works jobs until ctx ends, then stops,
-// giving jobs in flight up to shutdownTimeout to finish.
+// Work starts working jobs, works them until ctx ends, then stops, giving
+// jobs in flight up to shutdownTimeout to finish.
 func (a *App) Work(ctx context.Context, shutdownTimeout time.Duration) error {
-	if err := a.Queue.Start(ctx); err != nil {
+	if err := a.StartWorking(ctx); err != nil {
 		return err
 	}
 	a.Log.Info("reckon worker started", "database", a.DB.Source(), "engine", a.DB.Engine())
@@ -160,5 +164,44 @@ func (a *App) Work(ctx context.Context, shutdownTimeout time.Duration) error {
 	a.Log.Info("shutting down", "timeout", shutdownTimeout)
 	stopCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
-	return a.Queue.Stop(stopCtx)
+	return a.StopWorking(stopCtx)
+}
+
+// StartWorking registers this process as a node, heartbeating at the
+// catalog's interval and handing dead nodes' runs on after each beat, and
+// starts the queue's workers. The ledger records each attempt on the node.
+func (a *App) StartWorking(ctx context.Context) error {
+	hb, err := queue.StartHeartbeat(ctx, a.DB, queue.NodeName(), a.Queue.ClientID(), a.Catalog.Liveness.Interval,
+		func(ctx context.Context) {
+			if _, err := a.Reconciler.HandOn(ctx); err != nil && ctx.Err() == nil {
+				a.Log.Warn("handing dead nodes' runs on failed", "error", err)
+			}
+		}, a.Log.With("component", "node"))
+	if err != nil {
+		return err
+	}
+	a.heartbeat = hb
+	a.Ledger.SetNode(hb.NodeID())
+	if err := a.Queue.Start(ctx); err != nil {
+		return errors.Join(err, a.stopNode())
+	}
+	return nil
+}
+
+// StopWorking stops the queue — jobs in flight may finish until ctx ends,
+// then the rest are cancelled — and then marks the node stopped, so that
+// live nodes hand on at once whatever did not finish.
+func (a *App) StopWorking(ctx context.Context) error {
+	return errors.Join(a.Queue.Stop(ctx), a.stopNode())
+}
+
+func (a *App) stopNode() error {
+	if a.heartbeat == nil {
+		return nil
+	}
+	// Its own short time: the node must be marked stopped even when the
+	// shutdown timeout is spent.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return a.heartbeat.Stop(ctx)
 }
