@@ -20,6 +20,9 @@ const watcherName = "reckon-faultcheck"
 // restart closed and find out on their next use.
 const restartGrace = 2 * time.Second
 
+// afterKill is how long after a kill the test reads what was in flight.
+const afterKill = time.Second
+
 // faults kills and restarts nodes, cuts the database's connections and
 // restarts PostgreSQL.
 type faults struct {
@@ -91,7 +94,7 @@ func (f *faults) run(ctx context.Context) {
 }
 
 // killOne SIGKILLs a random live node, notes the runs it had in flight and
-// restarts it after 0.5–2.5 s.
+// restarts it 0.5–2.5 s after the kill.
 func (f *faults) killOne(ctx context.Context) {
 	var alive []*node
 	for _, n := range f.nodes {
@@ -103,14 +106,18 @@ func (f *faults) killOne(ctx context.Context) {
 		return
 	}
 	n := alive[f.rng.IntN(len(alive))]
-	at := n.kill()
+	life := n.kill()
 	f.mu.Lock()
 	f.kills++
 	f.mu.Unlock()
-	inFlight := f.watch.recordKill(ctx, n, at)
 	delay := 500*time.Millisecond + time.Duration(f.rng.Int64N(int64(2*time.Second)))
-	logf("killed %s (%d runs in flight), restart in %s", n.name, inFlight, delay.Round(time.Millisecond))
 	f.restartLater(n, delay)
+	// The killed node's last statements may still commit after its death
+	// (a job fetch, a run marked running): look once they have landed. A
+	// node that resumes the work within this second is not seen resuming.
+	sleep(ctx, afterKill)
+	inFlight := f.watch.recordKill(ctx, life)
+	logf("killed %s (%d runs in flight), restarted after %s", n.name, inFlight, delay.Round(time.Millisecond))
 }
 
 // restartLater starts n again after delay, trying again for a while: a
@@ -243,7 +250,7 @@ func (w *watch) close() {
 // recordKill notes the runs whose River job was running on the killed
 // incarnation of n — the last client id in the job's attempted_by is the
 // one working it — and returns how many.
-func (w *watch) recordKill(ctx context.Context, n *node, at time.Time) int {
+func (w *watch) recordKill(ctx context.Context, life incarnation) int {
 	var found []*inFlight
 	err := w.query(ctx, func(c *pgx.Conn) error {
 		found = found[:0]
@@ -258,15 +265,15 @@ WHERE r.status IN ('queued', 'running') AND j.state = 'running'`)
 		var attempts int
 		var client string
 		_, err = pgx.ForEachRow(rows, []any{&id, &attempts, &client}, func() error {
-			if n.owns(client) {
-				found = append(found, &inFlight{run: id, attempts: attempts, client: client, killed: at})
+			if life.owns(client) {
+				found = append(found, &inFlight{run: id, attempts: attempts, client: client, killed: life.killed})
 			}
 			return nil
 		})
 		return err
 	})
 	if err != nil {
-		logf("in flight on %s: %v", n.name, err)
+		logf("in flight at the kill: %v", err)
 	}
 	w.mu.Lock()
 	w.inFlight = append(w.inFlight, found...)

@@ -97,22 +97,23 @@ func (n *node) start(timeout time.Duration) error {
 	}
 }
 
-// kill sends SIGKILL and waits for the process to be gone.
-func (n *node) kill() time.Time {
+// kill sends SIGKILL, waits for the process to be gone and returns the
+// incarnation it ended (zero when none ran).
+func (n *node) kill() incarnation {
 	n.mu.Lock()
 	cmd, done := n.cmd, n.done
 	n.cmd = nil
 	n.mu.Unlock()
 	if cmd == nil {
-		return time.Time{}
+		return incarnation{}
 	}
 	cmd.Process.Signal(syscall.SIGKILL)
 	<-done
-	at := time.Now()
 	n.mu.Lock()
-	n.lives[len(n.lives)-1].killed = at
-	n.mu.Unlock()
-	return at
+	defer n.mu.Unlock()
+	l := &n.lives[len(n.lives)-1]
+	l.killed = time.Now()
+	return *l
 }
 
 // stop asks the process to shut down and kills it when it does not within wait.
@@ -139,20 +140,10 @@ func (n *node) alive() bool {
 	return n.cmd != nil
 }
 
-// owns says whether River client id was made by this node's latest
-// incarnation.
-func (n *node) owns(clientID string) bool {
+// owns says whether River client id was made by this incarnation.
+func (l incarnation) owns(clientID string) bool {
 	made, ok := clientIDTime(clientID)
-	if !ok {
-		return false
-	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if len(n.lives) == 0 {
-		return false
-	}
-	l := n.lives[len(n.lives)-1]
-	return !made.Before(l.started) && !l.ready.IsZero() && !made.After(l.ready)
+	return ok && !l.ready.IsZero() && !made.Before(l.started) && !made.After(l.ready)
 }
 
 // clientIDTime reads the time out of River's default client id,

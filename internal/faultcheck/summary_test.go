@@ -38,21 +38,21 @@ func TestClientIDTime(t *testing.T) {
 	}
 }
 
-func TestOwnsNamesTheLatestIncarnation(t *testing.T) {
+func TestIncarnationOwnsItsClient(t *testing.T) {
 	t.Parallel()
-	at := time.Date(2026, 12, 1, 20, 0, 0, 0, time.UTC)
-	n := &node{lives: []incarnation{
-		{started: at, ready: at.Add(300 * time.Millisecond)},
-		{started: at.Add(10 * time.Second), ready: at.Add(10*time.Second + 400*time.Millisecond)},
-	}}
-	if !n.owns("h_2026_12_01T20_00_10_200000") {
-		t.Error("the latest incarnation's client is not owned")
+	at := time.Date(2026, 12, 1, 20, 0, 10, 0, time.UTC)
+	l := incarnation{started: at, ready: at.Add(400 * time.Millisecond)}
+	if !l.owns("h_2026_12_01T20_00_10_200000") {
+		t.Error("the incarnation's client is not owned")
 	}
-	if n.owns("h_2026_12_01T20_00_00_200000") {
-		t.Error("an earlier incarnation's client is owned")
+	if l.owns("h_2026_12_01T20_00_09_900000") {
+		t.Error("a client made before the start is owned")
 	}
-	if n.owns("h_2026_12_01T20_00_11_000000") {
+	if l.owns("h_2026_12_01T20_00_11_000000") {
 		t.Error("a client made after the node was ready is owned")
+	}
+	if (incarnation{started: at}).owns("h_2026_12_01T20_00_10_200000") {
+		t.Error("an incarnation that never got ready owns a client")
 	}
 }
 
