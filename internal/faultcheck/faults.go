@@ -181,6 +181,7 @@ func (f *faults) restartPostgres(ctx context.Context) {
 	out, err := exec.CommandContext(ctx, "pg_ctlcluster", "--skip-systemctl-redirect", versions[0].Name(), "main", "restart").CombinedOutput()
 	if err != nil {
 		logf("restart PostgreSQL: %v: %s", err, out)
+		return
 	}
 	wctx, cancel := context.WithTimeout(f.testCx, 60*time.Second)
 	defer cancel()

@@ -245,6 +245,9 @@ func run(ctx context.Context, c *config) int {
 		keep = true
 		return fail(err)
 	}
+	if c.restartPostgres && sum.Restart.from.IsZero() {
+		sum.Violations = append(sum.Violations, violation{Invariant: "PostgreSQL restarted once", Detail: "the restart did not happen (see the log above)"})
+	}
 	for _, u := range unsettled {
 		sum.Violations = append(sum.Violations, violation{Invariant: "every environment reaches an up-to-date review (final compose)", Detail: u})
 	}
