@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -61,18 +62,27 @@ func (f *faults) stop() {
 }
 
 // run injects faults until ctx ends: a kill or a cut every 2.5–5 s, and, with
-// -restart-postgres, the restart of the server at three quarters of the
-// load as the last fault. No fault comes in the last seconds, so that the
-// last restarted node is back under load.
+// -restart-postgres, the restart of the server as the last fault. Before
+// the restart a CHECKPOINT runs from half the load on, while the other
+// faults go on, so that the restart itself is quick (a slow shutdown
+// checkpoint would push it past the load). No fault comes in the last
+// seconds, so that the last restarted node is back under load.
 func (f *faults) run(ctx context.Context) {
 	start := time.Now()
 	last := start.Add(f.c.duration - 4*time.Second)
+	checkpointed := make(chan struct{})
 	if f.c.restartPostgres {
 		last = start.Add(f.c.duration * 3 / 4)
+		go func() {
+			defer close(checkpointed)
+			if sleep(ctx, f.c.duration/2); ctx.Err() == nil {
+				f.checkpoint()
+			}
+		}()
 	}
 	for {
 		gap := 2500*time.Millisecond + time.Duration(f.rng.Int64N(int64(2500*time.Millisecond)))
-		if time.Now().Add(gap).After(last) {
+		if time.Now().Add(gap).After(last) || done(checkpointed) {
 			break
 		}
 		if sleep(ctx, gap); ctx.Err() != nil {
@@ -85,12 +95,35 @@ func (f *faults) run(ctx context.Context) {
 		}
 	}
 	if f.c.restartPostgres {
-		if sleep(ctx, time.Until(last)); ctx.Err() != nil {
+		<-checkpointed
+		if ctx.Err() != nil {
 			return
 		}
-		f.restartPostgres(ctx)
+		f.restartPostgres()
 	}
 	<-ctx.Done()
+}
+
+func done(c chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
+// checkpoint asks the server for a checkpoint, so that the restart's
+// shutdown has little left to write.
+func (f *faults) checkpoint() {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	began := time.Now()
+	if err := admin(ctx, f.c.postgres, "CHECKPOINT"); err != nil {
+		logf("checkpoint: %v", err)
+		return
+	}
+	logf("checkpoint took %s", time.Since(began).Round(time.Millisecond))
 }
 
 // killOne SIGKILLs a random live node, notes the runs it had in flight and
@@ -171,22 +204,42 @@ WHERE datname = $1 AND pid <> pg_backend_pid() AND application_name <> $2`, f.db
 }
 
 // restartPostgres restarts the local cluster and waits until it answers.
-func (f *faults) restartPostgres(ctx context.Context) {
+// The restart is not bound to the test's context: a restart cut in half
+// (stopped, never started) leaves the server down for everyone. On a busy
+// machine the shutdown checkpoint alone can take half a minute.
+func (f *faults) restartPostgres() {
 	versions, err := os.ReadDir("/etc/postgresql")
 	if err != nil || len(versions) != 1 {
 		logf("restart PostgreSQL: want one cluster version in /etc/postgresql (%v)", err)
 		return
 	}
-	from := time.Now()
-	out, err := exec.CommandContext(ctx, "pg_ctlcluster", "--skip-systemctl-redirect", versions[0].Name(), "main", "restart").CombinedOutput()
-	if err != nil {
-		logf("restart PostgreSQL: %v: %s", err, out)
-		return
+	cluster := func(action string) error {
+		out, err := exec.Command("pg_ctlcluster", "--skip-systemctl-redirect", versions[0].Name(), "main", action).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("pg_ctlcluster %s: %w: %s", action, err, out)
+		}
+		return nil
 	}
-	wctx, cancel := context.WithTimeout(f.testCx, 60*time.Second)
-	defer cancel()
-	if err := waitPostgres(wctx, f.c.postgres); err != nil {
-		logf("restart PostgreSQL: %v", err)
+	answers := func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		return waitPostgres(ctx, f.c.postgres)
+	}
+	from := time.Now()
+	logf("restarting PostgreSQL")
+	restartErr := cluster("restart")
+	if err := answers(); err != nil {
+		logf("restart PostgreSQL: %v; starting it", err)
+		if err := cluster("start"); err != nil {
+			logf("%v", err)
+		}
+		if err := answers(); err != nil {
+			logf("%v", err)
+		}
+	}
+	if restartErr != nil {
+		logf("restart PostgreSQL: %v", restartErr)
+		return
 	}
 	f.mu.Lock()
 	f.restart = window{from: from, to: time.Now().Add(restartGrace)}
