@@ -6,6 +6,7 @@
 package ledger
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -113,28 +114,33 @@ func (l *Ledger) Ensure(ctx context.Context, tx *store.Tx, p *EnsureParams) (run
 // counted but the deadline is not extended, so crash loops cannot keep a
 // run alive. A completed run is returned unchanged with changed=false.
 func (l *Ledger) MarkRunning(ctx context.Context, tx *store.Tx, runID int64) (run *reckon.Run, changed bool, err error) {
+	run, err = tx.StartRun(ctx, runID, l.runningDeadlines(tx.Now()))
+	if err == nil {
+		return run, true, nil
+	}
+	if !store.IsNotFound(err) {
+		return nil, false, fmt.Errorf("ledger: start run %d: %w", runID, err)
+	}
+	// Not started: read the run to tell completed from missing from unknown.
 	run, err = tx.LockRun(ctx, runID)
 	if err != nil {
 		return nil, false, fmt.Errorf("ledger: load run %d: %w", runID, err)
 	}
-	switch run.Status {
-	case reckon.RunCompleted:
+	if run.Status == reckon.RunCompleted {
 		return run, false, nil
-	case reckon.RunQueued:
-		rt, ok := l.catalog.Lookup(run.Type)
-		if !ok {
-			return nil, false, fmt.Errorf("%w: %q", ErrUnknownType, run.Type)
-		}
-		now := tx.Now()
-		run.Status = reckon.RunRunning
-		run.StartedAt = &now
-		run.DeadlineAt = now.Add(rt.RunningDeadline)
 	}
-	run.Attempts++
-	if err := tx.UpdateRun(ctx, run); err != nil {
-		return nil, false, err
+	return nil, false, fmt.Errorf("%w: %q", ErrUnknownType, run.Type)
+}
+
+// runningDeadlines is the running deadline of every catalog type for a run
+// that starts now.
+func (l *Ledger) runningDeadlines(now time.Time) map[reckon.RunType]time.Time {
+	types := l.catalog.Types()
+	out := make(map[reckon.RunType]time.Time, len(types))
+	for _, rt := range types {
+		out[rt.Key] = now.Add(rt.RunningDeadline)
 	}
-	return run, true, nil
+	return out
 }
 
 // Completion is how a run ends.
@@ -158,39 +164,49 @@ func (l *Ledger) Complete(ctx context.Context, tx *store.Tx, runID int64, c *Com
 	if err := c.validate(); err != nil {
 		return nil, false, err
 	}
+	now := tx.Now()
+	rc := &store.RunCompletion{ID: runID, Outcome: c.Outcome, Summary: c.Summary,
+		Audit: store.AuditEvent{Actor: cmp.Or(c.Actor, "system"), Action: "run.completed"}}
+	if c.ReasonCode != "" && c.Outcome != reckon.OutcomeSucceeded {
+		rc.Failure = &reckon.Failure{ReasonCode: c.ReasonCode}
+	}
+	meta := auditMetadata{Outcome: c.Outcome, ReasonCode: c.ReasonCode}
+	if c.Reconciliation != nil {
+		rec := *c.Reconciliation
+		if rec.ReconciledAt = rec.ReconciledAt.UTC(); rec.ReconciledAt.IsZero() {
+			rec.ReconciledAt = now
+		}
+		rc.Reconciliation, meta.Source = &rec, rec.Source
+	}
+	if rc.Audit.Metadata, err = json.Marshal(meta); err != nil {
+		return nil, false, err
+	}
+	rc.NotificationKind = NotificationRunCompleted
+	if rc.NotificationPayload, err = json.Marshal(NotificationPayload{Outcome: c.Outcome, ReasonCode: c.ReasonCode}); err != nil {
+		return nil, false, err
+	}
+	run, err = tx.CompleteRun(ctx, rc)
+	if err == nil {
+		if c.Summary != nil {
+			run.Summary = c.Summary // as given: PostgreSQL's jsonb answers it reformatted
+		}
+		return run, true, nil
+	}
+	if !store.IsNotFound(err) {
+		return nil, false, fmt.Errorf("ledger: complete run %d: %w", runID, err)
+	}
+	// Not completed now: the run is missing, was completed before (a second
+	// terminal write is a no-op), or the evidence is of another scope.
 	run, err = tx.LockRun(ctx, runID)
 	if err != nil {
 		return nil, false, fmt.Errorf("ledger: load run %d: %w", runID, err)
 	}
-	if run.Status == reckon.RunCompleted {
+	if run.Status == reckon.RunCompleted || c.Reconciliation == nil {
 		return run, false, nil
 	}
-	now := tx.Now()
-	var rec *reckon.Reconciliation
-	if c.Reconciliation != nil {
-		if rec, err = scopedReconciliation(run, c.Reconciliation, now); err != nil {
-			return nil, false, err
-		}
-	}
-	run.Status = reckon.RunCompleted
-	run.Outcome = c.Outcome
-	run.CompletedAt = &now
-	if c.Summary != nil {
-		run.Summary = c.Summary
-	}
-	if c.ReasonCode != "" && c.Outcome != reckon.OutcomeSucceeded {
-		run.Failure = &reckon.Failure{ReasonCode: c.ReasonCode}
-	}
-	if rec != nil {
-		run.Context.Reconciliation = rec
-	}
-	if err := tx.UpdateRun(ctx, run); err != nil {
-		return nil, false, err
-	}
-	if err := l.recordCompletion(ctx, tx, run, c.ReasonCode, c.Actor, rec); err != nil {
-		return nil, false, err
-	}
-	return run, true, nil
+	ev := c.Reconciliation.Evidence
+	return nil, false, fmt.Errorf("%w: evidence of workspace %d environment %d cannot settle run %d",
+		ErrInvalidTransition, ev.WorkspaceID, ev.EnvironmentID, run.ID)
 }
 
 // validate rejects completions no run may take, before any row is touched.
@@ -224,30 +240,6 @@ func (c *Completion) validate() error {
 	return nil
 }
 
-// scopedReconciliation returns a copy of rec whose evidence names the run's
-// own scope and whose time is set (both filled in when left out). Evidence
-// from another workspace or environment is refused: a run is settled only
-// from rows of its own scope.
-func scopedReconciliation(run *reckon.Run, rec *reckon.Reconciliation, now time.Time) (*reckon.Reconciliation, error) {
-	out := *rec
-	out.ReconciledAt = rec.ReconciledAt.UTC()
-	if out.ReconciledAt.IsZero() {
-		out.ReconciledAt = now
-	}
-	ev := &out.Evidence
-	if ev.WorkspaceID == 0 {
-		ev.WorkspaceID = run.WorkspaceID
-	}
-	if ev.EnvironmentID == 0 {
-		ev.EnvironmentID = run.EnvironmentID
-	}
-	if ev.WorkspaceID != run.WorkspaceID || ev.EnvironmentID != run.EnvironmentID {
-		return nil, fmt.Errorf("%w: evidence of workspace %d environment %d cannot settle run %d",
-			ErrInvalidTransition, ev.WorkspaceID, ev.EnvironmentID, run.ID)
-	}
-	return &out, nil
-}
-
 // UpdateWithReconciliation settles a run from a reconciliation decision,
 // storing the one metadata shape of DESIGN.md §4. Like Complete, it is a
 // no-op on a completed run.
@@ -261,16 +253,16 @@ func (l *Ledger) UpdateWithReconciliation(ctx context.Context, tx *store.Tx, run
 }
 
 // auditMetadata is what the audit trail records of a terminal transition:
-// safe identifiers and codes only.
+// safe identifiers and codes only. The store adds the run's type and the
+// evidence, scoped to the run.
 type auditMetadata struct {
-	Type       reckon.RunType         `json:"type"`
 	Outcome    reckon.Outcome         `json:"outcome"`
 	ReasonCode string                 `json:"reason_code,omitempty"`
 	Source     reckon.ReconcileSource `json:"source,omitempty"`
-	Evidence   *reckon.Evidence       `json:"evidence,omitempty"`
 }
 
-// NotificationPayload is the payload of a run-ended notification.
+// NotificationPayload is the payload of a run-ended notification. The store
+// fills in RunID, Type and EnvironmentID from the run it completes.
 type NotificationPayload struct {
 	RunID         int64          `json:"run_id"`
 	Type          reckon.RunType `json:"type"`
@@ -281,34 +273,3 @@ type NotificationPayload struct {
 
 // NotificationRunCompleted is the kind of a run-ended notification.
 const NotificationRunCompleted = "run.completed"
-
-func (l *Ledger) recordCompletion(ctx context.Context, tx *store.Tx, run *reckon.Run, reasonCode, actor string, rec *reckon.Reconciliation) error {
-	meta := auditMetadata{Type: run.Type, Outcome: run.Outcome, ReasonCode: reasonCode}
-	if rec != nil {
-		meta.Source = rec.Source
-		meta.Evidence = &rec.Evidence
-	}
-	b, err := json.Marshal(meta)
-	if err != nil {
-		return err
-	}
-	if actor == "" {
-		actor = "system"
-	}
-	if err := tx.InsertAudit(ctx, &store.AuditEvent{
-		WorkspaceID: run.WorkspaceID, Actor: actor, Action: "run.completed",
-		SubjectType: "operation_run", SubjectID: run.ID, Metadata: b,
-	}); err != nil {
-		return err
-	}
-	if run.InitiatorUserID == 0 {
-		return nil
-	}
-	payload, err := json.Marshal(NotificationPayload{RunID: run.ID, Type: run.Type, Outcome: run.Outcome,
-		ReasonCode: reasonCode, EnvironmentID: run.EnvironmentID})
-	if err != nil {
-		return err
-	}
-	return tx.InsertNotification(ctx, &store.Notification{UserID: run.InitiatorUserID, WorkspaceID: run.WorkspaceID,
-		Kind: NotificationRunCompleted, Payload: payload})
-}

@@ -57,33 +57,46 @@ type RunInsert struct {
 
 // InsertRunIfAbsent inserts a queued run unless an active run with the same
 // identity exists, and returns the active run either way. The partial unique
-// index decides the race: on conflict the winner is read back. A run's
-// environment must belong to its workspace — the foreign key alone would
-// accept any workspace's — else ErrNotFound. The check rides on the insert so
-// that a new run costs one statement.
+// index decides the race. A run's environment must belong to its workspace —
+// the foreign key alone would accept any workspace's — else ErrNotFound. The
+// check rides on the insert so that a new run costs one statement.
+//
+// On PostgreSQL an existing active run costs one statement too: DO UPDATE
+// locks and returns the winner, and xmax (the locking transaction, 0 for a
+// fresh tuple) tells which it was. If the winner completes meanwhile,
+// PostgreSQL retries the insert itself.
 func (tx *Tx) InsertRunIfAbsent(ctx context.Context, p *RunInsert) (*reckon.Run, bool, error) {
 	runCtx, err := marshal(p.Context)
 	if err != nil {
 		return nil, false, err
 	}
-	for attempt := 0; attempt < 5; attempt++ {
-		run, err := scanRun(tx.queryRow(ctx, `
+	q := `
 INSERT INTO operation_runs (workspace_id, environment_id, type, identity_hash, status, outcome,
 	initiator_user_id, context, attempts, deadline_at, created_at, updated_at)
 SELECT $1, $2, $3, $4, 'queued', 'pending', $5, $6, 0, $7, $8, $8
 WHERE CAST($2 AS BIGINT) IS NULL
 	OR EXISTS (SELECT 1 FROM managed_environments e WHERE e.id = $2 AND e.workspace_id = $1)
-ON CONFLICT (workspace_id, type, identity_hash) WHERE status IN ('queued', 'running') DO NOTHING
-RETURNING `+runColumns,
-			p.Scope.WorkspaceID, nullable(p.Scope.EnvironmentID), string(p.Type), p.IdentityHash,
-			nullable(p.InitiatorUserID), runCtx, p.DeadlineAt, tx.now))
-		if err == nil {
-			return run, true, nil
-		}
-		if !errors.Is(err, ErrNotFound) {
-			return nil, false, fmt.Errorf("store: insert run: %w", err)
-		}
-		// Nothing inserted: the identity is taken, or the scope is wrong.
+ON CONFLICT (workspace_id, type, identity_hash) WHERE status IN ('queued', 'running') `
+	if tx.engine == Postgres {
+		q += `DO UPDATE SET updated_at = operation_runs.updated_at
+RETURNING ` + runColumns + `, xmax = 0`
+	} else {
+		// SQLite has no xmax: DO NOTHING returns no row on conflict, and the
+		// winner is read in a second statement. Its transactions hold the
+		// write lock, so the winner cannot change in between.
+		q += `DO NOTHING RETURNING ` + runColumns + `, 1`
+	}
+	args := []any{p.Scope.WorkspaceID, nullable(p.Scope.EnvironmentID), string(p.Type), p.IdentityHash,
+		nullable(p.InitiatorUserID), runCtx, p.DeadlineAt, tx.now}
+	run, created, err := scanRunCreated(tx.queryRow(ctx, q, args...))
+	if err == nil {
+		return run, created, nil
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return nil, false, fmt.Errorf("store: insert run: %w", err)
+	}
+	// Nothing inserted: the identity is taken (SQLite), or the scope is wrong.
+	if tx.engine == SQLite {
 		run, err = tx.ActiveRunByIdentity(ctx, p.Scope.WorkspaceID, p.Type, p.IdentityHash)
 		if err == nil {
 			return run, false, nil
@@ -91,16 +104,30 @@ RETURNING `+runColumns,
 		if !errors.Is(err, ErrNotFound) {
 			return nil, false, err
 		}
-		if p.Scope.EnvironmentID != 0 {
-			if _, err := tx.Environment(ctx, p.Scope.WorkspaceID, p.Scope.EnvironmentID); err != nil {
-				return nil, false, fmt.Errorf("store: insert run: environment %d of workspace %d: %w",
-					p.Scope.EnvironmentID, p.Scope.WorkspaceID, err)
-			}
-		}
-		// The winner completed between our insert and our read: try again.
 	}
-	return nil, false, errors.New("store: insert run: identity kept changing hands")
+	if p.Scope.EnvironmentID != 0 {
+		if _, err := tx.Environment(ctx, p.Scope.WorkspaceID, p.Scope.EnvironmentID); err != nil {
+			return nil, false, fmt.Errorf("store: insert run: environment %d of workspace %d: %w",
+				p.Scope.EnvironmentID, p.Scope.WorkspaceID, err)
+		}
+	}
+	return nil, false, errors.New("store: insert run: neither inserted nor found")
 }
+
+// scanRunCreated scans a run followed by whether the statement created it.
+func scanRunCreated(r scanner) (*reckon.Run, bool, error) {
+	var created bool
+	run, err := scanRun(scanTail{r, &created})
+	return run, created, err
+}
+
+// scanTail appends destinations after a run's columns.
+type scanTail struct {
+	r    scanner
+	tail any
+}
+
+func (s scanTail) Scan(dest ...any) error { return s.r.Scan(append(dest, s.tail)...) }
 
 // ActiveRunByIdentity returns the queued or running run with an identity.
 func (tx *Tx) ActiveRunByIdentity(ctx context.Context, workspaceID int64, typ reckon.RunType, identity string) (*reckon.Run, error) {
@@ -159,3 +186,170 @@ func (tx *Tx) SetRunJob(ctx context.Context, runID, jobID int64) error {
 	_, err := tx.exec(ctx, `UPDATE operation_runs SET job_id = $2 WHERE id = $1`, runID, jobID)
 	return err
 }
+
+// StartRun moves an active run to running in one statement and counts the
+// attempt. A queued run's running deadline is the one deadlines holds for
+// its type; a running run (a redelivered job) keeps its start and deadline.
+// ErrNotFound when the run is completed, missing, or queued with a type
+// deadlines does not name — the caller reads the run to tell which.
+func (tx *Tx) StartRun(ctx context.Context, id int64, deadlines map[reckon.RunType]time.Time) (*reckon.Run, error) {
+	byType := make(map[reckon.RunType]string, len(deadlines))
+	for typ, at := range deadlines {
+		byType[typ] = formatTime(at)
+	}
+	doc, err := marshal(byType)
+	if err != nil {
+		return nil, err
+	}
+	// The deadline is looked up by the row's type inside the statement, so
+	// that the run need not be read first.
+	deadline := `(CAST($3 AS JSONB) ->> type)::timestamptz`
+	known := `CAST($3 AS JSONB) ? type`
+	if tx.engine == SQLite {
+		deadline = `(SELECT value FROM json_each($3) WHERE key = operation_runs.type)`
+		known = `EXISTS (SELECT 1 FROM json_each($3) WHERE key = operation_runs.type)`
+	}
+	return scanRun(tx.queryRow(ctx, `UPDATE operation_runs SET status = 'running',
+	started_at = CASE WHEN status = 'queued' THEN $2 ELSE started_at END,
+	deadline_at = CASE WHEN status = 'queued' THEN `+deadline+` ELSE deadline_at END,
+	attempts = attempts + 1, updated_at = $2
+WHERE id = $1 AND (status = 'running' OR (status = 'queued' AND `+known+`))
+RETURNING `+runColumns, id, tx.now, doc))
+}
+
+// RunCompletion is a terminal write of a run together with its audit event
+// and, when the run has an initiator, their notification.
+type RunCompletion struct {
+	ID      int64
+	Outcome reckon.Outcome
+	// Summary and Failure replace the run's when set.
+	Summary json.RawMessage
+	Failure *reckon.Failure
+	// Reconciliation, when set, becomes context.reconciliation. Its
+	// evidence gets the run's workspace and environment, which must match
+	// any the evidence names already: a run is settled only from evidence
+	// of its own scope.
+	Reconciliation *reckon.Reconciliation
+	// Audit is the event's actor and action; its metadata gains the run's
+	// type and, with a reconciliation, the same scoped evidence.
+	Audit AuditEvent
+	// NotificationKind and NotificationPayload make the initiator's
+	// notification; the payload gains run_id, type and environment_id.
+	NotificationKind    string
+	NotificationPayload json.RawMessage
+}
+
+// CompleteRun completes an active run and records the audit event and the
+// notification with it. ErrNotFound when no active run with the id matches
+// the evidence's scope: the caller reads the run to tell why.
+//
+// On PostgreSQL the three writes are one data-modifying CTE: one round
+// trip. SQLite has no UPDATE inside a CTE, so the event and the
+// notification are two more statements on the row just written.
+func (tx *Tx) CompleteRun(ctx context.Context, c *RunCompletion) (*reckon.Run, error) {
+	var failure, recDoc, evDoc any
+	if c.Failure != nil {
+		s, err := marshal(c.Failure)
+		if err != nil {
+			return nil, err
+		}
+		failure = s
+	}
+	var evWorkspace, evEnvironment int64
+	if rec := c.Reconciliation; rec != nil {
+		withoutEv := *rec
+		withoutEv.Evidence = reckon.Evidence{}
+		s, err := marshal(withoutEv)
+		if err != nil {
+			return nil, err
+		}
+		recDoc = s
+		if evDoc, err = marshal(rec.Evidence); err != nil {
+			return nil, err
+		}
+		evWorkspace, evEnvironment = rec.Evidence.WorkspaceID, rec.Evidence.EnvironmentID
+	}
+	meta := c.Audit.Metadata
+	if len(meta) == 0 {
+		meta = json.RawMessage(`{}`)
+	}
+	payload := c.NotificationPayload
+	if len(payload) == 0 {
+		payload = json.RawMessage(`{}`)
+	}
+	args := []any{c.ID, string(c.Outcome), tx.now, jsonArg(c.Summary), failure, recDoc, evDoc,
+		evWorkspace, evEnvironment, c.Audit.Actor, c.Audit.Action, string(meta), c.NotificationKind, string(payload)}
+	if tx.engine == Postgres {
+		return scanRun(tx.queryRow(ctx, completeRunPostgres, args...))
+	}
+	run, err := scanRun(tx.queryRow(ctx, completeRunSQLite, args[:9]...))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.exec(ctx, completeRunAuditSQLite, c.ID, tx.now, evDoc, c.Audit.Actor, c.Audit.Action, string(meta)); err != nil {
+		return nil, fmt.Errorf("store: insert audit event: %w", err)
+	}
+	if c.NotificationKind != "" && run.InitiatorUserID != 0 {
+		if _, err := tx.exec(ctx, completeRunNotificationSQLite, c.ID, tx.now, c.NotificationKind, string(payload)); err != nil {
+			return nil, fmt.Errorf("store: insert notification: %w", err)
+		}
+	}
+	return run, nil
+}
+
+// The completion statements share their parameters: $1 run id, $2 outcome,
+// $3 now, $4 summary, $5 failure, $6 reconciliation without evidence, $7
+// evidence, $8/$9 the evidence's workspace/environment (0: the run's), $10
+// actor, $11 action, $12 audit metadata, $13 notification kind, $14 payload.
+const (
+	completeRunWhere = `WHERE id = $1 AND status IN ('queued', 'running')
+	AND (CAST($8 AS BIGINT) = 0 OR workspace_id = $8) AND (CAST($9 AS BIGINT) = 0 OR environment_id = $9)`
+
+	// pgScope is the run's scope as evidence fields; NULL environment is left out.
+	pgScope    = `jsonb_strip_nulls(jsonb_build_object('workspace_id', workspace_id, 'environment_id', environment_id))`
+	pgEvidence = `(CAST($7 AS JSONB) || ` + pgScope + `)`
+
+	completeRunPostgres = `WITH r AS (
+UPDATE operation_runs SET status = 'completed', outcome = $2, completed_at = $3, updated_at = $3,
+	summary = COALESCE(CAST($4 AS JSONB), summary), failure = COALESCE(CAST($5 AS JSONB), failure),
+	context = CASE WHEN $6::jsonb IS NULL THEN context
+		ELSE jsonb_set(context, '{reconciliation}', CAST($6 AS JSONB) || jsonb_build_object('evidence', ` + pgEvidence + `)) END
+` + completeRunWhere + `
+RETURNING ` + runColumns + `
+), audit AS (
+INSERT INTO audit_events (workspace_id, actor, action, subject_type, subject_id, metadata, created_at)
+SELECT workspace_id, $10, $11, 'operation_run', id, CAST($12 AS JSONB) || jsonb_build_object('type', type)
+	|| CASE WHEN $7::jsonb IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('evidence', ` + pgEvidence + `) END, $3
+FROM r
+), notification AS (
+INSERT INTO notifications (user_id, workspace_id, kind, payload, created_at)
+SELECT initiator_user_id, workspace_id, $13, CAST($14 AS JSONB)
+	|| jsonb_strip_nulls(jsonb_build_object('run_id', id, 'type', type, 'environment_id', environment_id)), $3
+FROM r WHERE initiator_user_id IS NOT NULL AND $13 <> ''
+)
+SELECT ` + runColumns + ` FROM r`
+
+	// json_patch drops keys whose patch value is null, as jsonb_strip_nulls does.
+	sqliteScope    = `json_object('workspace_id', workspace_id, 'environment_id', environment_id)`
+	sqliteEvidence = `json_patch($7, ` + sqliteScope + `)`
+
+	completeRunSQLite = `UPDATE operation_runs SET status = 'completed', outcome = $2, completed_at = $3, updated_at = $3,
+	summary = COALESCE($4, summary), failure = COALESCE($5, failure),
+	context = CASE WHEN $6 IS NULL THEN context
+		ELSE json_set(context, '$.reconciliation', json_set($6, '$.evidence', ` + sqliteEvidence + `)) END
+` + completeRunWhere + `
+RETURNING ` + runColumns
+
+	// The event and the notification read the row the update just wrote:
+	// $1 run id, $2 now, $3 evidence, $4 actor, $5 action, $6 metadata /
+	// $4 kind, $5 payload.
+	completeRunAuditSQLite = `INSERT INTO audit_events (workspace_id, actor, action, subject_type, subject_id, metadata, created_at)
+SELECT workspace_id, $4, $5, 'operation_run', id, json_patch(json_set($6, '$.type', type),
+	CASE WHEN $3 IS NULL THEN '{}' ELSE json_object('evidence', json_patch($3, ` + sqliteScope + `)) END), $2
+FROM operation_runs WHERE id = $1`
+
+	completeRunNotificationSQLite = `INSERT INTO notifications (user_id, workspace_id, kind, payload, created_at)
+SELECT initiator_user_id, workspace_id, $3, json_patch($4,
+	json_object('run_id', id, 'type', type, 'environment_id', environment_id)), $2
+FROM operation_runs WHERE id = $1`
+)
