@@ -106,6 +106,26 @@ func (q *Queue) InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, 
 	return 0, fmt.Errorf("queue: insert %s: %w", args.Kind(), err)
 }
 
+// CompleteJobTx marks the running job completed in the store transaction,
+// from inside its worker: the job's end commits with the run's, so a job is
+// never retried after its run completed, and River's own completion of it
+// afterwards finds the job no longer running and changes nothing.
+func CompleteJobTx[T river.JobArgs](ctx context.Context, tx *store.Tx, job *river.Job[T]) error {
+	var err error
+	switch raw := tx.Raw().(type) {
+	case pgx.Tx:
+		_, err = river.JobCompleteTx[*riverpgxv5.Driver](ctx, raw, job)
+	case *sql.Tx:
+		_, err = river.JobCompleteTx[*riversqlite.Driver](ctx, raw, job)
+	default:
+		err = errors.New("unknown transaction type")
+	}
+	if err != nil {
+		return fmt.Errorf("queue: complete job %d: %w", job.ID, err)
+	}
+	return nil
+}
+
 // Start starts working jobs and the periodic jobs. It returns at once.
 func (q *Queue) Start(ctx context.Context) error {
 	if q.pg != nil {
