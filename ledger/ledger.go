@@ -22,9 +22,10 @@ import (
 	"github.com/reckonhq/reckon/store"
 )
 
-// Enqueuer inserts the job that executes a run in the caller's transaction.
+// Enqueuer inserts the jobs that execute runs in the caller's transaction,
+// in one statement, and returns their ids in order.
 type Enqueuer interface {
-	InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) (jobID int64, err error)
+	InsertManyTx(ctx context.Context, tx *store.Tx, params []river.InsertManyParams) (jobIDs []int64, err error)
 }
 
 // Ledger owns every write to operation_runs.
@@ -73,40 +74,74 @@ type EnsureParams struct {
 // queued one and enqueues its job in the same transaction. created tells the
 // caller which happened. Concurrent callers with one identity get one run.
 func (l *Ledger) Ensure(ctx context.Context, tx *store.Tx, p *EnsureParams) (run *reckon.Run, created bool, err error) {
-	rt, ok := l.catalog.Lookup(p.Type)
-	if !ok {
-		return nil, false, fmt.Errorf("%w: %q", ErrUnknownType, p.Type)
-	}
-	if p.Scope.WorkspaceID == 0 {
-		return nil, false, fmt.Errorf("ledger: run type %s needs a workspace", p.Type)
-	}
-	if rt.EnvironmentScoped && p.Scope.EnvironmentID == 0 {
-		return nil, false, fmt.Errorf("ledger: run type %s needs an environment", p.Type)
-	}
-	// The store refuses an environment of another workspace (ErrNotFound).
-	run, created, err = tx.InsertRunIfAbsent(ctx, &store.RunInsert{
-		Scope:           p.Scope,
-		Type:            p.Type,
-		IdentityHash:    Identity(p.Type, p.Scope, p.Key),
-		InitiatorUserID: p.InitiatorUserID,
-		Context:         p.Context,
-		DeadlineAt:      tx.Now().Add(rt.QueuedDeadline),
-	})
-	if err != nil || !created || rt.JobArgs == nil {
-		return run, created, err
-	}
-	if l.enqueuer == nil {
-		return nil, false, fmt.Errorf("ledger: no queue to enqueue %s", p.Type)
-	}
-	jobID, err := l.enqueuer.InsertTx(ctx, tx, rt.JobArgs(run.ID), &river.InsertOpts{})
+	runs, createdRuns, err := l.EnsureMany(ctx, tx, []*EnsureParams{p})
 	if err != nil {
-		return nil, false, fmt.Errorf("ledger: enqueue run %d: %w", run.ID, err)
-	}
-	run.JobID = jobID
-	if err := tx.SetRunJob(ctx, run.ID, jobID); err != nil {
 		return nil, false, err
 	}
-	return run, true, nil
+	return runs[0], createdRuns[0], nil
+}
+
+// EnsureMany is Ensure for many triggers at once (a fan-out such as
+// composing every stale environment): runs[i] and created[i] answer ps[i].
+// On PostgreSQL the runs are one statement, their jobs one more and the
+// jobs' ids a third, however many there are. Two triggers with one
+// identity get one run, created for the first only.
+func (l *Ledger) EnsureMany(ctx context.Context, tx *store.Tx, ps []*EnsureParams) (runs []*reckon.Run, created []bool, err error) {
+	inserts := make([]*store.RunInsert, len(ps))
+	types := make([]*catalog.RunType, len(ps))
+	for i, p := range ps {
+		rt, ok := l.catalog.Lookup(p.Type)
+		if !ok {
+			return nil, nil, fmt.Errorf("%w: %q", ErrUnknownType, p.Type)
+		}
+		if p.Scope.WorkspaceID == 0 {
+			return nil, nil, fmt.Errorf("ledger: run type %s needs a workspace", p.Type)
+		}
+		if rt.EnvironmentScoped && p.Scope.EnvironmentID == 0 {
+			return nil, nil, fmt.Errorf("ledger: run type %s needs an environment", p.Type)
+		}
+		if rt.JobArgs != nil && l.enqueuer == nil {
+			return nil, nil, fmt.Errorf("ledger: no queue to enqueue %s", p.Type)
+		}
+		types[i] = rt
+		inserts[i] = &store.RunInsert{
+			Scope:           p.Scope,
+			Type:            p.Type,
+			IdentityHash:    Identity(p.Type, p.Scope, p.Key),
+			InitiatorUserID: p.InitiatorUserID,
+			Context:         p.Context,
+			DeadlineAt:      tx.Now().Add(rt.QueuedDeadline),
+		}
+	}
+	// The store refuses an environment of another workspace (ErrNotFound).
+	if runs, created, err = tx.InsertRunsIfAbsent(ctx, inserts); err != nil {
+		return nil, nil, err
+	}
+	var (
+		jobs    []river.InsertManyParams
+		started []*reckon.Run
+	)
+	for i, run := range runs {
+		if created[i] && types[i].JobArgs != nil {
+			jobs = append(jobs, river.InsertManyParams{Args: types[i].JobArgs(run.ID), InsertOpts: &river.InsertOpts{}})
+			started = append(started, run)
+		}
+	}
+	if len(jobs) == 0 {
+		return runs, created, nil
+	}
+	jobIDs, err := l.enqueuer.InsertManyTx(ctx, tx, jobs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("ledger: enqueue %d runs: %w", len(jobs), err)
+	}
+	runIDs := make([]int64, len(started))
+	for i, run := range started {
+		run.JobID, runIDs[i] = jobIDs[i], run.ID
+	}
+	if err := tx.SetRunJobs(ctx, runIDs, jobIDs); err != nil {
+		return nil, nil, err
+	}
+	return runs, created, nil
 }
 
 // MarkRunning moves a queued run to running and starts its running

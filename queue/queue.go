@@ -18,6 +18,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/reckonhq/reckon/store"
 )
@@ -124,6 +125,31 @@ func CompleteJobTx[T river.JobArgs](ctx context.Context, tx *store.Tx, job *rive
 		return fmt.Errorf("queue: complete job %d: %w", job.ID, err)
 	}
 	return nil
+}
+
+// InsertManyTx inserts jobs in the store transaction in one statement and
+// returns their ids in the order of params.
+func (q *Queue) InsertManyTx(ctx context.Context, tx *store.Tx, params []river.InsertManyParams) ([]int64, error) {
+	var (
+		res []*rivertype.JobInsertResult
+		err error
+	)
+	switch raw := tx.Raw().(type) {
+	case pgx.Tx:
+		res, err = q.pg.InsertManyTx(ctx, raw, params)
+	case *sql.Tx:
+		res, err = q.sq.InsertManyTx(ctx, raw, params)
+	default:
+		err = errors.New("unknown transaction type")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("queue: insert %d jobs: %w", len(params), err)
+	}
+	ids := make([]int64, len(res))
+	for i, r := range res {
+		ids[i] = r.Job.ID
+	}
+	return ids, nil
 }
 
 // Start starts working jobs and the periodic jobs. It returns at once.

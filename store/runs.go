@@ -129,6 +129,99 @@ type scanTail struct {
 
 func (s scanTail) Scan(dest ...any) error { return s.r.Scan(append(dest, s.tail)...) }
 
+// InsertRunsIfAbsent is InsertRunIfAbsent for many runs: runs[i] and
+// created[i] answer ps[i], and inserts with one identity share one run,
+// created for the first only. On PostgreSQL all of them are one statement.
+// SQLite takes them one by one: a call into an in-process engine is no
+// round trip, and without xmax the conflicts are read one by one anyway.
+func (tx *Tx) InsertRunsIfAbsent(ctx context.Context, ps []*RunInsert) (runs []*reckon.Run, created []bool, err error) {
+	runs, created = make([]*reckon.Run, len(ps)), make([]bool, len(ps))
+	type key struct {
+		workspaceID int64
+		typ         reckon.RunType
+		identity    string
+	}
+	first := map[key]int{} // the index that carries each identity
+	var unique []*RunInsert
+	for i, p := range ps {
+		k := key{p.Scope.WorkspaceID, p.Type, p.IdentityHash}
+		if _, ok := first[k]; !ok {
+			first[k] = i
+			unique = append(unique, p)
+		}
+	}
+	if tx.engine == SQLite || len(unique) == 1 {
+		for _, p := range unique {
+			i := first[key{p.Scope.WorkspaceID, p.Type, p.IdentityHash}]
+			if runs[i], created[i], err = tx.InsertRunIfAbsent(ctx, p); err != nil {
+				return nil, nil, err
+			}
+		}
+	} else {
+		var (
+			workspaces, environments, initiators []int64
+			typeNames, identities, contexts      []string
+			deadlines                            []time.Time
+		)
+		for _, p := range unique {
+			c, err := marshal(p.Context)
+			if err != nil {
+				return nil, nil, err
+			}
+			workspaces, environments, initiators = append(workspaces, p.Scope.WorkspaceID),
+				append(environments, p.Scope.EnvironmentID), append(initiators, p.InitiatorUserID)
+			typeNames, identities, contexts = append(typeNames, string(p.Type)), append(identities, p.IdentityHash), append(contexts, c)
+			deadlines = append(deadlines, p.DeadlineAt)
+		}
+		// Rows are locked in input order; RETURNING order is unspecified,
+		// so results are matched by identity.
+		r, err := tx.query(ctx, `
+INSERT INTO operation_runs (workspace_id, environment_id, type, identity_hash, status, outcome,
+	initiator_user_id, context, attempts, deadline_at, created_at, updated_at)
+SELECT i.workspace_id, NULLIF(i.environment_id, 0), i.type, i.identity_hash, 'queued', 'pending',
+	NULLIF(i.initiator_user_id, 0), CAST(i.context AS JSONB), 0, i.deadline_at, $8, $8
+FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::timestamptz[])
+	WITH ORDINALITY AS i(workspace_id, environment_id, type, identity_hash, initiator_user_id, context, deadline_at, n)
+WHERE i.environment_id = 0
+	OR EXISTS (SELECT 1 FROM managed_environments e WHERE e.id = i.environment_id AND e.workspace_id = i.workspace_id)
+ORDER BY i.n
+ON CONFLICT (workspace_id, type, identity_hash) WHERE status IN ('queued', 'running')
+DO UPDATE SET updated_at = operation_runs.updated_at
+RETURNING `+runColumns+`, xmax = 0`,
+			workspaces, environments, typeNames, identities, initiators, contexts, deadlines, tx.now)
+		if err != nil {
+			return nil, nil, fmt.Errorf("store: insert runs: %w", err)
+		}
+		type answer struct {
+			run     *reckon.Run
+			created bool
+		}
+		got, err := collect(r, func(r rows) (answer, error) {
+			run, created, err := scanRunCreated(r)
+			return answer{run, created}, err
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("store: insert runs: %w", err)
+		}
+		for _, a := range got {
+			i := first[key{a.run.WorkspaceID, a.run.Type, a.run.IdentityHash}]
+			runs[i], created[i] = a.run, a.created
+		}
+		for _, p := range unique {
+			if runs[first[key{p.Scope.WorkspaceID, p.Type, p.IdentityHash}]] == nil {
+				return nil, nil, fmt.Errorf("store: insert runs: environment %d of workspace %d: %w",
+					p.Scope.EnvironmentID, p.Scope.WorkspaceID, ErrNotFound)
+			}
+		}
+	}
+	for i, p := range ps {
+		if j := first[key{p.Scope.WorkspaceID, p.Type, p.IdentityHash}]; j != i {
+			runs[i] = runs[j]
+		}
+	}
+	return runs, created, nil
+}
+
 // ActiveRunByIdentity returns the queued or running run with an identity.
 func (tx *Tx) ActiveRunByIdentity(ctx context.Context, workspaceID int64, typ reckon.RunType, identity string) (*reckon.Run, error) {
 	return scanRun(tx.queryRow(ctx, `SELECT `+runColumns+` FROM operation_runs
@@ -181,10 +274,24 @@ WHERE id = $1`,
 	return nil
 }
 
-// SetRunJob records the queue job that executes a run.
-func (tx *Tx) SetRunJob(ctx context.Context, runID, jobID int64) error {
-	_, err := tx.exec(ctx, `UPDATE operation_runs SET job_id = $2 WHERE id = $1`, runID, jobID)
-	return err
+// SetRunJobs records the queue jobs that execute runs: jobIDs[i] executes
+// runIDs[i]. On PostgreSQL one statement sets them all.
+func (tx *Tx) SetRunJobs(ctx context.Context, runIDs, jobIDs []int64) error {
+	if tx.engine == Postgres && len(runIDs) > 1 {
+		_, err := tx.exec(ctx, `UPDATE operation_runs SET job_id = j.job_id
+FROM unnest($1::bigint[], $2::bigint[]) AS j(run_id, job_id) WHERE operation_runs.id = j.run_id`, runIDs, jobIDs)
+		if err != nil {
+			return fmt.Errorf("store: set run jobs: %w", err)
+		}
+		return nil
+	}
+	// SQLite: one statement a run, each a call into the in-process engine.
+	for i, runID := range runIDs {
+		if _, err := tx.exec(ctx, `UPDATE operation_runs SET job_id = $2 WHERE id = $1`, runID, jobIDs[i]); err != nil {
+			return fmt.Errorf("store: set run job: %w", err)
+		}
+	}
+	return nil
 }
 
 // StartRun moves an active run to running in one statement and counts the
