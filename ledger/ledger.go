@@ -196,10 +196,67 @@ type Completion struct {
 // Complete ends a run. A run that is already completed is left exactly as it
 // is and changed is false: no write, no audit event, no notification.
 func (l *Ledger) Complete(ctx context.Context, tx *store.Tx, runID int64, c *Completion) (run *reckon.Run, changed bool, err error) {
-	if err := c.validate(); err != nil {
+	runs, changes, err := l.CompleteMany(ctx, tx, []RunEnd{{RunID: runID, Completion: c}})
+	if err != nil {
 		return nil, false, err
 	}
+	return runs[0], changes[0], nil
+}
+
+// RunEnd is one run's completion in CompleteMany.
+type RunEnd struct {
+	RunID      int64
+	Completion *Completion
+}
+
+// CompleteMany is Complete for many distinct runs in one transaction (the
+// sweep settles a batch so): runs[i] and changed[i] answer ends[i]. On
+// PostgreSQL all the runs, audit events and notifications are one
+// statement. Any invalid completion refuses the whole batch.
+func (l *Ledger) CompleteMany(ctx context.Context, tx *store.Tx, ends []RunEnd) (runs []*reckon.Run, changed []bool, err error) {
 	now := tx.Now()
+	rcs := make([]*store.RunCompletion, len(ends))
+	for i, e := range ends {
+		if rcs[i], err = e.Completion.storeCompletion(e.RunID, now); err != nil {
+			return nil, nil, err
+		}
+	}
+	if runs, err = tx.CompleteRuns(ctx, rcs); err != nil {
+		return nil, nil, fmt.Errorf("ledger: complete %d runs: %w", len(ends), err)
+	}
+	changed = make([]bool, len(ends))
+	for i, e := range ends {
+		c := e.Completion
+		if runs[i] != nil {
+			if c.Summary != nil {
+				runs[i].Summary = c.Summary // as given: PostgreSQL's jsonb answers it reformatted
+			}
+			changed[i] = true
+			continue
+		}
+		// Not completed now: the run is missing, was completed before (a
+		// second terminal write is a no-op), or the evidence is of another
+		// scope.
+		run, err := tx.LockRun(ctx, e.RunID)
+		if err != nil {
+			return nil, nil, fmt.Errorf("ledger: load run %d: %w", e.RunID, err)
+		}
+		if run.Status != reckon.RunCompleted && c.Reconciliation != nil {
+			ev := c.Reconciliation.Evidence
+			return nil, nil, fmt.Errorf("%w: evidence of workspace %d environment %d cannot settle run %d",
+				ErrInvalidTransition, ev.WorkspaceID, ev.EnvironmentID, run.ID)
+		}
+		runs[i] = run
+	}
+	return runs, changed, nil
+}
+
+// storeCompletion validates c and turns it into the store's terminal write
+// of run runID with its audit event and notification.
+func (c *Completion) storeCompletion(runID int64, now time.Time) (*store.RunCompletion, error) {
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
 	rc := &store.RunCompletion{ID: runID, Outcome: c.Outcome, Summary: c.Summary,
 		Audit: store.AuditEvent{Actor: cmp.Or(c.Actor, "system"), Action: "run.completed"}}
 	if c.ReasonCode != "" && c.Outcome != reckon.OutcomeSucceeded {
@@ -213,35 +270,15 @@ func (l *Ledger) Complete(ctx context.Context, tx *store.Tx, runID int64, c *Com
 		}
 		rc.Reconciliation, meta.Source = &rec, rec.Source
 	}
+	var err error
 	if rc.Audit.Metadata, err = json.Marshal(meta); err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	rc.NotificationKind = NotificationRunCompleted
 	if rc.NotificationPayload, err = json.Marshal(NotificationPayload{Outcome: c.Outcome, ReasonCode: c.ReasonCode}); err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	run, err = tx.CompleteRun(ctx, rc)
-	if err == nil {
-		if c.Summary != nil {
-			run.Summary = c.Summary // as given: PostgreSQL's jsonb answers it reformatted
-		}
-		return run, true, nil
-	}
-	if !store.IsNotFound(err) {
-		return nil, false, fmt.Errorf("ledger: complete run %d: %w", runID, err)
-	}
-	// Not completed now: the run is missing, was completed before (a second
-	// terminal write is a no-op), or the evidence is of another scope.
-	run, err = tx.LockRun(ctx, runID)
-	if err != nil {
-		return nil, false, fmt.Errorf("ledger: load run %d: %w", runID, err)
-	}
-	if run.Status == reckon.RunCompleted || c.Reconciliation == nil {
-		return run, false, nil
-	}
-	ev := c.Reconciliation.Evidence
-	return nil, false, fmt.Errorf("%w: evidence of workspace %d environment %d cannot settle run %d",
-		ErrInvalidTransition, ev.WorkspaceID, ev.EnvironmentID, run.ID)
+	return rc, nil
 }
 
 // validate rejects completions no run may take, before any row is touched.
@@ -279,12 +316,13 @@ func (c *Completion) validate() error {
 // storing the one metadata shape of DESIGN.md §4. Like Complete, it is a
 // no-op on a completed run.
 func (l *Ledger) UpdateWithReconciliation(ctx context.Context, tx *store.Tx, runID int64, rec reckon.Reconciliation, actor string) (*reckon.Run, bool, error) {
-	return l.Complete(ctx, tx, runID, &Completion{
-		Outcome:        rec.Decision,
-		ReasonCode:     rec.ReasonCode,
-		Reconciliation: &rec,
-		Actor:          actor,
-	})
+	return l.Complete(ctx, tx, runID, ReconciliationCompletion(rec, actor))
+}
+
+// ReconciliationCompletion is the completion that settles a run from a
+// reconciliation decision, for CompleteMany.
+func ReconciliationCompletion(rec reckon.Reconciliation, actor string) *Completion {
+	return &Completion{Outcome: rec.Decision, ReasonCode: rec.ReasonCode, Reconciliation: &rec, Actor: actor}
 }
 
 // auditMetadata is what the audit trail records of a terminal transition:

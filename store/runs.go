@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -346,113 +347,159 @@ type RunCompletion struct {
 	NotificationPayload json.RawMessage
 }
 
-// CompleteRun completes an active run and records the audit event and the
-// notification with it. ErrNotFound when no active run with the id matches
-// the evidence's scope: the caller reads the run to tell why.
+// CompleteRuns completes active runs and records each one's audit event and
+// notification with it; runs[i] answers cs[i], nil when no active run with
+// that id matches the evidence's scope (the caller reads the run to tell
+// why). The ids must differ.
 //
-// On PostgreSQL the three writes are one data-modifying CTE: one round
-// trip. SQLite has no UPDATE inside a CTE, so the event and the
-// notification are two more statements on the row just written.
-func (tx *Tx) CompleteRun(ctx context.Context, c *RunCompletion) (*reckon.Run, error) {
-	var failure, recDoc, evDoc any
-	if c.Failure != nil {
-		s, err := marshal(c.Failure)
-		if err != nil {
+// On PostgreSQL every write of every run is one data-modifying CTE over the
+// completions as arrays: one round trip a batch. SQLite has no UPDATE inside
+// a CTE, so each run is its update and, on the row just written, its event
+// and notification.
+func (tx *Tx) CompleteRuns(ctx context.Context, cs []*RunCompletion) ([]*reckon.Run, error) {
+	args := make([]completionArgs, len(cs))
+	for i, c := range cs {
+		if err := args[i].set(c); err != nil {
 			return nil, err
 		}
-		failure = s
 	}
-	var evWorkspace, evEnvironment int64
+	runs := make([]*reckon.Run, len(cs))
+	if tx.engine == SQLite {
+		for i, a := range args {
+			run, err := scanRun(tx.queryRow(ctx, completeRunSQLite, a.id, a.outcome, tx.now, nullableString(a.summary),
+				nullableString(a.failure), nullableString(a.rec), nullableString(a.ev), a.evWorkspace, a.evEnvironment))
+			if errors.Is(err, ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return nil, fmt.Errorf("store: complete run %d: %w", a.id, err)
+			}
+			if _, err := tx.exec(ctx, completeRunAuditSQLite, a.id, tx.now, nullableString(a.ev), a.actor, a.action, a.meta); err != nil {
+				return nil, fmt.Errorf("store: insert audit event: %w", err)
+			}
+			if a.kind != "" && run.InitiatorUserID != 0 {
+				if _, err := tx.exec(ctx, completeRunNotificationSQLite, a.id, tx.now, a.kind, a.payload); err != nil {
+					return nil, fmt.Errorf("store: insert notification: %w", err)
+				}
+			}
+			runs[i] = run
+		}
+		return runs, nil
+	}
+	var (
+		ids, evWorkspaces, evEnvironments                                            []int64
+		outcomes, summaries, failures, recs, evs, actors, actions, metas, kinds, pls []string
+	)
+	for _, a := range args {
+		ids, evWorkspaces, evEnvironments = append(ids, a.id), append(evWorkspaces, a.evWorkspace), append(evEnvironments, a.evEnvironment)
+		outcomes, summaries, failures = append(outcomes, a.outcome), append(summaries, a.summary), append(failures, a.failure)
+		recs, evs, actors, actions = append(recs, a.rec), append(evs, a.ev), append(actors, a.actor), append(actions, a.action)
+		metas, kinds, pls = append(metas, a.meta), append(kinds, a.kind), append(pls, a.payload)
+	}
+	r, err := tx.query(ctx, completeRunsPostgres, tx.now, ids, outcomes, summaries, failures, recs, evs,
+		evWorkspaces, evEnvironments, actors, actions, metas, kinds, pls)
+	if err != nil {
+		return nil, fmt.Errorf("store: complete runs: %w", err)
+	}
+	done, err := collect(r, scanRuns)
+	if err != nil {
+		return nil, fmt.Errorf("store: complete runs: %w", err)
+	}
+	byID := make(map[int64]*reckon.Run, len(done))
+	for _, run := range done {
+		byID[run.ID] = run
+	}
+	for i, a := range args {
+		runs[i] = byID[a.id]
+	}
+	return runs, nil
+}
+
+// completionArgs is a completion as statement arguments; "" stands for none.
+type completionArgs struct {
+	id, evWorkspace, evEnvironment                                         int64
+	outcome, summary, failure, rec, ev, actor, action, meta, kind, payload string
+}
+
+func (a *completionArgs) set(c *RunCompletion) error {
+	a.id, a.outcome, a.summary = c.ID, string(c.Outcome), string(c.Summary)
+	a.actor, a.action, a.kind = c.Audit.Actor, c.Audit.Action, c.NotificationKind
+	a.meta, a.payload = cmp.Or(string(c.Audit.Metadata), `{}`), cmp.Or(string(c.NotificationPayload), `{}`)
+	var err error
+	if c.Failure != nil {
+		if a.failure, err = marshal(c.Failure); err != nil {
+			return err
+		}
+	}
 	if rec := c.Reconciliation; rec != nil {
 		withoutEv := *rec
 		withoutEv.Evidence = reckon.Evidence{}
-		s, err := marshal(withoutEv)
-		if err != nil {
-			return nil, err
+		if a.rec, err = marshal(withoutEv); err != nil {
+			return err
 		}
-		recDoc = s
-		if evDoc, err = marshal(rec.Evidence); err != nil {
-			return nil, err
+		if a.ev, err = marshal(rec.Evidence); err != nil {
+			return err
 		}
-		evWorkspace, evEnvironment = rec.Evidence.WorkspaceID, rec.Evidence.EnvironmentID
+		a.evWorkspace, a.evEnvironment = rec.Evidence.WorkspaceID, rec.Evidence.EnvironmentID
 	}
-	meta := c.Audit.Metadata
-	if len(meta) == 0 {
-		meta = json.RawMessage(`{}`)
-	}
-	payload := c.NotificationPayload
-	if len(payload) == 0 {
-		payload = json.RawMessage(`{}`)
-	}
-	args := []any{c.ID, string(c.Outcome), tx.now, jsonArg(c.Summary), failure, recDoc, evDoc,
-		evWorkspace, evEnvironment, c.Audit.Actor, c.Audit.Action, string(meta), c.NotificationKind, string(payload)}
-	if tx.engine == Postgres {
-		return scanRun(tx.queryRow(ctx, completeRunPostgres, args...))
-	}
-	run, err := scanRun(tx.queryRow(ctx, completeRunSQLite, args[:9]...))
-	if err != nil {
-		return nil, err
-	}
-	if _, err := tx.exec(ctx, completeRunAuditSQLite, c.ID, tx.now, evDoc, c.Audit.Actor, c.Audit.Action, string(meta)); err != nil {
-		return nil, fmt.Errorf("store: insert audit event: %w", err)
-	}
-	if c.NotificationKind != "" && run.InitiatorUserID != 0 {
-		if _, err := tx.exec(ctx, completeRunNotificationSQLite, c.ID, tx.now, c.NotificationKind, string(payload)); err != nil {
-			return nil, fmt.Errorf("store: insert notification: %w", err)
-		}
-	}
-	return run, nil
+	return nil
 }
 
-// The completion statements share their parameters: $1 run id, $2 outcome,
-// $3 now, $4 summary, $5 failure, $6 reconciliation without evidence, $7
-// evidence, $8/$9 the evidence's workspace/environment (0: the run's), $10
-// actor, $11 action, $12 audit metadata, $13 notification kind, $14 payload.
 const (
-	completeRunWhere = `WHERE id = $1 AND status IN ('queued', 'running')
-	AND (CAST($8 AS BIGINT) = 0 OR workspace_id = $8) AND (CAST($9 AS BIGINT) = 0 OR environment_id = $9)`
-
 	// pgScope is the run's scope as evidence fields; NULL environment is left out.
 	pgScope    = `jsonb_strip_nulls(jsonb_build_object('workspace_id', workspace_id, 'environment_id', environment_id))`
-	pgEvidence = `(CAST($7 AS JSONB) || ` + pgScope + `)`
+	pgEvidence = `(CAST(NULLIF(c_ev, '') AS JSONB) || ` + pgScope + `)`
 
-	completeRunPostgres = `WITH r AS (
-UPDATE operation_runs SET status = 'completed', outcome = $2, completed_at = $3, updated_at = $3,
-	summary = COALESCE(CAST($4 AS JSONB), summary), failure = COALESCE(CAST($5 AS JSONB), failure),
-	context = CASE WHEN $6::jsonb IS NULL THEN context
-		ELSE jsonb_set(context, '{reconciliation}', CAST($6 AS JSONB) || jsonb_build_object('evidence', ` + pgEvidence + `)) END
-` + completeRunWhere + `
-RETURNING ` + runColumns + `
+	// $1 is now; $2… are the completions' columns, "" for none. The
+	// columns are prefixed c_ so that none shadows a column of the run.
+	completeRunsPostgres = `WITH r AS (
+UPDATE operation_runs SET status = 'completed', outcome = c_outcome, completed_at = $1, updated_at = $1,
+	summary = COALESCE(CAST(NULLIF(c_summary, '') AS JSONB), summary),
+	failure = COALESCE(CAST(NULLIF(c_failure, '') AS JSONB), failure),
+	context = CASE WHEN c_rec = '' THEN context
+		ELSE jsonb_set(context, '{reconciliation}', CAST(c_rec AS JSONB) || jsonb_build_object('evidence', ` + pgEvidence + `)) END
+FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[],
+	$10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
+	AS c(c_id, c_outcome, c_summary, c_failure, c_rec, c_ev, c_ev_workspace_id, c_ev_environment_id,
+		c_actor, c_action, c_meta, c_kind, c_payload)
+WHERE id = c_id AND status IN ('queued', 'running')
+	AND (c_ev_workspace_id = 0 OR workspace_id = c_ev_workspace_id)
+	AND (c_ev_environment_id = 0 OR environment_id = c_ev_environment_id)
+RETURNING ` + runColumns + `, c_ev, c_actor, c_action, c_meta, c_kind, c_payload
 ), audit AS (
 INSERT INTO audit_events (workspace_id, actor, action, subject_type, subject_id, metadata, created_at)
-SELECT workspace_id, $10, $11, 'operation_run', id, CAST($12 AS JSONB) || jsonb_build_object('type', type)
-	|| CASE WHEN $7::jsonb IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('evidence', ` + pgEvidence + `) END, $3
+SELECT workspace_id, c_actor, c_action, 'operation_run', id, CAST(c_meta AS JSONB) || jsonb_build_object('type', type)
+	|| CASE WHEN c_ev = '' THEN '{}'::jsonb ELSE jsonb_build_object('evidence', ` + pgEvidence + `) END, $1
 FROM r
 ), notification AS (
 INSERT INTO notifications (user_id, workspace_id, kind, payload, created_at)
-SELECT initiator_user_id, workspace_id, $13, CAST($14 AS JSONB)
-	|| jsonb_strip_nulls(jsonb_build_object('run_id', id, 'type', type, 'environment_id', environment_id)), $3
-FROM r WHERE initiator_user_id IS NOT NULL AND $13 <> ''
+SELECT initiator_user_id, workspace_id, c_kind, CAST(c_payload AS JSONB)
+	|| jsonb_strip_nulls(jsonb_build_object('run_id', id, 'type', type, 'environment_id', environment_id)), $1
+FROM r WHERE initiator_user_id IS NOT NULL AND c_kind <> ''
 )
 SELECT ` + runColumns + ` FROM r`
+
+	// SQLite: $1 run id, $2 outcome, $3 now, $4 summary, $5 failure, $6
+	// reconciliation without evidence, $7 evidence, $8/$9 the evidence's
+	// workspace/environment (0: the run's).
+	completeRunSQLite = `UPDATE operation_runs SET status = 'completed', outcome = $2, completed_at = $3, updated_at = $3,
+	summary = COALESCE($4, summary), failure = COALESCE($5, failure),
+	context = CASE WHEN $6 IS NULL THEN context
+		ELSE json_set(context, '$.reconciliation', json_set($6, '$.evidence', ` + sqliteEvidence + `)) END
+WHERE id = $1 AND status IN ('queued', 'running')
+	AND ($8 = 0 OR workspace_id = $8) AND ($9 = 0 OR environment_id = $9)
+RETURNING ` + runColumns
 
 	// json_patch drops keys whose patch value is null, as jsonb_strip_nulls does.
 	sqliteScope    = `json_object('workspace_id', workspace_id, 'environment_id', environment_id)`
 	sqliteEvidence = `json_patch($7, ` + sqliteScope + `)`
 
-	completeRunSQLite = `UPDATE operation_runs SET status = 'completed', outcome = $2, completed_at = $3, updated_at = $3,
-	summary = COALESCE($4, summary), failure = COALESCE($5, failure),
-	context = CASE WHEN $6 IS NULL THEN context
-		ELSE json_set(context, '$.reconciliation', json_set($6, '$.evidence', ` + sqliteEvidence + `)) END
-` + completeRunWhere + `
-RETURNING ` + runColumns
-
 	// The event and the notification read the row the update just wrote:
 	// $1 run id, $2 now, $3 evidence, $4 actor, $5 action, $6 metadata /
-	// $4 kind, $5 payload.
+	// $3 kind, $4 payload.
 	completeRunAuditSQLite = `INSERT INTO audit_events (workspace_id, actor, action, subject_type, subject_id, metadata, created_at)
 SELECT workspace_id, $4, $5, 'operation_run', id, json_patch(json_set($6, '$.type', type),
-	CASE WHEN $3 IS NULL THEN '{}' ELSE json_object('evidence', json_patch($3, ` + sqliteScope + `)) END), $2
+	CASE WHEN $3 IS NULL THEN '{}' ELSE json_object('evidence', json(json_patch($3, ` + sqliteScope + `))) END), $2
 FROM operation_runs WHERE id = $1`
 
 	completeRunNotificationSQLite = `INSERT INTO notifications (user_id, workspace_id, kind, payload, created_at)
