@@ -22,6 +22,11 @@ func (c StatementCount) Sub(earlier StatementCount) StatementCount {
 	return StatementCount{Statements: c.Statements - earlier.Statements, Commits: c.Commits - earlier.Commits}
 }
 
+// Add returns the sum of two counts.
+func (c StatementCount) Add(other StatementCount) StatementCount {
+	return StatementCount{Statements: c.Statements + other.Statements, Commits: c.Commits + other.Commits}
+}
+
 // counter counts statements on the store's connections: a pgx tracer on
 // PostgreSQL, a wrapper of the driver's connection on SQLite. One counter
 // serves both so that benchmarks compare like with like.
