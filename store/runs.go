@@ -132,51 +132,93 @@ func (s scanTail) Scan(dest ...any) error { return s.r.Scan(append(dest, s.tail)
 
 // InsertRunsIfAbsent is InsertRunIfAbsent for many runs: runs[i] and
 // created[i] answer ps[i], and inserts with one identity share one run,
-// created for the first only. On PostgreSQL all of them are one statement.
-// SQLite takes them one by one: a call into an in-process engine is no
-// round trip, and without xmax the conflicts are read one by one anyway.
+// created for the first only. On PostgreSQL all of them are one statement;
+// on SQLite one, and one more to read the runs that were already active.
 func (tx *Tx) InsertRunsIfAbsent(ctx context.Context, ps []*RunInsert) (runs []*reckon.Run, created []bool, err error) {
 	runs, created = make([]*reckon.Run, len(ps)), make([]bool, len(ps))
-	type key struct {
-		workspaceID int64
-		typ         reckon.RunType
-		identity    string
-	}
-	first := map[key]int{} // the index that carries each identity
+	first := map[runKey]int{} // the index that carries each identity
 	var unique []*RunInsert
 	for i, p := range ps {
-		k := key{p.Scope.WorkspaceID, p.Type, p.IdentityHash}
-		if _, ok := first[k]; !ok {
-			first[k] = i
+		if _, ok := first[keyOf(p)]; !ok {
+			first[keyOf(p)] = i
 			unique = append(unique, p)
 		}
 	}
-	if tx.engine == SQLite || len(unique) == 1 {
-		for _, p := range unique {
-			i := first[key{p.Scope.WorkspaceID, p.Type, p.IdentityHash}]
-			if runs[i], created[i], err = tx.InsertRunIfAbsent(ctx, p); err != nil {
-				return nil, nil, err
-			}
+	if len(unique) == 1 {
+		runs[0], created[0], err = tx.InsertRunIfAbsent(ctx, unique[0])
+		if err != nil {
+			return nil, nil, err
 		}
 	} else {
-		var (
-			workspaces, environments, initiators []int64
-			typeNames, identities, contexts      []string
-			deadlines                            []time.Time
-		)
-		for _, p := range unique {
-			c, err := marshal(p.Context)
-			if err != nil {
-				return nil, nil, err
-			}
-			workspaces, environments, initiators = append(workspaces, p.Scope.WorkspaceID),
-				append(environments, p.Scope.EnvironmentID), append(initiators, p.InitiatorUserID)
-			typeNames, identities, contexts = append(typeNames, string(p.Type)), append(identities, p.IdentityHash), append(contexts, c)
-			deadlines = append(deadlines, p.DeadlineAt)
+		var got []runAnswer
+		if tx.engine == Postgres {
+			got, err = tx.insertRunsPostgres(ctx, unique)
+		} else {
+			got, err = tx.insertRunsSQLite(ctx, unique)
 		}
-		// Rows are locked in input order; RETURNING order is unspecified,
-		// so results are matched by identity.
-		r, err := tx.query(ctx, `
+		if err != nil {
+			return nil, nil, fmt.Errorf("store: insert runs: %w", err)
+		}
+		for _, a := range got {
+			i := first[runKey{a.run.WorkspaceID, a.run.Type, a.run.IdentityHash}]
+			runs[i], created[i] = a.run, a.created
+		}
+		for _, p := range unique {
+			if runs[first[keyOf(p)]] == nil {
+				return nil, nil, fmt.Errorf("store: insert runs: environment %d of workspace %d: %w",
+					p.Scope.EnvironmentID, p.Scope.WorkspaceID, ErrNotFound)
+			}
+		}
+	}
+	for i, p := range ps {
+		if j := first[keyOf(p)]; j != i {
+			runs[i] = runs[j]
+		}
+	}
+	return runs, created, nil
+}
+
+// runKey is what the active-identity index keys on.
+type runKey struct {
+	workspaceID int64
+	typ         reckon.RunType
+	identity    string
+}
+
+func keyOf(p *RunInsert) runKey { return runKey{p.Scope.WorkspaceID, p.Type, p.IdentityHash} }
+
+type runAnswer struct {
+	run     *reckon.Run
+	created bool
+}
+
+func collectAnswers(r rows) ([]runAnswer, error) {
+	return collect(r, func(r rows) (runAnswer, error) {
+		run, created, err := scanRunCreated(r)
+		return runAnswer{run, created}, err
+	})
+}
+
+// insertRunsPostgres inserts distinct identities as arrays, returning every
+// run, new or already active. Rows are locked in input order; RETURNING
+// order is unspecified, so the caller matches results by identity.
+func (tx *Tx) insertRunsPostgres(ctx context.Context, ps []*RunInsert) ([]runAnswer, error) {
+	var (
+		workspaces, environments, initiators []int64
+		typeNames, identities, contexts      []string
+		deadlines                            []time.Time
+	)
+	for _, p := range ps {
+		c, err := marshal(p.Context)
+		if err != nil {
+			return nil, err
+		}
+		workspaces, environments, initiators = append(workspaces, p.Scope.WorkspaceID),
+			append(environments, p.Scope.EnvironmentID), append(initiators, p.InitiatorUserID)
+		typeNames, identities, contexts = append(typeNames, string(p.Type)), append(identities, p.IdentityHash), append(contexts, c)
+		deadlines = append(deadlines, p.DeadlineAt)
+	}
+	r, err := tx.query(ctx, `
 INSERT INTO operation_runs (workspace_id, environment_id, type, identity_hash, status, outcome,
 	initiator_user_id, context, attempts, deadline_at, created_at, updated_at)
 SELECT i.workspace_id, NULLIF(i.environment_id, 0), i.type, i.identity_hash, 'queued', 'pending',
@@ -189,38 +231,80 @@ ORDER BY i.n
 ON CONFLICT (workspace_id, type, identity_hash) WHERE status IN ('queued', 'running')
 DO UPDATE SET updated_at = operation_runs.updated_at
 RETURNING `+runColumns+`, xmax = 0`,
-			workspaces, environments, typeNames, identities, initiators, contexts, deadlines, tx.now)
-		if err != nil {
-			return nil, nil, fmt.Errorf("store: insert runs: %w", err)
-		}
-		type answer struct {
-			run     *reckon.Run
-			created bool
-		}
-		got, err := collect(r, func(r rows) (answer, error) {
-			run, created, err := scanRunCreated(r)
-			return answer{run, created}, err
-		})
-		if err != nil {
-			return nil, nil, fmt.Errorf("store: insert runs: %w", err)
-		}
-		for _, a := range got {
-			i := first[key{a.run.WorkspaceID, a.run.Type, a.run.IdentityHash}]
-			runs[i], created[i] = a.run, a.created
-		}
-		for _, p := range unique {
-			if runs[first[key{p.Scope.WorkspaceID, p.Type, p.IdentityHash}]] == nil {
-				return nil, nil, fmt.Errorf("store: insert runs: environment %d of workspace %d: %w",
-					p.Scope.EnvironmentID, p.Scope.WorkspaceID, ErrNotFound)
-			}
-		}
+		workspaces, environments, typeNames, identities, initiators, contexts, deadlines, tx.now)
+	if err != nil {
+		return nil, err
 	}
+	return collectAnswers(r)
+}
+
+// sqliteRunInsert is a run to insert as a JSON element for json_each.
+type sqliteRunInsert struct {
+	WorkspaceID     int64  `json:"w"`
+	EnvironmentID   int64  `json:"e"`
+	Type            string `json:"t"`
+	IdentityHash    string `json:"h"`
+	InitiatorUserID int64  `json:"u"`
+	Context         string `json:"c"`
+	DeadlineAt      string `json:"d"`
+}
+
+// insertRunsSQLite inserts distinct identities from a JSON array. Without
+// xmax, DO NOTHING skips the taken identities, and a second statement reads
+// their active runs; the transaction's write lock keeps them in place.
+func (tx *Tx) insertRunsSQLite(ctx context.Context, ps []*RunInsert) ([]runAnswer, error) {
+	items := make([]sqliteRunInsert, len(ps))
 	for i, p := range ps {
-		if j := first[key{p.Scope.WorkspaceID, p.Type, p.IdentityHash}]; j != i {
-			runs[i] = runs[j]
+		c, err := marshal(p.Context)
+		if err != nil {
+			return nil, err
+		}
+		items[i] = sqliteRunInsert{WorkspaceID: p.Scope.WorkspaceID, EnvironmentID: p.Scope.EnvironmentID, Type: string(p.Type),
+			IdentityHash: p.IdentityHash, InitiatorUserID: p.InitiatorUserID, Context: c, DeadlineAt: formatTime(p.DeadlineAt)}
+	}
+	doc, err := marshal(items)
+	if err != nil {
+		return nil, err
+	}
+	r, err := tx.query(ctx, `
+INSERT INTO operation_runs (workspace_id, environment_id, type, identity_hash, status, outcome,
+	initiator_user_id, context, attempts, deadline_at, created_at, updated_at)
+SELECT i.value ->> 'w', NULLIF(i.value ->> 'e', 0), i.value ->> 't', i.value ->> 'h', 'queued', 'pending',
+	NULLIF(i.value ->> 'u', 0), i.value ->> 'c', 0, i.value ->> 'd', $2, $2
+FROM json_each($1) AS i
+WHERE i.value ->> 'e' = 0
+	OR EXISTS (SELECT 1 FROM managed_environments e WHERE e.id = i.value ->> 'e' AND e.workspace_id = i.value ->> 'w')
+ORDER BY i.key
+ON CONFLICT (workspace_id, type, identity_hash) WHERE status IN ('queued', 'running') DO NOTHING
+RETURNING `+runColumns+`, 1`, doc, tx.now)
+	if err != nil {
+		return nil, err
+	}
+	got, err := collectAnswers(r)
+	if err != nil || len(got) == len(ps) {
+		return got, err
+	}
+	inserted := make(map[runKey]bool, len(got))
+	for _, a := range got {
+		inserted[runKey{a.run.WorkspaceID, a.run.Type, a.run.IdentityHash}] = true
+	}
+	var skipped []sqliteRunInsert
+	for i, p := range ps {
+		if !inserted[keyOf(p)] {
+			skipped = append(skipped, items[i])
 		}
 	}
-	return runs, created, nil
+	if doc, err = marshal(skipped); err != nil {
+		return nil, err
+	}
+	r, err = tx.query(ctx, `SELECT `+runColumns+`, 0 FROM operation_runs
+WHERE status IN ('queued', 'running') AND (workspace_id, type, identity_hash) IN
+	(SELECT i.value ->> 'w', i.value ->> 't', i.value ->> 'h' FROM json_each($1) AS i)`, doc)
+	if err != nil {
+		return nil, err
+	}
+	taken, err := collectAnswers(r)
+	return append(got, taken...), err
 }
 
 // ActiveRunByIdentity returns the queued or running run with an identity.
@@ -276,7 +360,7 @@ WHERE id = $1`,
 }
 
 // SetRunJobs records the queue jobs that execute runs: jobIDs[i] executes
-// runIDs[i]. On PostgreSQL one statement sets them all.
+// runIDs[i], in one statement on either engine.
 func (tx *Tx) SetRunJobs(ctx context.Context, runIDs, jobIDs []int64) error {
 	if tx.engine == Postgres && len(runIDs) > 1 {
 		_, err := tx.exec(ctx, `UPDATE operation_runs SET job_id = j.job_id
@@ -286,7 +370,22 @@ FROM unnest($1::bigint[], $2::bigint[]) AS j(run_id, job_id) WHERE operation_run
 		}
 		return nil
 	}
-	// SQLite: one statement a run, each a call into the in-process engine.
+	if tx.engine == SQLite && len(runIDs) > 1 {
+		pairs := make([][2]int64, len(runIDs))
+		for i := range runIDs {
+			pairs[i] = [2]int64{runIDs[i], jobIDs[i]}
+		}
+		doc, err := marshal(pairs)
+		if err != nil {
+			return err
+		}
+		_, err = tx.exec(ctx, `UPDATE operation_runs SET job_id = j.value ->> 1
+FROM json_each($1) AS j WHERE operation_runs.id = j.value ->> 0`, doc)
+		if err != nil {
+			return fmt.Errorf("store: set run jobs: %w", err)
+		}
+		return nil
+	}
 	for i, runID := range runIDs {
 		if _, err := tx.exec(ctx, `UPDATE operation_runs SET job_id = $2 WHERE id = $1`, runID, jobIDs[i]); err != nil {
 			return fmt.Errorf("store: set run job: %w", err)
