@@ -121,7 +121,7 @@ const (
 	SourceOperator   ReconcileSource = "operator"
 )
 
-// Reconciliation is the one metadata shape of a settled run (DESIGN.md §4),
+// Reconciliation is the one metadata shape of a settled run (docs/design.md §4),
 // stored in context.reconciliation.
 type Reconciliation struct {
 	Source       ReconcileSource `json:"source"`
@@ -132,7 +132,7 @@ type Reconciliation struct {
 	Evidence     Evidence        `json:"evidence"`
 }
 
-// Evidence holds only safe identifiers and states (DESIGN.md §2.6): never SQL,
+// Evidence holds only safe identifiers and states (docs/design.md §2.6): never SQL,
 // constraint names, payloads, tokens or URLs.
 type Evidence struct {
 	WorkspaceID         int64        `json:"workspace_id"`

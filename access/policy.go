@@ -78,16 +78,6 @@ func Authorize(ctx context.Context, tx *store.Tx, user *reckon.User, slug string
 	return &Grant{User: user, Workspace: ws, Role: m.Role, Environments: m.Environments}, nil
 }
 
-// Load is Authorize in a transaction of its own, for transports that
-// resolve the grant once per request.
-func Load(ctx context.Context, db *store.DB, user *reckon.User, slug string) (g *Grant, err error) {
-	err = db.InTx(ctx, func(tx *store.Tx) error {
-		g, err = Authorize(ctx, tx, user, slug)
-		return err
-	})
-	return g, err
-}
-
 // Can reports whether the grant's role allows the action.
 func (g *Grant) Can(a Action) bool {
 	min := a.MinRole()
@@ -124,7 +114,7 @@ func (g *Grant) Scope(environmentID int64) reckon.Scope {
 	return reckon.Scope{WorkspaceID: g.Workspace.ID, EnvironmentID: environmentID}
 }
 
-// Environments returns the environments of the workspace the member sees.
+// VisibleEnvironments returns the environments of the workspace the member sees.
 func (g *Grant) VisibleEnvironments(ctx context.Context, tx *store.Tx) ([]*reckon.Environment, error) {
 	all, err := tx.Environments(ctx, g.Workspace.ID)
 	if err != nil {

@@ -1,10 +1,11 @@
-// Package api is reckon's JSON API under /api/v1 (the contract is API.md):
+// Package api is reckon's JSON API under /api/v1 (the contract is docs/api.md):
 // bearer API tokens, the access policy on every route, one error model and
 // keyset-paged, newest-first lists. Handlers are small and alike: resolve
 // the caller's grant, load through it, call a service, render.
 package api
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -12,6 +13,8 @@ import (
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/access"
 	"github.com/reckonhq/reckon/catalog"
+	"github.com/reckonhq/reckon/evidence"
+	"github.com/reckonhq/reckon/internal/web"
 	"github.com/reckonhq/reckon/locale"
 	"github.com/reckonhq/reckon/reconcile"
 	"github.com/reckonhq/reckon/restore"
@@ -42,12 +45,14 @@ type Server struct {
 	db         *store.DB
 	catalog    *catalog.Catalog
 	reviews    *review.Service
+	evidence   *evidence.Service
 	restores   *restore.Service
 	reconciler *reconcile.Reconciler
 	log        *slog.Logger
 	text       locale.Catalog
 	maxBody    int64
 	mux        *http.ServeMux
+	patterns   []string // the routes, for the test that holds them to the OpenAPI document
 }
 
 // New returns the API handler. It serves paths under /api/v1/ (mount it at
@@ -56,7 +61,7 @@ func New(d Deps) http.Handler {
 	if d.DB == nil || d.Catalog == nil || d.Reviews == nil || d.Restores == nil || d.Reconciler == nil {
 		panic("api: New needs a database, a catalog and the review, restore and reconcile services")
 	}
-	s := &Server{db: d.DB, catalog: d.Catalog, reviews: d.Reviews, restores: d.Restores, reconciler: d.Reconciler, log: d.Logger, text: d.Text, maxBody: d.MaxBodyBytes, mux: http.NewServeMux()}
+	s := &Server{db: d.DB, catalog: d.Catalog, reviews: d.Reviews, evidence: evidence.NewService(d.DB), restores: d.Restores, reconciler: d.Reconciler, log: d.Logger, text: d.Text, maxBody: d.MaxBodyBytes, mux: http.NewServeMux()}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -71,57 +76,68 @@ func New(d Deps) http.Handler {
 }
 
 func (s *Server) routes() {
-	s.get("/workspaces", s.listWorkspaces)
-	s.get("/workspaces/{workspace}/environments", s.inWorkspace(s.listEnvironments))
-	s.postLimit("/workspaces/{workspace}/environments/{env}/evidence-snapshots", 0, s.inWorkspace(s.importSnapshot))
-	s.get("/workspaces/{workspace}/environments/{env}/evidence-snapshots", s.inWorkspace(s.listSnapshots))
-	s.post("/workspaces/{workspace}/environments/{env}/reviews", s.inWorkspace(s.composeReview))
-	s.postLimit("/workspaces/{workspace}/environments/{env}/restores", MaxRestoreBodyBytes, s.inWorkspace(s.startRestore))
-	s.get("/workspaces/{workspace}/reviews", s.inWorkspace(s.listReviews))
-	s.get("/workspaces/{workspace}/reviews/{id}", s.inWorkspace(s.showReview))
-	s.post("/workspaces/{workspace}/reviews/{id}/refresh", s.inWorkspace(s.refreshReview))
-	s.post("/workspaces/{workspace}/reviews/{id}/publish", s.inWorkspace(s.transitionReview(access.Publish, s.reviews.Publish)))
-	s.post("/workspaces/{workspace}/reviews/{id}/archive", s.inWorkspace(s.transitionReview(access.Archive, s.reviews.Archive)))
-	s.get("/workspaces/{workspace}/operations", s.inWorkspace(s.listOperations))
-	s.get("/workspaces/{workspace}/operations/{id}", s.inWorkspace(s.showOperation))
-	s.post("/workspaces/{workspace}/operations/{id}/reconcile", s.inWorkspace(s.reconcileOperation))
-	s.get("/system/operations", s.system(s.listSystemOperations))
-	s.post("/system/reconcile", s.system(s.sweep))
+	s.get("/workspaces", web.Plain(s.listWorkspaces))
+	s.get("/workspaces/{workspace}/environments", web.InWorkspace(s.listEnvironments))
+	s.postLimit("/workspaces/{workspace}/environments/{env}/evidence-snapshots", 0, web.InEnvironment(access.ImportSnapshot, s.importSnapshot))
+	s.get("/workspaces/{workspace}/environments/{env}/evidence-snapshots", web.InEnvironment(access.View, s.listSnapshots))
+	s.post("/workspaces/{workspace}/environments/{env}/reviews", web.InEnvironment(access.Compose, s.composeReview))
+	s.postLimit("/workspaces/{workspace}/environments/{env}/restores", MaxRestoreBodyBytes, web.InEnvironment(access.Restore, s.startRestore))
+	s.get("/workspaces/{workspace}/reviews", web.InWorkspace(s.listReviews))
+	s.get("/workspaces/{workspace}/reviews/{id}", web.WithReview(access.View, s.showReview))
+	s.post("/workspaces/{workspace}/reviews/{id}/refresh", web.WithReview(access.Refresh, s.refreshReview))
+	s.post("/workspaces/{workspace}/reviews/{id}/publish", web.WithReview(access.Publish, s.transitionReview(s.reviews.Publish)))
+	s.post("/workspaces/{workspace}/reviews/{id}/archive", web.WithReview(access.Archive, s.transitionReview(s.reviews.Archive)))
+	s.get("/workspaces/{workspace}/operations", web.InWorkspace(s.listOperations))
+	s.get("/workspaces/{workspace}/operations/{id}", web.WithRun(access.View, s.showOperation))
+	s.post("/workspaces/{workspace}/operations/{id}/reconcile", web.WithRun(access.ReconcileNow, s.reconcileOperation))
+	s.get("/system/operations", web.System(s.listSystemOperations))
+	s.post("/system/reconcile", web.System(s.sweep))
+	s.route("GET /api/v1/openapi.json", http.HandlerFunc(serveOpenAPI))
 	// Anything else under /api/v1 is a JSON 404, not the mux's text page.
-	s.mux.Handle("/api/v1/", s.handle(0, func(w http.ResponseWriter, r *http.Request, c *call) error {
+	s.mux.Handle("/api/v1/", s.handle(0, web.Plain(func(w http.ResponseWriter, r *http.Request, c *call) error {
 		return access.NotFound("page")
-	}))
+	})))
 }
 
-// call is what a handler knows about its request.
+// call is what a handler knows about its request: what it resolved and
+// the language of the answer.
 type call struct {
-	user *reckon.User
+	web.Access
 	lang string
 }
 
-type handlerFunc func(w http.ResponseWriter, r *http.Request, c *call) error
+type (
+	workspaceHandler = web.GrantHandler[*call]
+	route            = web.Route[*call]
+)
 
-func (s *Server) get(path string, fn handlerFunc) {
-	s.mux.Handle("GET /api/v1"+path, s.handle(0, fn))
+func (s *Server) get(path string, rt route) {
+	s.route("GET /api/v1"+path, s.handle(0, rt))
 }
 
-func (s *Server) post(path string, fn handlerFunc) { s.postLimit(path, s.maxBody, fn) }
+func (s *Server) post(path string, rt route) { s.postLimit(path, s.maxBody, rt) }
 
-func (s *Server) postLimit(path string, limit int64, fn handlerFunc) {
-	s.mux.Handle("POST /api/v1"+path, s.handle(limit, fn))
+func (s *Server) postLimit(path string, limit int64, rt route) {
+	s.route("POST /api/v1"+path, s.handle(limit, rt))
 }
 
-// handle authenticates the caller, bounds the body, runs the handler and
-// answers its error through the one error model.
-func (s *Server) handle(limit int64, fn handlerFunc) http.Handler {
+func (s *Server) route(pattern string, h http.Handler) {
+	s.patterns = append(s.patterns, pattern)
+	s.mux.Handle(pattern, h)
+}
+
+// handle authenticates the caller and resolves what the route needs in one
+// transaction, bounds the body, runs the handler and answers its error
+// through the one error model.
+func (s *Server) handle(limit int64, rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := &call{lang: locale.Negotiate(r.Header.Get("Accept-Language"))}
 		if limit > 0 {
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
-		err := s.authenticate(r, c)
+		err := s.authenticate(r, c, rt.Need)
 		if err == nil {
-			err = fn(w, r, c)
+			err = rt.Serve(w, r, c)
 		}
 		if err != nil {
 			if reckon.ErrorCodeOf(err) == reckon.CodeUnauthorized {
@@ -132,46 +148,19 @@ func (s *Server) handle(limit int64, fn handlerFunc) http.Handler {
 	})
 }
 
-// authenticate resolves the bearer token to a user. Without an
-// Accept-Language header, the user's own language setting applies.
-func (s *Server) authenticate(r *http.Request, c *call) error {
+// authenticate resolves the bearer token to a user, and what the route
+// needs through their grant. Without an Accept-Language header, the user's
+// own language setting applies.
+func (s *Server) authenticate(r *http.Request, c *call, need web.Need) error {
 	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return &reckon.Error{Code: reckon.CodeUnauthorized, Message: reckon.Msg("access.unauthorized")}
 	}
-	err := s.db.InTx(r.Context(), func(tx *store.Tx) (err error) {
-		c.user, err = access.AuthenticateToken(r.Context(), tx, strings.TrimSpace(token))
-		return err
-	})
-	if err != nil {
-		return err
+	err := web.Resolve(r, s.db, need, func(ctx context.Context, tx *store.Tx) (*reckon.User, error) {
+		return access.AuthenticateToken(ctx, tx, strings.TrimSpace(token))
+	}, &c.Access)
+	if c.User != nil && r.Header.Get("Accept-Language") == "" && locale.Supported(c.User.Locale) {
+		c.lang = c.User.Locale
 	}
-	if r.Header.Get("Accept-Language") == "" && locale.Supported(c.user.Locale) {
-		c.lang = c.user.Locale
-	}
-	return nil
-}
-
-type workspaceHandler func(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error
-
-// inWorkspace resolves the caller's grant in the {workspace} of the path.
-func (s *Server) inWorkspace(fn workspaceHandler) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request, c *call) error {
-		g, err := access.Load(r.Context(), s.db, c.user, r.PathValue("workspace"))
-		if err != nil {
-			return err
-		}
-		return fn(w, r, c, g)
-	}
-}
-
-// system opens a route to platform support only; others are told it does
-// not exist.
-func (s *Server) system(fn handlerFunc) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request, c *call) error {
-		if err := access.RequirePlatformSupport(c.user); err != nil {
-			return err
-		}
-		return fn(w, r, c)
-	}
+	return err
 }

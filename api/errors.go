@@ -1,39 +1,25 @@
 package api
 
 import (
-	"errors"
 	"log/slog"
 	"net/http"
 
 	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/internal/web"
 )
 
-// StatusOf is the HTTP status of an error code, for the other surfaces
-// that answer over HTTP (the console).
-func StatusOf(code reckon.ErrorCode) int { return statusOf(code) }
+// RequestIDHeader carries the request id in every answer, so that a user
+// can quote it and an operator find the log line.
+const RequestIDHeader = web.RequestIDHeader
 
-// statusOf maps reckon's error codes to HTTP: the one place where that
-// happens.
-func statusOf(code reckon.ErrorCode) int {
-	switch code {
-	case reckon.CodeMalformed:
-		return http.StatusBadRequest
-	case reckon.CodeUnauthorized:
-		return http.StatusUnauthorized
-	case reckon.CodeForbidden:
-		return http.StatusForbidden
-	case reckon.CodeNotFound:
-		return http.StatusNotFound
-	case reckon.CodeConflict, reckon.CodeInvalidTransition:
-		return http.StatusConflict
-	case reckon.CodeTooLarge:
-		return http.StatusRequestEntityTooLarge
-	case reckon.CodeValidation, reckon.CodeNoEvidence, reckon.CodeTenantMismatch:
-		return http.StatusUnprocessableEntity
-	case reckon.CodeSchemaBehind:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
+// Observe wraps a handler with reckon's request observation (web.Observe);
+// a recovered panic answers a bare JSON 500 with the request id, while the
+// stack goes to the log only.
+func Observe(log *slog.Logger, next http.Handler) http.Handler {
+	return web.Observe(log, next, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusInternalServerError, errorBody{Error: errorJSON{
+			Code: reckon.CodeInternal, Message: "internal error", RequestID: web.RequestID(r.Context())}})
+	})
 }
 
 type errorBody struct {
@@ -51,19 +37,14 @@ type errorJSON struct {
 // code and message; anything else is an internal error whose cause goes to
 // the log under the request id and never into the response.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, lang string, err error) {
-	reqID := RequestID(r.Context())
-	var e *reckon.Error
-	if !errors.As(err, &e) || statusOf(e.Code) >= 500 {
-		code := reckon.CodeInternal
-		if e != nil {
-			code = e.Code
-		}
-		s.log.ErrorContext(r.Context(), "request failed", "request_id", reqID, "route", r.Pattern, "error", err)
+	reqID := web.RequestID(r.Context())
+	e, internal := web.Explain(s.log, r, err)
+	if internal {
 		key := "error.internal"
-		if code == reckon.CodeSchemaBehind {
+		if e.Code == reckon.CodeSchemaBehind {
 			key = "api.unavailable"
 		}
-		writeJSON(w, statusOf(code), errorBody{Error: errorJSON{Code: code,
+		writeJSON(w, web.StatusOf(e.Code), errorBody{Error: errorJSON{Code: e.Code,
 			Message: s.text.Translate(lang, key, nil), RequestID: reqID}})
 		return
 	}
@@ -77,7 +58,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, lang string,
 	if e.Err != nil {
 		s.log.DebugContext(r.Context(), "request refused", "request_id", reqID, "code", string(e.Code), slog.Any("cause", e.Err))
 	}
-	writeJSON(w, statusOf(e.Code), errorBody{Error: body})
+	writeJSON(w, web.StatusOf(e.Code), errorBody{Error: body})
 }
 
 // malformed is a 400 answer about the request itself.

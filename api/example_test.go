@@ -39,7 +39,6 @@ func Example() {
 	l := ledger.New(cat, q)
 	reviews := review.NewService(review.Deps{DB: db, Ledger: l, Catalog: cat})
 	review.Register(cat, workers, reviews, nil)
-	cat.RegisterAdapter(review.Adapter{})
 	restores := restore.NewService(db, l, nil)
 	restore.Register(cat, workers, restores)
 

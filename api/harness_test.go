@@ -125,7 +125,6 @@ func (w *world) wire(t testing.TB, log *slog.Logger) {
 	w.ledger = ledger.New(w.catalog, q)
 	reviews := review.NewService(review.Deps{DB: w.db, Ledger: w.ledger, Catalog: w.catalog})
 	review.Register(w.catalog, workers, reviews, nil)
-	w.catalog.RegisterAdapter(review.Adapter{})
 	restores := restore.NewService(w.db, w.ledger, nil)
 	restore.Register(w.catalog, workers, restores)
 	if err := w.catalog.Validate(); err != nil {
@@ -165,9 +164,7 @@ func (w *world) token(t testing.TB, u *reckon.User) string {
 
 func (w *world) tx(t testing.TB, fn func(tx *store.Tx) error) {
 	t.Helper()
-	if err := w.db.InTx(context.Background(), fn); err != nil {
-		t.Fatal(err)
-	}
+	reckontest.Tx(t, w.db, func(_ context.Context, tx *store.Tx) error { return fn(tx) })
 }
 
 // response is a finished request with its decoded JSON body.
@@ -220,7 +217,7 @@ func (w *world) do(t testing.TB, rq req) *response {
 		hr.Header.Set(k, v)
 	}
 	rec := httptest.NewRecorder()
-	w.handler.ServeHTTP(rec, hr)
+	serveValidated(t, w.db.Engine(), w.handler, rec, hr)
 	res := &response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
 	scanLeak(t, rq.method, rq.path, res.Body)
 	if len(res.Body) > 0 {

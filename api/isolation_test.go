@@ -30,7 +30,7 @@ type caller struct {
 	hidden func(k endpointKind) []string
 }
 
-// The isolation matrix: every endpoint of API.md against every caller that
+// The isolation matrix: every endpoint of docs/api.md against every caller that
 // must not get through, with the answer it must get and the data it must
 // never see.
 func TestIsolationMatrix(t *testing.T) {

@@ -3,7 +3,6 @@ package api
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/reckonhq/reckon"
@@ -16,7 +15,7 @@ type operationsPage struct {
 	NextCursor *string    `json:"next_cursor"`
 }
 
-// runFilter reads the list parameters of API.md (type, status, outcome,
+// runFilter reads the list parameters of docs/api.md (type, status, outcome,
 // environment, limit, cursor) plus reconciled=true.
 func (s *Server) runFilter(r *http.Request) (store.RunFilter, error) {
 	q := newQuery(r.URL)
@@ -74,30 +73,8 @@ func (s *Server) listOperations(w http.ResponseWriter, r *http.Request, c *call,
 	return s.listRuns(w, r, c, g.RunFilter(f), func(*reckon.Run) string { return g.Workspace.Slug })
 }
 
-// pathID reads a numeric id from the path; anything else names nothing
-// that exists.
-func pathID(r *http.Request, name, kind string) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, access.NotFound(kind)
-	}
-	return id, nil
-}
-
 func (s *Server) showOperation(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
-	id, err := pathID(r, "id", "operation")
-	if err != nil {
-		return err
-	}
-	var run *reckon.Run
-	err = s.db.InTx(r.Context(), func(tx *store.Tx) (err error) {
-		run, err = g.Run(r.Context(), tx, id, access.View)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, s.runView(run, g.Workspace.Slug, c.lang))
+	writeJSON(w, http.StatusOK, s.runView(c.Run, g.Workspace.Slug, c.lang))
 	return nil
 }
 
@@ -109,18 +86,7 @@ type reconciledJSON struct {
 // reconcileOperation is "reconcile now": proof-based decisions apply at
 // once, deadline-based ones only past the deadline.
 func (s *Server) reconcileOperation(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
-	id, err := pathID(r, "id", "operation")
-	if err != nil {
-		return err
-	}
-	err = s.db.InTx(r.Context(), func(tx *store.Tx) error {
-		_, err := g.Run(r.Context(), tx, id, access.ReconcileNow)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	run, changed, err := s.reconciler.ReconcileRun(r.Context(), g.Workspace.ID, id, fmt.Sprintf("user:%d", c.user.ID))
+	run, changed, err := s.reconciler.ReconcileRun(r.Context(), g.Workspace.ID, c.Run.ID, fmt.Sprintf("user:%d", c.User.ID))
 	if err != nil {
 		return err
 	}

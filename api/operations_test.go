@@ -127,7 +127,7 @@ func TestOperationsFiltersAndEntitlements(t *testing.T) {
 			}
 		}
 
-		// The detail shows the run per API.md, the reconciliation object
+		// The detail shows the run per docs/api.md, the reconciliation object
 		// and a translated failure.
 		res := w.do(t, req{method: http.MethodGet, path: fmt.Sprintf("%s/%d", list, failed.ID), token: w.owner,
 			header: map[string]string{"Accept-Language": "de"}})

@@ -4,9 +4,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/access"
 	"github.com/reckonhq/reckon/restore"
-	"github.com/reckonhq/reckon/store"
 )
 
 // MaxRestoreBodyBytes bounds a restore request: up to restore.MaxItems
@@ -19,17 +19,17 @@ type restoreRequest struct {
 }
 
 type restoreJSON struct {
-	ID             int64               `json:"id"`
-	EnvironmentID  int64               `json:"environment_id"`
-	OperationRunID int64               `json:"operation_run_id"`
-	BackupRef      string              `json:"backup_ref"`
-	Status         store.RestoreStatus `json:"status"`
-	ItemsTotal     int                 `json:"items_total"`
-	ItemsSucceeded int                 `json:"items_succeeded"`
-	ItemsFailed    int                 `json:"items_failed"`
-	CreatedAt      time.Time           `json:"created_at"`
-	StartedAt      *time.Time          `json:"started_at"`
-	CompletedAt    *time.Time          `json:"completed_at"`
+	ID             int64                `json:"id"`
+	EnvironmentID  int64                `json:"environment_id"`
+	OperationRunID int64                `json:"operation_run_id"`
+	BackupRef      string               `json:"backup_ref"`
+	Status         reckon.RestoreStatus `json:"status"`
+	ItemsTotal     int                  `json:"items_total"`
+	ItemsSucceeded int                  `json:"items_succeeded"`
+	ItemsFailed    int                  `json:"items_failed"`
+	CreatedAt      time.Time            `json:"created_at"`
+	StartedAt      *time.Time           `json:"started_at"`
+	CompletedAt    *time.Time           `json:"completed_at"`
 }
 
 type restoreStartedJSON struct {
@@ -40,15 +40,12 @@ type restoreStartedJSON struct {
 // startRestore answers 202 with the run and its restore; the same request
 // repeated while the first is active answers 202 with the active one.
 func (s *Server) startRestore(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
-	env, err := s.environment(r, g, access.Restore)
-	if err != nil {
-		return err
-	}
+	env := c.Environment
 	var body restoreRequest
 	if err := decodeJSON(r, &body); err != nil {
 		return err
 	}
-	started, err := s.restores.Start(r.Context(), g.Scope(env.ID), body.BackupRef, body.Items, c.user.ID)
+	started, err := s.restores.Start(r.Context(), g.Scope(env.ID), body.BackupRef, body.Items, c.User.ID)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,6 @@ import (
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/access"
 	"github.com/reckonhq/reckon/review"
-	"github.com/reckonhq/reckon/store"
 )
 
 type reviewJSON struct {
@@ -70,11 +69,7 @@ func (s *Server) writeCompose(w http.ResponseWriter, c *call, g *access.Grant, r
 }
 
 func (s *Server) composeReview(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
-	env, err := s.environment(r, g, access.Compose)
-	if err != nil {
-		return err
-	}
-	res, err := s.reviews.Compose(r.Context(), g.Scope(env.ID), c.user.ID)
+	res, err := s.reviews.Compose(r.Context(), g.Scope(c.Environment.ID), c.User.ID)
 	if err != nil {
 		return err
 	}
@@ -82,26 +77,8 @@ func (s *Server) composeReview(w http.ResponseWriter, r *http.Request, c *call, 
 	return nil
 }
 
-// reviewIn loads the {id} review of the path through the grant.
-func (s *Server) reviewIn(r *http.Request, g *access.Grant, a access.Action) (*reckon.Review, error) {
-	id, err := pathID(r, "id", "review")
-	if err != nil {
-		return nil, err
-	}
-	var v *reckon.Review
-	err = s.db.InTx(r.Context(), func(tx *store.Tx) (err error) {
-		v, err = g.Review(r.Context(), tx, id, a)
-		return err
-	})
-	return v, err
-}
-
 func (s *Server) refreshReview(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
-	v, err := s.reviewIn(r, g, access.Refresh)
-	if err != nil {
-		return err
-	}
-	res, err := s.reviews.Refresh(r.Context(), g.Workspace.ID, v.ID, c.user.ID)
+	res, err := s.reviews.Refresh(r.Context(), g.Workspace.ID, c.Review.ID, c.User.ID)
 	if err != nil {
 		return err
 	}
@@ -110,13 +87,9 @@ func (s *Server) refreshReview(w http.ResponseWriter, r *http.Request, c *call, 
 }
 
 // transitionReview is publish or archive.
-func (s *Server) transitionReview(a access.Action, move func(ctx context.Context, workspaceID, reviewID, userID int64) (*reckon.Review, error)) workspaceHandler {
+func (s *Server) transitionReview(move func(ctx context.Context, workspaceID, reviewID, userID int64) (*reckon.Review, error)) workspaceHandler {
 	return func(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
-		v, err := s.reviewIn(r, g, a)
-		if err != nil {
-			return err
-		}
-		v, err = move(r.Context(), g.Workspace.ID, v.ID, c.user.ID)
+		v, err := move(r.Context(), g.Workspace.ID, c.Review.ID, c.User.ID)
 		if err != nil {
 			return err
 		}
@@ -126,10 +99,7 @@ func (s *Server) transitionReview(a access.Action, move func(ctx context.Context
 }
 
 func (s *Server) showReview(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
-	v, err := s.reviewIn(r, g, access.View)
-	if err != nil {
-		return err
-	}
+	v := c.Review
 	writeJSON(w, http.StatusOK, reviewDetailJSON{reviewJSON: reviewView(v, g.Workspace.Slug), Content: v.Content})
 	return nil
 }
@@ -145,7 +115,7 @@ func (s *Server) listReviews(w http.ResponseWriter, r *http.Request, c *call, g 
 		EnvironmentID: q.id("environment"),
 		Status: reckon.ReviewStatus(q.enum("status", func(v string) bool { return reckon.ReviewStatus(v).Valid() },
 			"draft, ready, published, archived, failed, superseded")),
-		Page: review.Page{Limit: q.limit()},
+		Page: reckon.Page{Limit: q.limit()},
 	}
 	cursor, err := q.cursor()
 	if err != nil {

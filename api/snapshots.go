@@ -1,14 +1,13 @@
 package api
 
 import (
+	"cmp"
 	"net/http"
 	"time"
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/access"
-	"github.com/reckonhq/reckon/review"
-	"github.com/reckonhq/reckon/scubagear"
-	"github.com/reckonhq/reckon/store"
+	"github.com/reckonhq/reckon/evidence"
 )
 
 type snapshotJSON struct {
@@ -24,43 +23,23 @@ func snapshotView(s *reckon.Snapshot) snapshotJSON {
 		ContentHash: s.ContentHash, FindingCount: s.FindingCount}
 }
 
-// environment loads the {env} environment of the path through the grant.
-func (s *Server) environment(r *http.Request, g *access.Grant, a access.Action) (*reckon.Environment, error) {
-	id, err := pathID(r, "env", "environment")
-	if err != nil {
-		return nil, err
-	}
-	var env *reckon.Environment
-	err = s.db.InTx(r.Context(), func(tx *store.Tx) (err error) {
-		env, err = g.Environment(r.Context(), tx, id, a)
-		return err
-	})
-	return env, err
-}
-
-// importSnapshot stores an evidence snapshot: the native body of API.md,
+// importSnapshot stores an evidence snapshot: the native body of docs/api.md,
 // or a ScubaGear ScubaResults document with ?format=scubagear. The decoders
-// bound the body themselves (review.MaxSnapshotBytes,
+// bound the body themselves (evidence.MaxNativeBytes,
 // scubagear.MaxBodyBytes). 201 for a new snapshot; 200 when a ScubaGear
 // report already imported (same report id, same content) is sent again.
 func (s *Server) importSnapshot(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
-	env, err := s.environment(r, g, access.ImportSnapshot)
+	env := c.Environment
+	format := cmp.Or(r.URL.Query().Get("format"), reckon.SnapshotFormatNative)
+	decode, ok := evidence.Decoder(format)
+	if !ok {
+		return fieldError("format", "api.param_enum", "allowed", evidence.Formats)
+	}
+	in, err := decode(r.Body)
 	if err != nil {
 		return err
 	}
-	var in reckon.SnapshotInput
-	switch format := r.URL.Query().Get("format"); format {
-	case "", reckon.SnapshotFormatNative:
-		in, err = review.DecodeSnapshot(r.Body)
-	case reckon.SnapshotFormatScubaGear:
-		in, err = scubagear.Decode(r.Body)
-	default:
-		return fieldError("format", "api.param_enum", "allowed", reckon.SnapshotFormatNative+", "+reckon.SnapshotFormatScubaGear)
-	}
-	if err != nil {
-		return err
-	}
-	snap, existed, err := s.reviews.ImportSnapshot(r.Context(), g.Scope(env.ID), in)
+	snap, existed, err := s.evidence.Import(r.Context(), g.Scope(env.ID), in)
 	if err != nil {
 		return err
 	}
@@ -78,19 +57,17 @@ type snapshotsPage struct {
 }
 
 func (s *Server) listSnapshots(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
-	env, err := s.environment(r, g, access.View)
-	if err != nil {
-		return err
-	}
+	env := c.Environment
 	q := newQuery(r.URL)
-	page := review.Page{Limit: q.limit()}
+	page := reckon.Page{Limit: q.limit()}
+	var err error
 	if page.Cursor, err = q.cursor(); err != nil {
 		return err
 	}
 	if err := q.err(); err != nil {
 		return err
 	}
-	list, next, err := s.reviews.Snapshots(r.Context(), g.Scope(env.ID), page)
+	list, next, err := s.evidence.List(r.Context(), g.Scope(env.ID), page)
 	if err != nil {
 		return err
 	}

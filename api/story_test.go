@@ -25,6 +25,7 @@ const snapshotV2 = `{"captured_at": "2026-11-28T09:00:00Z", "findings": [
 func eachEngineWithClock(t *testing.T, fn func(t *testing.T, db *store.DB, clock *reckontest.Clock)) {
 	for _, engine := range reckontest.Engines(t) {
 		t.Run(string(engine), func(t *testing.T) {
+			t.Parallel()
 			clock := reckontest.NewClock(time.Now())
 			fn(t, reckontest.Open(t, engine, &reckontest.Options{Clock: clock.Now}), clock)
 		})

@@ -16,7 +16,7 @@ type workspaceJSON struct {
 func (s *Server) listWorkspaces(w http.ResponseWriter, r *http.Request, c *call) error {
 	var list []*reckon.Workspace
 	err := s.db.InTx(r.Context(), func(tx *store.Tx) (err error) {
-		list, err = tx.WorkspacesOfUser(r.Context(), c.user.ID)
+		list, err = tx.WorkspacesOfUser(r.Context(), c.User.ID)
 		return err
 	})
 	if err != nil {

@@ -1,5 +1,5 @@
-// Package catalog is the typed registry of run types: their labels in every
-// language, whether they are environment-scoped, their deadlines, the job
+// Package catalog is the typed registry of run types: their labels (kept in
+// the locale catalogs), whether they are environment-scoped, their deadlines, the job
 // that executes them and the reconciliation adapter that proves their truth.
 package catalog
 
@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/locale"
 	"github.com/reckonhq/reckon/store"
 )
 
@@ -29,7 +30,9 @@ type Adapter interface {
 // RunType describes one kind of operation run.
 type RunType struct {
 	Key reckon.RunType
-	// Labels by language ("en", "de").
+	// Labels by language ("en", "de"), for run types added by a service
+	// that imports reckon; the types reckon ships keep theirs in the locale
+	// catalogs under LabelKey.
 	Labels            map[string]string
 	EnvironmentScoped bool
 	// QueuedDeadline bounds how long a run may wait for a worker;
@@ -46,12 +49,22 @@ type RunType struct {
 	Adapter Adapter
 }
 
-// Label returns the type's label in lang, falling back to English.
+// LabelKey is the locale key of a run type's label.
+func LabelKey(key reckon.RunType) string { return "run_type." + string(key) }
+
+// Label returns the type's label in lang, falling back to English, and to
+// the key itself for a type labelled nowhere.
 func (t *RunType) Label(lang string) string {
 	if l, ok := t.Labels[lang]; ok {
 		return l
 	}
-	return t.Labels["en"]
+	if l, ok := t.Labels["en"]; ok {
+		return l
+	}
+	if c := locale.Default(); c.Has("en", LabelKey(t.Key)) {
+		return c.Translate(lang, LabelKey(t.Key), nil)
+	}
+	return string(t.Key)
 }
 
 // Catalog is the registry of run types.
@@ -65,7 +78,6 @@ func Default() *Catalog {
 	c := &Catalog{types: map[reckon.RunType]*RunType{}}
 	c.types[reckon.RunTypeReviewCompose] = &RunType{
 		Key:               reckon.RunTypeReviewCompose,
-		Labels:            map[string]string{"en": "Compose environment review", "de": "Umgebungsprüfung erstellen"},
 		EnvironmentScoped: true,
 		QueuedDeadline:    15 * time.Minute,
 		RunningDeadline:   30 * time.Minute,
@@ -73,13 +85,25 @@ func Default() *Catalog {
 	}
 	c.types[reckon.RunTypeRestoreExecute] = &RunType{
 		Key:               reckon.RunTypeRestoreExecute,
-		Labels:            map[string]string{"en": "Restore backup", "de": "Sicherung wiederherstellen"},
 		EnvironmentScoped: true,
 		QueuedDeadline:    30 * time.Minute,
 		RunningDeadline:   2 * time.Hour,
 		JobTimeout:        time.Hour,
 	}
 	return c
+}
+
+// Add registers a run type of a service that imports reckon. Its key must
+// be new, and its deadlines and job timeout must keep Validate's promises.
+func (c *Catalog) Add(t *RunType) error {
+	if _, dup := c.types[t.Key]; dup || t.Key == "" {
+		return fmt.Errorf("catalog: run type %q is empty or already registered", t.Key)
+	}
+	if err := t.validate(); err != nil {
+		return err
+	}
+	c.types[t.Key] = t
+	return nil
 }
 
 // Overrides change every type's deadlines for one process (tests and demos
@@ -155,13 +179,20 @@ func (c *Catalog) RegisterAdapter(a Adapter) {
 // timeout shorter than the running deadline.
 func (c *Catalog) Validate() error {
 	for _, t := range c.Types() {
-		if t.QueuedDeadline <= 0 || t.RunningDeadline <= 0 {
-			return fmt.Errorf("catalog: run type %s needs positive deadlines", t.Key)
+		if err := t.validate(); err != nil {
+			return err
 		}
-		if t.JobTimeout <= 0 || t.JobTimeout >= t.RunningDeadline {
-			return fmt.Errorf("catalog: run type %s: job timeout %s must be shorter than its running deadline %s",
-				t.Key, t.JobTimeout, t.RunningDeadline)
-		}
+	}
+	return nil
+}
+
+func (t *RunType) validate() error {
+	if t.QueuedDeadline <= 0 || t.RunningDeadline <= 0 {
+		return fmt.Errorf("catalog: run type %s needs positive deadlines", t.Key)
+	}
+	if t.JobTimeout <= 0 || t.JobTimeout >= t.RunningDeadline {
+		return fmt.Errorf("catalog: run type %s: job timeout %s must be shorter than its running deadline %s",
+			t.Key, t.JobTimeout, t.RunningDeadline)
 	}
 	return nil
 }

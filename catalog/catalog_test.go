@@ -5,9 +5,11 @@ import (
 	"time"
 
 	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/locale"
 )
 
 func TestDefaultCatalogValid(t *testing.T) {
+	t.Parallel()
 	c := Default()
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
@@ -29,6 +31,7 @@ func TestDefaultCatalogValid(t *testing.T) {
 // Overrides shorten every deadline, and keep the promise that a job's
 // timeout is shorter than its running deadline.
 func TestApplyOverrides(t *testing.T) {
+	t.Parallel()
 	c := Default()
 	c.Apply(Overrides{QueuedDeadline: 2 * time.Second, RunningDeadline: 4 * time.Second})
 	for _, rt := range c.Types() {
@@ -49,9 +52,37 @@ func TestApplyOverrides(t *testing.T) {
 }
 
 func TestValidateRejectsJobTimeoutPastDeadline(t *testing.T) {
+	t.Parallel()
 	c := Default()
 	c.MustLookup(reckon.RunTypeRestoreExecute).JobTimeout = 3 * time.Hour
 	if err := c.Validate(); err == nil {
 		t.Fatal("a job timeout longer than the running deadline was accepted")
+	}
+}
+
+// The labels of the run types reckon ships live in the locale catalogs, so
+// the missing-key test covers every language.
+func TestShippedLabelsAreInTheLocaleCatalogs(t *testing.T) {
+	t.Parallel()
+	for _, rt := range Default().Types() {
+		if rt.Labels != nil || !locale.Default().Has("en", LabelKey(rt.Key)) {
+			t.Errorf("%s: labels %v, locale key %s", rt.Key, rt.Labels, LabelKey(rt.Key))
+		}
+	}
+}
+
+func TestAddRefusesADuplicateOrABrokenPromise(t *testing.T) {
+	t.Parallel()
+	c := Default()
+	if err := c.Add(&RunType{Key: reckon.RunTypeRestoreExecute, QueuedDeadline: time.Minute, RunningDeadline: time.Hour, JobTimeout: time.Minute}); err == nil {
+		t.Error("a shipped key was registered twice")
+	}
+	if err := c.Add(&RunType{Key: "inventory.sync", QueuedDeadline: time.Minute, RunningDeadline: time.Minute, JobTimeout: time.Minute}); err == nil {
+		t.Error("a job timeout as long as the running deadline was accepted")
+	}
+	custom := &RunType{Key: "inventory.sync", Labels: map[string]string{"en": "Sync inventory"},
+		QueuedDeadline: time.Minute, RunningDeadline: time.Hour, JobTimeout: time.Minute}
+	if err := c.Add(custom); err != nil || c.MustLookup("inventory.sync").Label("de") != "Sync inventory" {
+		t.Fatalf("add: %v", err)
 	}
 }

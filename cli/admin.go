@@ -42,8 +42,8 @@ func adminTx(ctx context.Context, e *env, g *globals, fn func(tx *store.Tx) erro
 	if err != nil {
 		return err
 	}
-	defer a.close()
-	return a.db.InTx(ctx, fn)
+	defer a.DB.Close()
+	return a.DB.InTx(ctx, fn)
 }
 
 func lookupWorkspace(ctx context.Context, tx *store.Tx, slug string) (*reckon.Workspace, error) {

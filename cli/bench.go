@@ -7,7 +7,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/reckonhq/reckon/bench"
+	"github.com/reckonhq/reckon/internal/bench"
 )
 
 var benchCommands = []command{

@@ -11,6 +11,7 @@ import (
 )
 
 func TestBenchLedgerLeavesTheNamedDatabaseAlone(t *testing.T) {
+	t.Parallel()
 	for _, engine := range reckontest.Engines(t) {
 		t.Run(string(engine), func(t *testing.T) {
 			dbURL := reckontest.URL(t, engine)
@@ -73,6 +74,7 @@ func TestBenchLedgerLeavesTheNamedDatabaseAlone(t *testing.T) {
 }
 
 func TestBenchLedgerRefusesNonPositiveFlags(t *testing.T) {
+	t.Parallel()
 	for _, flag := range []string{"--runs", "--workers", "--inserters", "--poll-interval"} {
 		value := "0"
 		if flag == "--poll-interval" {

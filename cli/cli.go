@@ -1,5 +1,5 @@
 // Package cli is the reckon command: it parses flags and environment
-// variables, wires the packages together (app.go) and runs one command.
+// variables, opens the process through internal/app (app.go) and runs one command.
 // Commands print data as text, or as JSON with --json.
 package cli
 
@@ -61,12 +61,23 @@ func run(ctx context.Context, e *env, args []string) int {
 		usage(e.stdout)
 		return 0
 	}
+	leading, args, err := splitGlobalFlags(e, args)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "reckon: "+err.Error())
+		return 2
+	}
+	if len(args) == 0 {
+		fmt.Fprintln(e.stderr, "reckon: no command after the flags (run reckon help)")
+		return 2
+	}
 	cmd, rest, ok := lookup(args)
 	if !ok {
 		fmt.Fprintf(e.stderr, "reckon: unknown command %q (run reckon help)\n", strings.Join(args, " "))
 		return 2
 	}
-	if err := cmd.run(ctx, e, rest); err != nil {
+	// Global flags given before the command are parsed by the command's own
+	// flag set, as if they came after it; later ones win, as usual.
+	if err := cmd.run(ctx, e, append(leading, rest...)); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
@@ -78,6 +89,34 @@ func run(ctx context.Context, e *env, args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// splitGlobalFlags takes the global flags that stand before the command
+// (reckon --database URL migrate, as git and kubectl users write it) off the
+// front of args. It refuses a flag before the command that is not global,
+// naming it, since only the command knows its own flags.
+func splitGlobalFlags(e *env, args []string) (leading, rest []string, err error) {
+	global := newFlagSet(e, "", &globals{})
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") && args[0] != "-" {
+		arg := args[0]
+		if arg == "--" {
+			return leading, args[1:], nil
+		}
+		name, _, hasValue := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+		f := global.Lookup(name)
+		if f == nil {
+			return nil, nil, fmt.Errorf("flag %s is not a global flag: give a command's own flags after the command (run reckon help)", arg)
+		}
+		leading, args = append(leading, arg), args[1:]
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); hasValue || (ok && b.IsBoolFlag()) {
+			continue
+		}
+		if len(args) == 0 {
+			return nil, nil, fmt.Errorf("flag %s needs a value", arg)
+		}
+		leading, args = append(leading, args[0]), args[1:]
+	}
+	return leading, args, nil
 }
 
 // lookup finds the longest command name that prefixes args.
@@ -96,14 +135,16 @@ func lookup(args []string) (command, []string, bool) {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "reckon keeps the books on long-running operations.")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Usage: reckon <command> [flags]")
+	fmt.Fprintln(w, "Usage: reckon [global flags] <command> [flags]")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-24s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Every command takes --database URL (env RECKON_DATABASE_URL; default sqlite:reckon.db).")
+	fmt.Fprintln(w, "Global flags, before or after the command: --database URL (env RECKON_DATABASE_URL;")
+	fmt.Fprintln(w, "default sqlite:reckon.db), --json, --auto-migrate, --queued-deadline D,")
+	fmt.Fprintln(w, "--running-deadline D, --reconcile-interval D.")
 	fmt.Fprintln(w, "Run reckon <command> -h for its flags.")
 }
 

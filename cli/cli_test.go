@@ -6,6 +6,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -53,6 +55,7 @@ func runCLI(t *testing.T, dbURL, stdin string, args ...string) result {
 }
 
 func TestAdminCommands(t *testing.T) {
+	t.Parallel()
 	for _, engine := range reckontest.Engines(t) {
 		t.Run(string(engine), func(t *testing.T) {
 			dbURL := reckontest.URL(t, engine)
@@ -102,6 +105,7 @@ func TestAdminCommands(t *testing.T) {
 }
 
 func TestBadDatabaseURLs(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ url, want string }{
 		{"mysql://x", "is not supported"},
 		{"postgres://nobody@127.0.0.1:1/x", "is unreachable"},
@@ -115,6 +119,7 @@ func TestBadDatabaseURLs(t *testing.T) {
 }
 
 func TestSchemaBehindRefused(t *testing.T) {
+	t.Parallel()
 	dbURL := reckontest.URL(t, store.SQLite)
 	r := runCLI(t, dbURL, "", "workspaces", "list", "--auto-migrate=false")
 	if r.code != 1 || !strings.Contains(r.stderr, "run reckon migrate") {
@@ -122,34 +127,71 @@ func TestSchemaBehindRefused(t *testing.T) {
 	}
 }
 
+// serving is a serve command running in this process.
+type serving struct {
+	base   string
+	lines  []string // what serve printed up to its listening line
+	errOut *syncBuffer
+	cancel context.CancelFunc
+	done   chan int
+}
+
+// startServe runs serve on dbURL with args and waits for its listening line.
+func startServe(t *testing.T, dbURL string, args ...string) *serving {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	pr, pw := io.Pipe()
+	s := &serving{errOut: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
+	e := &env{stdin: strings.NewReader(""), stdout: pw, stderr: s.errOut, getenv: func(k string) string {
+		if k == "RECKON_DATABASE_URL" {
+			return dbURL
+		}
+		return ""
+	}}
+	go func() {
+		code := run(ctx, e, append([]string{"serve", "--addr", "127.0.0.1:0", "--shutdown-timeout", "5s"}, args...))
+		pw.Close() // unblock the reader if serve failed before it printed
+		s.done <- code
+	}()
+	r := bufio.NewReader(pr)
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("no listening line: %v (%s)", err, s.errOut.String())
+		}
+		s.lines = append(s.lines, line)
+		if strings.HasPrefix(line, "reckon is listening on ") {
+			s.base = strings.TrimSpace(strings.TrimPrefix(line, "reckon is listening on "))
+			break
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, r) }()
+	return s
+}
+
+// stop cancels serve's context, as SIGTERM does, and wants a clean exit.
+func (s *serving) stop(t *testing.T) {
+	t.Helper()
+	s.cancel()
+	select {
+	case code := <-s.done:
+		if code != 0 {
+			t.Fatalf("serve exited %d: %s", code, s.errOut.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+}
+
 // TestServeLifecycle starts serve, checks the operations endpoints and stops
 // it with a cancelled context, as SIGTERM does.
 func TestServeLifecycle(t *testing.T) {
+	t.Parallel()
 	for _, engine := range reckontest.Engines(t) {
 		t.Run(string(engine), func(t *testing.T) {
-			dbURL := reckontest.URL(t, engine)
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			pr, pw := io.Pipe()
-			var errOut syncBuffer
-			e := &env{stdin: strings.NewReader(""), stdout: pw, stderr: &errOut, getenv: func(k string) string {
-				if k == "RECKON_DATABASE_URL" {
-					return dbURL
-				}
-				return ""
-			}}
-			done := make(chan int, 1)
-			go func() {
-				code := run(ctx, e, []string{"serve", "--addr", "127.0.0.1:0", "--shutdown-timeout", "5s"})
-				pw.Close() // unblock the reader if serve failed before it printed
-				done <- code
-			}()
-			line, err := bufio.NewReader(pr).ReadString('\n')
-			if err != nil {
-				t.Fatalf("no listening line: %v (%s)", err, errOut.String())
-			}
-			go func() { _, _ = io.Copy(io.Discard, pr) }()
-			base := strings.TrimSpace(strings.TrimPrefix(line, "reckon is listening on "))
+			s := startServe(t, reckontest.URL(t, engine))
+			base := s.base
 			for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready", "/metrics": "go_goroutines"} {
 				resp, err := http.Get(base + path)
 				if err != nil {
@@ -161,15 +203,36 @@ func TestServeLifecycle(t *testing.T) {
 					t.Errorf("%s: %d %q", path, resp.StatusCode, body)
 				}
 			}
-			cancel()
-			select {
-			case code := <-done:
-				if code != 0 {
-					t.Fatalf("serve exited %d: %s", code, errOut.String())
-				}
-			case <-time.After(15 * time.Second):
-				t.Fatal("serve did not stop")
+			s.stop(t)
+		})
+	}
+}
+
+// TestServeDemoSignsIn seeds the demo through serve's own wiring and signs
+// in with the printed login.
+func TestServeDemoSignsIn(t *testing.T) {
+	t.Parallel()
+	for _, engine := range reckontest.Engines(t) {
+		t.Run(string(engine), func(t *testing.T) {
+			s := startServe(t, reckontest.URL(t, engine), "--demo", "--worker=false")
+			printed := strings.Join(s.lines, "")
+			m := regexp.MustCompile(`sign in as (\S+) with the password (\S+)`).FindStringSubmatch(printed)
+			if m == nil || !strings.Contains(printed, "Demo data is ready") {
+				t.Fatalf("printed %q", printed)
 			}
+			client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			req, _ := http.NewRequest(http.MethodPost, s.base+"/login", strings.NewReader(url.Values{"email": {m[1]}, "password": {m[2]}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Origin", s.base)
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/admin" {
+				t.Fatalf("sign-in answered %d, location %q", resp.StatusCode, resp.Header.Get("Location"))
+			}
+			s.stop(t)
 		})
 	}
 }

@@ -3,7 +3,7 @@ package cli
 import (
 	"context"
 
-	"github.com/reckonhq/reckon/demo"
+	"github.com/reckonhq/reckon/internal/demo"
 )
 
 var demoCommands = []command{

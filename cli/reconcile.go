@@ -5,32 +5,11 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/reckonhq/reckon/metrics"
 	"github.com/reckonhq/reckon/reconcile"
-	"github.com/reckonhq/reckon/restore"
-	"github.com/reckonhq/reckon/review"
 )
 
 var reconcileCommands = []command{
 	{name: "reconcile", summary: "one reconciliation sweep now (--once); prints examined / settled / unchanged", run: runReconcile},
-}
-
-// wireReconciliation registers restores and the reconciliation adapters, and
-// builds the reconciler with its metrics and, in a working process, the
-// worker of its periodic sweep.
-func (a *app) wireReconciliation() error {
-	a.restores = restore.NewService(a.db, a.ledger, &restore.Options{Logger: a.log.With("component", "restore")})
-	restore.Register(a.catalog, a.workers, a.restores)
-	a.catalog.RegisterAdapter(review.Adapter{})
-	m, err := metrics.New(a.registry, a.db, a.log.With("component", "metrics"))
-	if err != nil {
-		return err
-	}
-	a.reconciler = reconcile.New(a.db, a.ledger, &reconcile.Config{Logger: a.log.With("component", "reconcile"), Observer: m})
-	if a.workers != nil {
-		reconcile.Register(a.workers, a.reconciler)
-	}
-	return nil
 }
 
 func runReconcile(ctx context.Context, e *env, args []string) error {
@@ -48,8 +27,8 @@ func runReconcile(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer a.close()
-	res, err := a.reconciler.Sweep(ctx)
+	defer a.DB.Close()
+	res, err := a.Reconciler.Sweep(ctx)
 	if err != nil && !errors.Is(err, reconcile.ErrUnjudged) {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 )
 
 func TestReconcileOnceSettlesStaleRunsOnce(t *testing.T) {
+	t.Parallel()
 	for _, engine := range reckontest.Engines(t) {
 		t.Run(string(engine), func(t *testing.T) {
 			ctx := context.Background()

@@ -8,11 +8,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/reckonhq/reckon/api"
-	"github.com/reckonhq/reckon/console"
-	"github.com/reckonhq/reckon/seed"
+	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/internal/seed"
 )
 
 var serveCommands = []command{
@@ -43,24 +40,33 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	a, err := openApp(ctx, e, &g, appOptions{work: f.worker, maxWorkers: f.maxWorkers})
+	opts := appOptions{work: f.worker, maxWorkers: f.maxWorkers}
+	// The demo is seeded through this process's own wiring, on a clock that
+	// walks through its history and then follows the wall clock.
+	var demoClock *reckon.ManualClock
+	if f.demo {
+		demoClock = reckon.NewManualClock(reckon.SystemClock())
+		opts.clock = demoClock.Now
+	}
+	a, err := openApp(ctx, e, &g, opts)
 	if err != nil {
 		return err
 	}
-	defer a.close()
+	defer a.DB.Close()
 
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", f.addr, err)
 	}
 	if f.demo {
-		if err := a.seedDemo(ctx, e, "http://"+ln.Addr().String()); err != nil {
+		_, err := seed.Demo(ctx, a, demoClock, &seed.Options{BaseURL: "http://" + ln.Addr().String(), Out: e.stdout})
+		demoClock.Follow()
+		if err != nil {
 			ln.Close()
 			return err
 		}
 	}
-	a.secureCookies = f.secureCookies
-	handler, err := a.handler()
+	handler, err := a.Handler(f.secureCookies)
 	if err != nil {
 		ln.Close()
 		return err
@@ -74,12 +80,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		ErrorLog:          nil,
 	}
 	if f.worker {
-		if err := a.queue.Start(ctx); err != nil {
+		if err := a.Queue.Start(ctx); err != nil {
 			ln.Close()
 			return err
 		}
 	}
-	a.log.Info("reckon serving", "addr", "http://"+ln.Addr().String(), "database", a.db.Source(), "engine", a.db.Engine(), "worker", f.worker)
+	a.Log.Info("reckon serving", "addr", "http://"+ln.Addr().String(), "database", a.DB.Source(), "engine", a.DB.Engine(), "worker", f.worker)
 	fmt.Fprintf(e.stdout, "reckon is listening on http://%s\n", ln.Addr())
 
 	serveErr := make(chan error, 1)
@@ -91,13 +97,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}
 	case <-ctx.Done():
 	}
-	a.log.Info("shutting down", "timeout", f.shutdownTimeout)
+	a.Log.Info("shutting down", "timeout", f.shutdownTimeout)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), f.shutdownTimeout)
 	defer cancel()
 	httpErr := srv.Shutdown(shutdownCtx)
 	var queueErr error
 	if f.worker {
-		queueErr = a.queue.Stop(shutdownCtx)
+		queueErr = a.Queue.Stop(shutdownCtx)
 	}
 	return errors.Join(httpErr, queueErr)
 }
@@ -115,39 +121,6 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer a.close()
-	if err := a.queue.Start(ctx); err != nil {
-		return err
-	}
-	a.log.Info("reckon worker started", "database", a.db.Source(), "engine", a.db.Engine())
-	<-ctx.Done()
-	a.log.Info("shutting down", "timeout", f.shutdownTimeout)
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), f.shutdownTimeout)
-	defer cancel()
-	return a.queue.Stop(shutdownCtx)
-}
-
-// handler is the process's HTTP surface: health, readiness and metrics, the
-// JSON API under /api/v1/ and the console. It fails when the console's
-// templates do not check out.
-func (a *app) handler() (http.Handler, error) {
-	mux := http.NewServeMux()
-	mux.Handle("GET /healthz", api.Health())
-	mux.Handle("GET /readyz", api.Observe(a.log, api.Ready(a.db, a.log)))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{}))
-	mux.Handle("/api/v1/", api.New(api.Deps{DB: a.db, Catalog: a.catalog, Reviews: a.reviews,
-		Restores: a.restores, Reconciler: a.reconciler, Logger: a.log.With("component", "api")}))
-	ui, err := console.New(console.Deps{DB: a.db, Catalog: a.catalog, Reviews: a.reviews, Reconciler: a.reconciler,
-		Logger: a.log.With("component", "console"), SecureCookies: a.secureCookies})
-	if err != nil {
-		return nil, err
-	}
-	mux.Handle("/", ui)
-	return mux, nil
-}
-
-// seedDemo fills the database with the demo and prints a login.
-func (a *app) seedDemo(ctx context.Context, e *env, baseURL string) error {
-	_, err := seed.Demo(ctx, &seed.Options{DatabaseURL: a.g.database, BaseURL: baseURL, Out: e.stdout})
-	return err
+	defer a.DB.Close()
+	return a.Work(ctx, f.shutdownTimeout)
 }

@@ -3,29 +3,16 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"time"
 
 	"github.com/reckonhq/reckon"
-	"github.com/reckonhq/reckon/review"
-	"github.com/reckonhq/reckon/scubagear"
+	"github.com/reckonhq/reckon/evidence"
 	"github.com/reckonhq/reckon/store"
 )
 
 var snapshotCommands = []command{
 	{name: "snapshots import", summary: "import an evidence snapshot (native JSON or a ScubaGear report) into an environment", run: runSnapshotsImport},
-}
-
-// snapshotDecoder returns the decoder of a snapshot file format.
-func snapshotDecoder(format string) (func(io.Reader) (reckon.SnapshotInput, error), bool) {
-	switch format {
-	case reckon.SnapshotFormatNative:
-		return review.DecodeSnapshot, true
-	case reckon.SnapshotFormatScubaGear:
-		return scubagear.Decode, true
-	}
-	return nil, false
 }
 
 func runSnapshotsImport(ctx context.Context, e *env, args []string) error {
@@ -42,7 +29,7 @@ func runSnapshotsImport(ctx context.Context, e *env, args []string) error {
 	if err := require(map[string]string{"workspace": ws, "environment": envSlug, "file": file}); err != nil {
 		return err
 	}
-	decode, ok := snapshotDecoder(format)
+	decode, ok := evidence.Decoder(format)
 	if !ok {
 		return usagef("--format %q: use native or scubagear", format)
 	}
@@ -54,9 +41,9 @@ func runSnapshotsImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer a.close()
+	defer a.DB.Close()
 	var scope reckon.Scope
-	if err := a.db.InTx(ctx, func(tx *store.Tx) error {
+	if err := a.DB.InTx(ctx, func(tx *store.Tx) error {
 		w, err := lookupWorkspace(ctx, tx, ws)
 		if err != nil {
 			return err
@@ -70,7 +57,7 @@ func runSnapshotsImport(ctx context.Context, e *env, args []string) error {
 	}); err != nil {
 		return err
 	}
-	snap, existed, err := a.reviews.ImportSnapshot(ctx, scope, in)
+	snap, existed, err := evidence.NewService(a.DB).Import(ctx, scope, in)
 	if err != nil {
 		return err
 	}
@@ -90,7 +77,7 @@ func runSnapshotsImport(ctx context.Context, e *env, args []string) error {
 }
 
 // readSnapshot decodes the snapshot file (or standard input for "-").
-func readSnapshot(e *env, file string, decode func(io.Reader) (reckon.SnapshotInput, error)) (reckon.SnapshotInput, error) {
+func readSnapshot(e *env, file string, decode evidence.DecodeFunc) (reckon.SnapshotInput, error) {
 	if file == "-" {
 		return decode(e.stdin)
 	}

@@ -10,20 +10,9 @@ import (
 )
 
 func TestSnapshotsImport(t *testing.T) {
-	// The real reports: RECKON_SCUBAGEAR_DATA, else shared/ beside the
-	// checkout. Required in CI.
-	data := os.Getenv("RECKON_SCUBAGEAR_DATA")
-	if data == "" {
-		data = filepath.Join("..", "..", "shared", "data", "scubagear")
-	}
-	report := filepath.Join(data, "ScubaResults_ca08493a_2025-02-12_v1.5.0.json")
-	otherTenant := filepath.Join(data, "ScubaResults_27ecc021_2024-12-18_v1.5.0.json")
-	if _, err := os.Stat(report); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("the real ScubaGear reports are required in CI: %v", err)
-		}
-		t.Skipf("the real ScubaGear reports are not here (set RECKON_SCUBAGEAR_DATA): %v", err)
-	}
+	t.Parallel()
+	report := reckontest.ScubaGearReports(t, "ScubaResults_ca08493a_2025-02-12_v1.5.0.json")[0]
+	otherTenant := reckontest.ScubaGearReports(t, "ScubaResults_27ecc021_2024-12-18_v1.5.0.json")[0]
 	native := filepath.Join(t.TempDir(), "snapshot.json")
 	if err := os.WriteFile(native, []byte(`{"captured_at": "2026-11-28T10:00:00Z", "findings": [
 		{"control_id": "C.1", "title": "MFA", "severity": "critical", "status": "fail"}]}`), 0o600); err != nil {

@@ -12,19 +12,15 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/riverqueue/river"
 
 	"github.com/reckonhq/reckon"
-	"github.com/reckonhq/reckon/catalog"
 	"github.com/reckonhq/reckon/console"
-	"github.com/reckonhq/reckon/ledger"
+	"github.com/reckonhq/reckon/evidence"
+	"github.com/reckonhq/reckon/internal/app"
+	"github.com/reckonhq/reckon/internal/seed"
 	"github.com/reckonhq/reckon/locale"
-	"github.com/reckonhq/reckon/queue"
 	"github.com/reckonhq/reckon/reckontest"
-	"github.com/reckonhq/reckon/reconcile"
-	"github.com/reckonhq/reckon/restore"
 	"github.com/reckonhq/reckon/review"
-	"github.com/reckonhq/reckon/seed"
 	"github.com/reckonhq/reckon/store"
 )
 
@@ -47,6 +43,7 @@ const ScreenshotDirEnv = "RECKON_SCREENSHOT_DIR"
 // German. A real queue worker composes the review in this process. Along
 // the way it photographs the demo's pages at 1280 and 390 pixels wide.
 func TestConsoleInARealBrowser(t *testing.T) {
+	t.Parallel()
 	if _, err := os.Stat(chromiumPath()); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("%s is missing: CI installs Debian's chromium package before the tests", chromiumPath())
@@ -59,37 +56,20 @@ func TestConsoleInARealBrowser(t *testing.T) {
 	ctx := context.Background()
 
 	// The demo, on a database of its own, served as reckon serve serves it.
-	dbURL := reckontest.URL(t, store.SQLite)
-	db, err := store.Open(ctx, dbURL, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := queue.Migrate(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	login, err := seed.Demo(ctx, &seed.Options{DatabaseURL: dbURL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat := catalog.Default()
-	workers := river.NewWorkers()
-	q, err := queue.New(db, &queue.Config{Workers: workers, FetchPollInterval: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := ledger.New(cat, q)
-	reviews := review.NewService(review.Deps{DB: db, Ledger: l, Catalog: cat})
+	clock := reckon.NewManualClock(reckon.SystemClock())
+	db := reckontest.Open(t, store.SQLite, &reckontest.Options{Clock: clock.Now})
 	// The job pauses while its review is a draft, so that the page sees the
 	// run active before it completes.
-	review.Register(cat, workers, reviews, &review.WorkerOptions{Delay: 5 * time.Second})
-	cat.RegisterAdapter(review.Adapter{})
-	restore.Register(cat, workers, restore.NewService(db, l, nil))
-	rec := reconcile.New(db, l, nil)
-	reconcile.Register(workers, rec)
+	a, err := app.New(db, &app.Options{Work: true, PollInterval: 100 * time.Millisecond, ComposeDelay: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	login, err := seed.Demo(ctx, a, clock, &seed.Options{})
+	clock.Follow()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, cat, reviews, rec := a.Queue, a.Catalog, a.Reviews, a.Reconciler
 	if err := q.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +200,7 @@ func TestConsoleInARealBrowser(t *testing.T) {
 	}
 
 	// New evidence arrives for the production tenant.
-	importEvidence(t, reviews, northwind.ID, prod.ID)
+	importEvidence(t, db, northwind.ID, prod.ID)
 
 	// Compose from the dashboard: the queued message, with its link.
 	dashboard := fmt.Sprintf("/admin/workspaces/northwind/environments/%d", prod.ID)
@@ -273,7 +253,7 @@ func TestConsoleInARealBrowser(t *testing.T) {
 	}
 
 	// Another environment's queued message, photographed.
-	importEvidence(t, reviews, northwind.ID, staging.ID)
+	importEvidence(t, db, northwind.ID, staging.ID)
 	do("compose in staging",
 		chromedp.Navigate(srv.URL+fmt.Sprintf("/admin/workspaces/northwind/environments/%d", staging.ID)),
 		chromedp.Click(chromedp.ID("compose-button")),
@@ -332,9 +312,9 @@ func TestConsoleInARealBrowser(t *testing.T) {
 
 // importEvidence stores new evidence for an environment, as an assessment
 // tool would.
-func importEvidence(t *testing.T, reviews *review.Service, workspaceID, environmentID int64) {
+func importEvidence(t *testing.T, db *store.DB, workspaceID, environmentID int64) {
 	t.Helper()
-	_, _, err := reviews.ImportSnapshot(context.Background(), reckon.Scope{WorkspaceID: workspaceID, EnvironmentID: environmentID}, reckon.SnapshotInput{
+	_, _, err := evidence.NewService(db).Import(context.Background(), reckon.Scope{WorkspaceID: workspaceID, EnvironmentID: environmentID}, reckon.SnapshotInput{
 		CapturedAt: time.Now().UTC().Add(-time.Minute),
 		Findings: []reckon.Finding{
 			{ControlID: "MS.AAD.3.1v1", Title: "Phishing-resistant MFA is enforced for all users", Product: "Entra ID", Severity: reckon.SeverityCritical, Status: reckon.FindingPass},

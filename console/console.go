@@ -1,6 +1,6 @@
 // Package console is reckon's operator console: server-rendered pages in
 // English and German for operation runs, environment dashboards, reviews,
-// platform-wide runs and notifications (the routes are in API.md).
+// platform-wide runs and notifications (the routes are in docs/api.md).
 //
 // Pages work without JavaScript; one small script refreshes the parts of a
 // page that show active runs. The console calls the same services and the
@@ -17,8 +17,8 @@ import (
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/access"
-	"github.com/reckonhq/reckon/api"
 	"github.com/reckonhq/reckon/catalog"
+	"github.com/reckonhq/reckon/internal/web"
 	"github.com/reckonhq/reckon/locale"
 	"github.com/reckonhq/reckon/reconcile"
 	"github.com/reckonhq/reckon/review"
@@ -105,7 +105,7 @@ func New(d Deps) (http.Handler, error) {
 	s.routes()
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(s.crossOriginDenied))
-	return api.Observe(s.log, securityHeaders(csrf.Handler(s.recoverPanics(s.mux)))), nil
+	return web.Observe(s.log, securityHeaders(csrf.Handler(s.mux)), s.panicked), nil
 }
 
 func (s *Server) routes() {
@@ -116,27 +116,27 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /logout", s.public(s.logout))
 	s.mux.Handle("POST /language", s.public(s.saveLanguage))
 
-	s.mux.Handle("GET /admin", s.signedIn(s.listWorkspaces))
-	s.mux.Handle("GET /notifications", s.signedIn(s.listNotifications))
-	s.mux.Handle("POST /notifications/read", s.signedIn(s.readAllNotifications))
-	s.mux.Handle("POST /notifications/{id}/read", s.signedIn(s.readNotification))
-	s.mux.Handle("GET /system/ops/runs", s.signedIn(s.system(s.listSystemRuns)))
-	s.mux.Handle("GET /system/ops/runs/{id}", s.signedIn(s.system(s.showSystemRun)))
+	s.mux.Handle("GET /admin", s.signedIn(web.Plain(s.listWorkspaces)))
+	s.mux.Handle("GET /notifications", s.signedIn(web.Plain(s.listNotifications)))
+	s.mux.Handle("POST /notifications/read", s.signedIn(web.Plain(s.readAllNotifications)))
+	s.mux.Handle("POST /notifications/{id}/read", s.signedIn(web.Plain(s.readNotification)))
+	s.mux.Handle("GET /system/ops/runs", s.signedIn(web.System(s.listSystemRuns)))
+	s.mux.Handle("GET /system/ops/runs/{id}", s.signedIn(web.System(s.showSystemRun)))
 
 	ws := "/admin/workspaces/{workspace}"
-	s.mux.Handle("GET "+ws, s.signedIn(s.inWorkspace(s.listEnvironments)))
-	s.mux.Handle("GET "+ws+"/environments/{env}", s.signedIn(s.inWorkspace(s.showEnvironment)))
-	s.mux.Handle("POST "+ws+"/environments/{env}/reviews", s.signedIn(s.inWorkspace(s.composeReview)))
-	s.mux.Handle("GET "+ws+"/operations", s.signedIn(s.inWorkspace(s.listOperations)))
-	s.mux.Handle("GET "+ws+"/operations/{id}", s.signedIn(s.inWorkspace(s.showOperation)))
-	s.mux.Handle("POST "+ws+"/operations/{id}/reconcile", s.signedIn(s.inWorkspace(s.reconcileOperation)))
-	s.mux.Handle("GET "+ws+"/reviews", s.signedIn(s.inWorkspace(s.listReviews)))
-	s.mux.Handle("GET "+ws+"/reviews/{id}", s.signedIn(s.inWorkspace(s.showReview)))
-	s.mux.Handle("POST "+ws+"/reviews/{id}/refresh", s.signedIn(s.inWorkspace(s.refreshReview)))
-	s.mux.Handle("POST "+ws+"/reviews/{id}/publish", s.signedIn(s.inWorkspace(
-		s.transitionReview(access.Publish, s.reviews.Publish, "console.flash.published"))))
-	s.mux.Handle("POST "+ws+"/reviews/{id}/archive", s.signedIn(s.inWorkspace(
-		s.transitionReview(access.Archive, s.reviews.Archive, "console.flash.archived"))))
+	s.mux.Handle("GET "+ws, s.signedIn(web.InWorkspace(s.listEnvironments)))
+	s.mux.Handle("GET "+ws+"/environments/{env}", s.signedIn(web.InEnvironment(access.View, s.showEnvironment)))
+	s.mux.Handle("POST "+ws+"/environments/{env}/reviews", s.signedIn(web.InEnvironment(access.Compose, s.composeReview)))
+	s.mux.Handle("GET "+ws+"/operations", s.signedIn(web.InWorkspace(s.listOperations)))
+	s.mux.Handle("GET "+ws+"/operations/{id}", s.signedIn(web.InWorkspace(s.showOperation)))
+	s.mux.Handle("POST "+ws+"/operations/{id}/reconcile", s.signedIn(web.WithRun(access.ReconcileNow, s.reconcileOperation)))
+	s.mux.Handle("GET "+ws+"/reviews", s.signedIn(web.InWorkspace(s.listReviews)))
+	s.mux.Handle("GET "+ws+"/reviews/{id}", s.signedIn(s.withReview(access.View, s.showReview)))
+	s.mux.Handle("POST "+ws+"/reviews/{id}/refresh", s.signedIn(s.withReview(access.Refresh, s.refreshReview)))
+	s.mux.Handle("POST "+ws+"/reviews/{id}/publish", s.signedIn(s.withReview(access.Publish,
+		s.transitionReview(s.reviews.Publish, "console.flash.published"))))
+	s.mux.Handle("POST "+ws+"/reviews/{id}/archive", s.signedIn(s.withReview(access.Archive,
+		s.transitionReview(s.reviews.Archive, "console.flash.archived"))))
 
 	// Everything else is the console's own 404 page.
 	s.mux.Handle("/", s.public(func(w http.ResponseWriter, r *http.Request, c *call) error {

@@ -88,24 +88,17 @@ func (s *Server) reviewCard(t tr, slug string, v *reckon.Review) *reviewCard {
 }
 
 func (s *Server) showEnvironment(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
-	envID, err := pathID(r, "env")
-	if err != nil {
-		return err
-	}
 	ctx := r.Context()
 	t := s.tr(c)
 	slug := g.Workspace.Slug
+	env := c.Environment
 	var (
-		env       *reckon.Environment
 		latest    *reckon.Review
 		snap      *reckon.Snapshot
 		attention store.RunAttention
 		runs      []*reckon.Run
 	)
-	err = s.db.InTx(ctx, func(tx *store.Tx) (err error) {
-		if env, err = g.Environment(ctx, tx, envID, access.View); err != nil {
-			return err
-		}
+	err := s.db.InTx(ctx, func(tx *store.Tx) (err error) {
 		scope := g.Scope(env.ID)
 		if latest, err = tx.LatestReview(ctx, scope); err != nil && !store.IsNotFound(err) {
 			return err

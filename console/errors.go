@@ -6,12 +6,14 @@ import (
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/access"
-	"github.com/reckonhq/reckon/api"
+	"github.com/reckonhq/reckon/internal/web"
 )
 
 var (
 	errNotFound     = access.NotFound("page")
 	errUnauthorized = &reckon.Error{Code: reckon.CodeUnauthorized, Message: reckon.Msg("console.error.signed_out")}
+	// errPanic stands for a recovered panic, whose value is in the log.
+	errPanic = errors.New("console: panic")
 )
 
 type errorPage struct {
@@ -40,16 +42,12 @@ var errorHeadings = map[int]string{
 // whose cause goes to the log only.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, c *call, err error) {
 	t := s.tr(c)
-	reqID := api.RequestID(r.Context())
-	var e *reckon.Error
-	status := http.StatusInternalServerError
+	reqID := web.RequestID(r.Context())
+	e, internal := web.Explain(s.log, r, err)
+	status := web.StatusOf(e.Code)
 	text := t.T("console.error.internal")
-	if errors.As(err, &e) {
-		status = api.StatusOf(e.Code)
-	}
 	switch {
-	case status >= 500:
-		s.log.ErrorContext(r.Context(), "console request failed", "request_id", reqID, "route", r.Pattern, "error", err)
+	case internal:
 		if status == http.StatusServiceUnavailable {
 			text = t.T("console.error.unavailable")
 		}

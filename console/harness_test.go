@@ -17,12 +17,13 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/access"
 	"github.com/reckonhq/reckon/catalog"
 	"github.com/reckonhq/reckon/console"
+	"github.com/reckonhq/reckon/evidence"
+	"github.com/reckonhq/reckon/internal/app"
 	"github.com/reckonhq/reckon/ledger"
 	"github.com/reckonhq/reckon/locale"
 	"github.com/reckonhq/reckon/queue"
@@ -66,13 +67,14 @@ type world struct {
 }
 
 // start is when every suite's clock starts.
-var start = time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+var start = reckontest.Epoch()
 
 // eachWorld runs fn on both engines with a fresh world.
 func eachWorld(t *testing.T, fn func(t *testing.T, w *world)) {
 	t.Helper()
 	for _, engine := range reckontest.Engines(t) {
 		t.Run(string(engine), func(t *testing.T) {
+			t.Parallel()
 			clock := reckontest.NewClock(start)
 			db := reckontest.Open(t, engine, &reckontest.Options{Clock: clock.Now})
 			fn(t, newWorld(t, db, clock))
@@ -91,7 +93,6 @@ func newWorld(t *testing.T, db *store.DB, clock *reckontest.Clock) *world {
 	w.ledger = ledger.New(w.cat, q)
 	w.reviews = review.NewService(review.Deps{DB: db, Ledger: w.ledger, Catalog: w.cat, Clock: clock.Now})
 	w.worker = review.Register(w.cat, workers, w.reviews, nil)
-	w.cat.RegisterAdapter(review.Adapter{})
 	w.restores = restore.NewService(db, w.ledger, nil)
 	restore.Register(w.cat, workers, w.restores)
 	w.rec = reconcile.New(db, w.ledger, nil)
@@ -126,9 +127,7 @@ func newWorld(t *testing.T, db *store.DB, clock *reckontest.Clock) *world {
 
 func (w *world) tx(t testing.TB, fn func(tx *store.Tx) error) {
 	t.Helper()
-	if err := w.db.InTx(context.Background(), fn); err != nil {
-		t.Fatal(err)
-	}
+	reckontest.Tx(t, w.db, func(_ context.Context, tx *store.Tx) error { return fn(tx) })
 }
 
 // client is one browser: its own cookies, its own language header.
@@ -301,7 +300,7 @@ func finding(id, title, product string, sev reckon.Severity, st reckon.FindingSt
 // importSnapshot stores evidence for an environment, captured at.
 func (w *world) importSnapshot(t testing.TB, env *reckon.Environment, at time.Time, findings ...reckon.Finding) *reckon.Snapshot {
 	t.Helper()
-	snap, _, err := w.reviews.ImportSnapshot(context.Background(), scopeOf(env),
+	snap, _, err := evidence.NewService(w.db).Import(context.Background(), scopeOf(env),
 		reckon.SnapshotInput{CapturedAt: at, Findings: findings, Source: reckon.SnapshotSource{Format: reckon.SnapshotFormatNative}})
 	if err != nil {
 		t.Fatal(err)
@@ -316,11 +315,7 @@ func scopeOf(e *reckon.Environment) reckon.Scope {
 // deliver works a compose run's job once, as the queue would.
 func (w *world) deliver(t testing.TB, runID int64) {
 	t.Helper()
-	err := w.worker.Work(context.Background(), &river.Job[review.ComposeArgs]{
-		JobRow: &rivertype.JobRow{ID: runID, Attempt: 1, MaxAttempts: 25, Kind: review.ComposeArgs{}.Kind()},
-		Args:   review.ComposeArgs{RunID: runID},
-	})
-	if err != nil {
+	if err := app.WorkCompose(context.Background(), w.worker, runID); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -356,12 +351,7 @@ func (w *world) reviewOf(t testing.TB, run *reckon.Run) *reckon.Review {
 
 func (w *world) run(t testing.TB, workspaceID, id int64) *reckon.Run {
 	t.Helper()
-	var run *reckon.Run
-	w.tx(t, func(tx *store.Tx) (err error) {
-		run, err = tx.Run(context.Background(), workspaceID, id)
-		return err
-	})
-	return run
+	return reckontest.Run(t, w.db, workspaceID, id)
 }
 
 // queuedRun creates a queued compose run for a fingerprint key through the

@@ -13,7 +13,7 @@ import (
 func (s *Server) saveLanguage(w http.ResponseWriter, r *http.Request, c *call) error {
 	lang := r.PostFormValue("lang")
 	fallback := "/login"
-	if c.user != nil {
+	if c.User != nil {
 		fallback = "/admin"
 	}
 	back := localPath(r.PostFormValue("return"), fallback)
@@ -21,9 +21,9 @@ func (s *Server) saveLanguage(w http.ResponseWriter, r *http.Request, c *call) e
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return nil
 	}
-	if c.user != nil {
+	if c.User != nil {
 		ctx := r.Context()
-		if err := s.db.InTx(ctx, func(tx *store.Tx) error { return tx.SetUserLocale(ctx, c.user.ID, lang) }); err != nil {
+		if err := s.db.InTx(ctx, func(tx *store.Tx) error { return tx.SetUserLocale(ctx, c.User.ID, lang) }); err != nil {
 			return err
 		}
 	}

@@ -14,7 +14,7 @@ type loginPage struct {
 // showLogin shows the sign-in form; someone signed in goes on at once.
 func (s *Server) showLogin(w http.ResponseWriter, r *http.Request, c *call) error {
 	next := localPath(r.URL.Query().Get("next"), "/admin")
-	if c.user != nil {
+	if c.User != nil {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return nil
 	}

@@ -55,6 +55,13 @@ func TestSignInSessionsAndSignOut(t *testing.T) {
 		if !first.HttpOnly || first.SameSite != http.SameSiteLaxMode || first.Path != "/" || first.Secure {
 			t.Fatalf("cookie attributes: %+v", first)
 		}
+		// The lifetime is relative: an absolute Expires taken from the
+		// server's clock would be judged by the browser's, and a test clock
+		// (or a skewed server) would sign everyone out at once.
+		if !first.Expires.IsZero() || first.RawExpires != "" || first.MaxAge != int(console.DefaultSessionTTL/time.Second) {
+			t.Fatalf("session cookie lifetime: Expires %q, Max-Age %d; want Max-Age %d and no Expires",
+				first.RawExpires, first.MaxAge, int(console.DefaultSessionTTL/time.Second))
+		}
 		// Only the hash of the id is stored.
 		w.tx(t, func(tx *store.Tx) error {
 			if _, err := tx.ConsoleSessionByHash(context.Background(), first.Value); !store.IsNotFound(err) {

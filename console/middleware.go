@@ -1,13 +1,12 @@
 package console
 
 import (
-	"fmt"
+	"errors"
 	"net/http"
-	"runtime/debug"
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/access"
-	"github.com/reckonhq/reckon/api"
+	"github.com/reckonhq/reckon/internal/web"
 	"github.com/reckonhq/reckon/store"
 )
 
@@ -29,24 +28,10 @@ func securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// recoverPanics answers a panic with the console's error page; the stack
-// goes to the log under the request id.
-func (s *Server) recoverPanics(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			p := recover()
-			if p == nil {
-				return
-			}
-			if p == http.ErrAbortHandler {
-				panic(p)
-			}
-			s.log.ErrorContext(r.Context(), "panic", "request_id", api.RequestID(r.Context()), "route", r.Pattern,
-				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			s.renderError(w, r, &call{lang: s.language(r, nil)}, fmt.Errorf("panic: %v", p))
-		}()
-		next.ServeHTTP(w, r)
-	})
+// panicked answers a recovered panic with the console's error page; the
+// stack is already in the log under the request id.
+func (s *Server) panicked(w http.ResponseWriter, r *http.Request) {
+	s.renderError(w, r, &call{lang: s.language(r, nil)}, errPanic)
 }
 
 // crossOriginDenied answers an unsafe request from another origin.
@@ -55,70 +40,63 @@ func (s *Server) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
 		&reckon.Error{Code: reckon.CodeForbidden, Message: reckon.Msg("console.error.cross_origin")})
 }
 
-// call is what a handler knows about its request: who asks, in which
-// language, and their session.
+// call is what a handler knows about its request: what it resolved (who
+// asks, their grant, the records of the path), in which language, and
+// their session.
 type call struct {
-	user    *reckon.User
+	web.Access
 	session *store.ConsoleSession
 	lang    string
 }
 
-type handlerFunc func(w http.ResponseWriter, r *http.Request, c *call) error
+type (
+	handlerFunc      = web.Handler[*call]
+	workspaceHandler = web.GrantHandler[*call]
+	route            = web.Route[*call]
+)
 
 // public serves pages that need no sign-in; the session is still read, so
 // that the login page knows who is signed in and in which language.
-func (s *Server) public(fn handlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c := &call{}
-		if err := s.loadSession(r, c); err != nil {
-			s.renderError(w, r, c, err)
-			return
-		}
-		c.lang = s.language(r, c.user)
-		if err := fn(w, r, c); err != nil {
-			s.renderError(w, r, c, err)
-		}
-	})
-}
+func (s *Server) public(fn handlerFunc) http.Handler { return s.serve(web.Plain(fn)) }
 
 // signedIn serves pages for signed-in users; others are sent to sign in
 // and come back afterwards.
-func (s *Server) signedIn(fn handlerFunc) http.Handler {
-	return s.public(func(w http.ResponseWriter, r *http.Request, c *call) error {
-		if c.user == nil {
-			if r.Method != http.MethodGet {
-				return errUnauthorized
+func (s *Server) signedIn(rt route) http.Handler {
+	rt.Need.SignedIn = true
+	return s.serve(rt)
+}
+
+// serve reads the session and resolves what the route needs in one
+// transaction, then runs the handler; every error answers a page.
+func (s *Server) serve(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c := &call{}
+		err := web.Resolve(r, s.db, rt.Need, s.sessionOf(r, c), &c.Access)
+		c.lang = s.language(r, c.User)
+		if errors.Is(err, web.ErrSignedOut) {
+			if r.Method == http.MethodGet {
+				http.Redirect(w, r, "/login?next="+queryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
 			}
-			http.Redirect(w, r, "/login?next="+queryEscape(r.URL.RequestURI()), http.StatusSeeOther)
-			return nil
+			err = errUnauthorized
 		}
-		w.Header().Set("Cache-Control", "no-store")
-		return fn(w, r, c)
+		if rt.Need.SignedIn && c.User != nil {
+			w.Header().Set("Cache-Control", "no-store")
+		}
+		if err == nil {
+			err = rt.Serve(w, r, c)
+		}
+		if err != nil {
+			s.renderError(w, r, c, err)
+		}
 	})
 }
 
-type workspaceHandler func(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error
-
-// inWorkspace resolves the caller's grant in the {workspace} of the path
-// through the access policy: a workspace they are not a member of does not
-// exist for them.
-func (s *Server) inWorkspace(fn workspaceHandler) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request, c *call) error {
-		g, err := access.Load(r.Context(), s.db, c.user, r.PathValue("workspace"))
-		if err != nil {
-			return err
-		}
-		return fn(w, r, c, g)
+// withReview is web.WithReview; without the review service, there are no
+// review pages.
+func (s *Server) withReview(a access.Action, fn workspaceHandler) route {
+	if s.reviews == nil {
+		return web.InWorkspace(func(http.ResponseWriter, *http.Request, *call, *access.Grant) error { return errNotFound })
 	}
-}
-
-// system opens a page to platform support only; others are told it does
-// not exist.
-func (s *Server) system(fn handlerFunc) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request, c *call) error {
-		if err := access.RequirePlatformSupport(c.user); err != nil {
-			return err
-		}
-		return fn(w, r, c)
-	}
+	return web.WithReview(a, fn)
 }

@@ -39,7 +39,7 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request, c *ca
 		p    = &notificationsPage{}
 	)
 	err := s.db.InTx(ctx, func(tx *store.Tx) (err error) {
-		if list, err = tx.NotificationsOfUser(ctx, c.user.ID, before, pageSize+1); err != nil {
+		if list, err = tx.NotificationsOfUser(ctx, c.User.ID, before, pageSize+1); err != nil {
 			return err
 		}
 		list, p.Pager = pageOf(list, pageSize, func(n *store.Notification) int64 { return n.ID }, "/notifications", q)

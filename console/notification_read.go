@@ -3,17 +3,18 @@ package console
 import (
 	"net/http"
 
+	"github.com/reckonhq/reckon/internal/web"
 	"github.com/reckonhq/reckon/store"
 )
 
 // readNotification marks one of the caller's notifications read.
 func (s *Server) readNotification(w http.ResponseWriter, r *http.Request, c *call) error {
-	id, err := pathID(r, "id")
+	id, err := web.PathID(r, "id", "page")
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
-	err = s.db.InTx(ctx, func(tx *store.Tx) error { return tx.MarkNotificationRead(ctx, c.user.ID, id) })
+	err = s.db.InTx(ctx, func(tx *store.Tx) error { return tx.MarkNotificationRead(ctx, c.User.ID, id) })
 	if store.IsNotFound(err) {
 		return errNotFound
 	}
@@ -28,7 +29,7 @@ func (s *Server) readNotification(w http.ResponseWriter, r *http.Request, c *cal
 func (s *Server) readAllNotifications(w http.ResponseWriter, r *http.Request, c *call) error {
 	ctx := r.Context()
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
-		_, err := tx.MarkAllNotificationsRead(ctx, c.user.ID)
+		_, err := tx.MarkAllNotificationsRead(ctx, c.User.ID)
 		return err
 	})
 	if err != nil {

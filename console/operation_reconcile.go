@@ -5,28 +5,17 @@ import (
 	"net/http"
 
 	"github.com/reckonhq/reckon/access"
-	"github.com/reckonhq/reckon/store"
 )
 
 // reconcileOperation is "Reconcile now": the reconciler judges the run at
 // once, and the page says whether that changed it.
 func (s *Server) reconcileOperation(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
 	ctx := r.Context()
-	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		_, err := g.Run(ctx, tx, id, access.ReconcileNow)
-		return err
-	})
-	if err != nil {
-		return err
-	}
+	id := c.Run.ID
 	if s.reconciler == nil {
 		return errNotFound
 	}
-	run, changed, err := s.reconciler.ReconcileRun(ctx, g.Workspace.ID, id, fmt.Sprintf("user:%d", c.user.ID))
+	run, changed, err := s.reconciler.ReconcileRun(ctx, g.Workspace.ID, id, fmt.Sprintf("user:%d", c.User.ID))
 	if err != nil {
 		return err
 	}

@@ -3,10 +3,10 @@ package console
 import (
 	"context"
 	"net/http"
-	"strconv"
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/access"
+	"github.com/reckonhq/reckon/internal/web"
 	"github.com/reckonhq/reckon/store"
 )
 
@@ -14,16 +14,6 @@ type operationPage struct {
 	*layout
 	Run  *runDetail
 	Back string
-}
-
-// pathID reads a numeric id from the path; anything else names nothing
-// that exists.
-func pathID(r *http.Request, name string) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, errNotFound
-	}
-	return id, nil
 }
 
 // runSurroundings are the rows a run's page names: its workspace, its
@@ -88,7 +78,7 @@ func (s *Server) renderRun(w http.ResponseWriter, r *http.Request, c *call, d *r
 }
 
 func (s *Server) showOperation(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
-	id, err := pathID(r, "id")
+	id, err := web.PathID(r, "id", "page")
 	if err != nil {
 		return err
 	}

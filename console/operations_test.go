@@ -113,7 +113,7 @@ func TestOperationsListFiltersBadgesAndTimes(t *testing.T) {
 			// decision is no reconciliation.
 			`<tr id="run-`+fmt.Sprint(h.queued.ID)+`" data-live>`,
 			// Relative and absolute times.
-			"16 minutes ago", "2026-11-28 10:00:00 UTC", `datetime="2026-11-28T10:00:00Z"`,
+			"16 minutes ago", start.Format("2006-01-02 15:04:05 UTC"), `datetime="`+start.Format(time.RFC3339)+`"`,
 			// A failed run's row says why.
 			en(review.ReasonNotProduced))
 		if got, want := fmt.Sprint(rowIDs(p)), fmt.Sprint(ids(h.queued, h.blocked, h.stale, h.succeeded)); got != want {
@@ -172,7 +172,7 @@ func TestOperationsListFiltersBadgesAndTimes(t *testing.T) {
 		// German labels and dates.
 		owner.lang = "de"
 		p = owner.get(t, list)
-		expect(t, p, http.StatusOK, "Vorgänge", "Erfolgreich", "Fehlgeschlagen", "vor 16 Minuten", "28.11.2026, 10:00:00 UTC",
+		expect(t, p, http.StatusOK, "Vorgänge", "Erfolgreich", "Fehlgeschlagen", "vor 16 Minuten", start.Format("02.01.2006, 15:04:05 UTC"),
 			de(review.ReasonNotProduced))
 	})
 }

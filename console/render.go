@@ -137,28 +137,28 @@ var languageNames = map[string]string{"en": "English", "de": "Deutsch"}
 // left by the last form, the language switch.
 func (s *Server) page(ctx context.Context, r *http.Request, c *call, title, section string, ws *reckon.Workspace) (*layout, error) {
 	t := s.tr(c)
-	l := &layout{Lang: c.lang, Title: title, User: c.user, Workspace: ws, Section: section,
+	l := &layout{Lang: c.lang, Title: title, User: c.User, Workspace: ws, Section: section,
 		Return: r.URL.RequestURI(), LiveMS: s.live.Milliseconds()}
 	for _, code := range locale.Languages {
 		l.Languages = append(l.Languages, languageOption{Code: code, Name: languageNames[code], Current: code == c.lang})
 	}
-	if c.user == nil {
+	if c.User == nil {
 		return l, nil
 	}
-	l.Support = c.user.IsPlatformSupport
+	l.Support = c.User.IsPlatformSupport
+	var f *flash
 	err := s.db.InTx(ctx, func(tx *store.Tx) (err error) {
-		l.Unread, err = tx.CountUnreadNotifications(ctx, c.user.ID)
+		if l.Unread, err = tx.CountUnreadNotifications(ctx, c.User.ID); err != nil {
+			return err
+		}
+		// The page script's refreshes leave the message of the last form
+		// for the page a person opens.
+		if r.Header.Get(liveHeader) != "" {
+			return nil
+		}
+		f, err = s.takeFlash(ctx, tx, c)
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	// The page script's refreshes leave the message of the last form for
-	// the page a person opens.
-	if r.Header.Get(liveHeader) != "" {
-		return l, nil
-	}
-	f, err := s.takeFlash(ctx, c)
 	if err != nil {
 		return nil, err
 	}

@@ -7,30 +7,19 @@ import (
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/access"
 	"github.com/reckonhq/reckon/review"
-	"github.com/reckonhq/reckon/store"
 )
 
 // composeReview composes the review of an environment's newest evidence
 // and goes back to the dashboard, which shows what happened: queued,
 // already running or up to date, each with its link.
 func (s *Server) composeReview(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
-	envID, err := pathID(r, "env")
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		_, err := g.Environment(ctx, tx, envID, access.Compose)
-		return err
-	})
-	if err != nil {
-		return err
-	}
 	if s.reviews == nil {
 		return errNotFound
 	}
+	ctx := r.Context()
+	envID := c.Environment.ID
 	back := environmentPath(g.Workspace.Slug, envID)
-	res, err := s.reviews.Compose(ctx, g.Scope(envID), c.user.ID)
+	res, err := s.reviews.Compose(ctx, g.Scope(envID), c.User.ID)
 	if err != nil {
 		return s.formError(w, r, c, back, err)
 	}
@@ -66,23 +55,4 @@ func (s *Server) formError(w http.ResponseWriter, r *http.Request, c *call, back
 		}
 	}
 	return err
-}
-
-// grantedReview loads the review of the path through the caller's grant:
-// not found when it is not in the workspace or of an environment the member
-// is not entitled to, forbidden when the role does not allow the action.
-func (s *Server) grantedReview(r *http.Request, g *access.Grant, a access.Action) (*reckon.Review, error) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return nil, err
-	}
-	if s.reviews == nil {
-		return nil, errNotFound
-	}
-	var v *reckon.Review
-	err = s.db.InTx(r.Context(), func(tx *store.Tx) (err error) {
-		v, err = g.Review(r.Context(), tx, id, a)
-		return err
-	})
-	return v, err
 }

@@ -38,7 +38,7 @@ func (s *Server) listReviews(w http.ResponseWriter, r *http.Request, c *call, g 
 	slug := g.Workspace.Slug
 	q := r.URL.Query()
 	form := &filterForm{Action: reviewsPath(slug)}
-	f := review.ReviewFilter{Page: review.Page{Limit: pageSize}}
+	f := review.ReviewFilter{Page: reckon.Page{Limit: pageSize}}
 	f.EnvironmentID = positiveID(q.Get("environment"), &form.Ignored)
 	f.Cursor = positiveID(q.Get("before"), &form.Ignored)
 	if v := reckon.ReviewStatus(q.Get("status")); v != "" {

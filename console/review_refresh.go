@@ -9,13 +9,10 @@ import (
 // refreshReview composes the review of the newest evidence of a review's
 // environment and goes back to the page the form was on.
 func (s *Server) refreshReview(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
-	v, err := s.grantedReview(r, g, access.Refresh)
-	if err != nil {
-		return err
-	}
+	v := c.Review
 	slug := g.Workspace.Slug
 	back := localPath(r.PostFormValue("return"), reviewPath(slug, v.ID))
-	res, err := s.reviews.Refresh(r.Context(), g.Workspace.ID, v.ID, c.user.ID)
+	res, err := s.reviews.Refresh(r.Context(), g.Workspace.ID, v.ID, c.User.ID)
 	if err != nil {
 		return s.formError(w, r, c, back, err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/access"
+	"github.com/reckonhq/reckon/internal/web"
 	"github.com/reckonhq/reckon/locale"
 	"github.com/reckonhq/reckon/store"
 )
@@ -26,25 +27,24 @@ const (
 // secureRequest reports whether cookies of this answer must be Secure.
 func (s *Server) secureRequest(r *http.Request) bool { return s.secure || r.TLS != nil }
 
-// loadSession reads the session cookie and, when it names a live session,
-// the signed-in user.
-func (s *Server) loadSession(r *http.Request, c *call) error {
+// sessionOf reads the session cookie: when it names a live session, the
+// caller is its user. Without a session cookie there is nothing to read.
+func (s *Server) sessionOf(r *http.Request, c *call) web.Authenticate {
 	ck, err := r.Cookie(sessionCookie)
 	if err != nil || !strings.HasPrefix(ck.Value, access.TokenPrefix) {
 		return nil
 	}
-	err = s.db.InTx(r.Context(), func(tx *store.Tx) error {
-		sess, err := tx.ConsoleSessionByHash(r.Context(), access.HashToken(ck.Value))
+	return func(ctx context.Context, tx *store.Tx) (*reckon.User, error) {
+		sess, err := tx.ConsoleSessionByHash(ctx, access.HashToken(ck.Value))
 		if store.IsNotFound(err) {
-			return nil
+			return nil, nil
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
-		c.session, c.user = sess, sess.User
-		return nil
-	})
-	return err
+		c.session = sess
+		return sess.User, nil
+	}
 }
 
 // startSession signs a user in with a new session id, ending the session
@@ -69,10 +69,13 @@ func (s *Server) startSession(ctx context.Context, w http.ResponseWriter, r *htt
 	if err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", Expires: expires,
+	// The browser gets a lifetime relative to its own clock (Max-Age), never
+	// an absolute time from ours: the two clocks need not agree (a test clock,
+	// a skewed server), and the server-side expiry above is what counts.
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", MaxAge: int(s.sessionTTL / time.Second),
 		HttpOnly: true, Secure: s.secureRequest(r), SameSite: http.SameSiteLaxMode})
 	c.session = &store.ConsoleSession{IDHash: hash, User: user, ExpiresAt: expires}
-	c.user = user
+	c.User = user
 	return nil
 }
 
@@ -85,7 +88,7 @@ func (s *Server) endSession(ctx context.Context, w http.ResponseWriter, r *http.
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: s.secureRequest(r), SameSite: http.SameSiteLaxMode})
-	c.session, c.user = nil, nil
+	c.session, c.User = nil, nil
 	return nil
 }
 
@@ -149,15 +152,11 @@ func (s *Server) setFlash(ctx context.Context, c *call, f *flash) error {
 }
 
 // takeFlash returns the session's message, once.
-func (s *Server) takeFlash(ctx context.Context, c *call) (*flash, error) {
+func (s *Server) takeFlash(ctx context.Context, tx *store.Tx, c *call) (*flash, error) {
 	if c.session == nil {
 		return nil, nil
 	}
-	var raw json.RawMessage
-	err := s.db.InTx(ctx, func(tx *store.Tx) (err error) {
-		raw, err = tx.TakeConsoleFlash(ctx, c.session.IDHash)
-		return err
-	})
+	raw, err := tx.TakeConsoleFlash(ctx, c.session.IDHash)
 	if err != nil || raw == nil {
 		return nil, err
 	}

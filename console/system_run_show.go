@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/internal/web"
 	"github.com/reckonhq/reckon/store"
 )
 
@@ -11,7 +12,7 @@ import (
 // and diagnostics of the workspace page without its actions, and runs as
 // the only links (support holds no workspace grant).
 func (s *Server) showSystemRun(w http.ResponseWriter, r *http.Request, c *call) error {
-	id, err := pathID(r, "id")
+	id, err := web.PathID(r, "id", "page")
 	if err != nil {
 		return err
 	}

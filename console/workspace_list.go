@@ -35,11 +35,11 @@ func (s *Server) listWorkspaces(w http.ResponseWriter, r *http.Request, c *call)
 	p := &workspacesPage{}
 	var list []*reckon.Workspace
 	err := s.db.InTx(ctx, func(tx *store.Tx) (err error) {
-		if list, err = tx.WorkspacesOfUser(ctx, c.user.ID); err != nil {
+		if list, err = tx.WorkspacesOfUser(ctx, c.User.ID); err != nil {
 			return err
 		}
 		for _, ws := range list {
-			g, err := access.Authorize(ctx, tx, c.user, ws.Slug)
+			g, err := access.Authorize(ctx, tx, c.User, ws.Slug)
 			if err != nil {
 				return err
 			}
@@ -59,7 +59,7 @@ func (s *Server) listWorkspaces(w http.ResponseWriter, r *http.Request, c *call)
 	if err != nil {
 		return err
 	}
-	if len(list) == 1 && !c.user.IsPlatformSupport {
+	if len(list) == 1 && !c.User.IsPlatformSupport {
 		http.Redirect(w, r, workspacePath(list[0].Slug), http.StatusSeeOther)
 		return nil
 	}

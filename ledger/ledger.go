@@ -313,7 +313,7 @@ func (c *Completion) validate() error {
 }
 
 // UpdateWithReconciliation settles a run from a reconciliation decision,
-// storing the one metadata shape of DESIGN.md §4. Like Complete, it is a
+// storing the one metadata shape of docs/design.md §4. Like Complete, it is a
 // no-op on a completed run.
 func (l *Ledger) UpdateWithReconciliation(ctx context.Context, tx *store.Tx, runID int64, rec reckon.Reconciliation, actor string) (*reckon.Run, bool, error) {
 	return l.Complete(ctx, tx, runID, ReconciliationCompletion(rec, actor))

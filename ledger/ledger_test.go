@@ -44,7 +44,7 @@ func setup(t testing.TB, db *store.DB) *testBundle {
 }
 
 func newTestClock() *reckontest.Clock {
-	return reckontest.NewClock(time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC))
+	return reckontest.EpochClock()
 }
 
 // eachEngineWith is reckontest.EachEngine with database options.
@@ -98,10 +98,7 @@ func (g *gate) pass() {
 // inTx runs fn in a transaction and fails the test on error.
 func (b *testBundle) inTx(t testing.TB, fn func(ctx context.Context, tx *store.Tx) error) {
 	t.Helper()
-	ctx := context.Background()
-	if err := b.db.InTx(ctx, func(tx *store.Tx) error { return fn(ctx, tx) }); err != nil {
-		t.Fatal(err)
-	}
+	reckontest.Tx(t, b.db, fn)
 }
 
 func composeParams(scope reckon.Scope, key string) *ledger.EnsureParams {
@@ -127,12 +124,7 @@ func (b *testBundle) ensure(t testing.TB, scope reckon.Scope, key string) (*reck
 
 func (b *testBundle) run(t testing.TB, workspaceID, id int64) *reckon.Run {
 	t.Helper()
-	var run *reckon.Run
-	b.inTx(t, func(ctx context.Context, tx *store.Tx) (err error) {
-		run, err = tx.Run(ctx, workspaceID, id)
-		return err
-	})
-	return run
+	return reckontest.Run(t, b.db, workspaceID, id)
 }
 
 func (b *testBundle) complete(t testing.TB, id int64, c *ledger.Completion) (*reckon.Run, bool) {
@@ -183,16 +175,7 @@ func (b *testBundle) counts(t testing.TB, workspaceID int64) counts {
 
 func (b *testBundle) auditEvents(t testing.TB, runID int64) []*store.AuditEvent {
 	t.Helper()
-	var events []*store.AuditEvent
-	b.inTx(t, func(ctx context.Context, tx *store.Tx) (err error) {
-		run, err := tx.LockRun(ctx, runID)
-		if err != nil {
-			return err
-		}
-		events, err = tx.AuditEvents(ctx, run.WorkspaceID, "operation_run", runID)
-		return err
-	})
-	return events
+	return reckontest.Audits(t, b.db, runID)
 }
 
 func TestEnsureConcurrentOneRun(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 
 // TestCatalogsComplete fails on a key that one language has and another lacks.
 func TestCatalogsComplete(t *testing.T) {
+	t.Parallel()
 	c := Default()
 	for _, lang := range Languages {
 		for _, other := range Languages {
@@ -21,6 +22,7 @@ func TestCatalogsComplete(t *testing.T) {
 }
 
 func TestTranslate(t *testing.T) {
+	t.Parallel()
 	c := Default()
 	got := c.Translate("de", "error.schema_behind", map[string]any{"current": 1, "want": 2})
 	want := "Das Datenbankschema hat Version 1, dieses Programm braucht 2: führen Sie reckon migrate aus."
@@ -40,6 +42,7 @@ func TestTranslate(t *testing.T) {
 
 // A Message argument is translated in the text's language.
 func TestMessageArgumentsAreTranslated(t *testing.T) {
+	t.Parallel()
 	c := Catalog{
 		"en": {"t": "now {status}", "s": "Ready"},
 		"de": {"t": "jetzt {status}", "s": "Bereit"},

@@ -22,7 +22,7 @@ func TestMetricsFollowTheRunsAndTheSweeps(t *testing.T) {
 	for _, engine := range reckontest.Engines(t) {
 		t.Run(string(engine), func(t *testing.T) {
 			ctx := context.Background()
-			t0 := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+			t0 := reckontest.Epoch()
 			clock := reckontest.NewClock(t0)
 			db := reckontest.Open(t, engine, &reckontest.Options{Clock: clock.Now})
 			scope := reckontest.NewFixture(t, db).Scope()

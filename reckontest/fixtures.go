@@ -23,9 +23,7 @@ func NewFixture(t testing.TB, db *store.DB) *Fixture { return &Fixture{t: t, DB:
 
 func (f *Fixture) tx(fn func(tx *store.Tx) error) {
 	f.t.Helper()
-	if err := f.DB.InTx(context.Background(), fn); err != nil {
-		f.t.Fatalf("fixture: %v", err)
-	}
+	Tx(f.t, f.DB, func(_ context.Context, tx *store.Tx) error { return fn(tx) })
 }
 
 // Workspace creates a workspace with a unique slug.

@@ -3,22 +3,21 @@ package reconcile_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
-	"path/filepath"
+	"os/signal"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/riverqueue/river"
-
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/catalog"
-	"github.com/reckonhq/reckon/ledger"
-	"github.com/reckonhq/reckon/queue"
+	"github.com/reckonhq/reckon/evidence"
+	"github.com/reckonhq/reckon/internal/app"
 	"github.com/reckonhq/reckon/reckontest"
-	"github.com/reckonhq/reckon/reconcile"
 	"github.com/reckonhq/reckon/review"
 	"github.com/reckonhq/reckon/store"
 )
@@ -41,15 +40,51 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// startWorker starts `reckon worker` as a separate process.
-func startWorker(t *testing.T, bin, dbURL string, runningDeadline time.Duration, composeDelay time.Duration) (*exec.Cmd, *lockedBuffer) {
-	t.Helper()
-	cmd := exec.Command(bin, "worker", "--database", dbURL, "--running-deadline", runningDeadline.String(),
-		"--reconcile-interval", "1h")
-	cmd.Env = append(os.Environ(), "RECKON_LOG_LEVEL=debug")
-	if composeDelay > 0 {
-		cmd.Env = append(cmd.Env, "RECKON_TEST_COMPOSE_DELAY="+composeDelay.String())
+// Environment of the worker process: this test binary run again, with the
+// wiring of `reckon worker` and the compose delay set as an option.
+const (
+	workerDatabaseEnv = "RECKON_CRASH_WORKER_DATABASE"
+	workerDeadlineEnv = "RECKON_CRASH_WORKER_RUNNING_DEADLINE"
+	workerDelayEnv    = "RECKON_CRASH_WORKER_COMPOSE_DELAY"
+)
+
+func TestMain(m *testing.M) {
+	if dbURL := os.Getenv(workerDatabaseEnv); dbURL != "" {
+		os.Exit(workerProcess(dbURL))
 	}
+	os.Exit(m.Run())
+}
+
+// workerProcess works jobs as `reckon worker` does until SIGTERM.
+func workerProcess(dbURL string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	deadline, _ := time.ParseDuration(os.Getenv(workerDeadlineEnv))
+	delay, _ := time.ParseDuration(os.Getenv(workerDelayEnv))
+	db, err := store.Open(ctx, dbURL, nil)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer db.Close()
+	a, err := app.New(db, &app.Options{Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Deadlines: catalog.Overrides{RunningDeadline: deadline}, Work: true, MaxWorkers: 10, SweepEvery: time.Hour, ComposeDelay: delay})
+	if err == nil {
+		err = a.Work(ctx, 30*time.Second)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// startWorker starts a worker as a separate process.
+func startWorker(t *testing.T, dbURL string, runningDeadline time.Duration, composeDelay time.Duration) (*exec.Cmd, *lockedBuffer) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), workerDatabaseEnv+"="+dbURL, workerDeadlineEnv+"="+runningDeadline.String(),
+		workerDelayEnv+"="+composeDelay.String())
 	out := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
@@ -83,37 +118,24 @@ func waitFor(t *testing.T, what string, limit time.Duration, out *lockedBuffer, 
 func TestCrashedWorkerIsSettledAndItsDraftTakenOver(t *testing.T) {
 	ctx := context.Background()
 	dbURL := reckontest.URL(t, store.Postgres)
-	bin := filepath.Join(t.TempDir(), "reckon")
-	build := exec.Command("go", "build", "-o", bin, "github.com/reckonhq/reckon/cmd/reckon")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 	db, err := store.Open(ctx, dbURL, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := queue.Migrate(ctx, db); err != nil {
+	if err := app.Migrate(ctx, db); err != nil {
 		t.Fatal(err)
 	}
 	// This process only inserts jobs and reconciles; the worker process
 	// works them.
-	q, err := queue.New(db, &queue.Config{})
+	a, err := app.New(db, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat := catalog.Default()
-	cat.SetJob(reckon.RunTypeReviewCompose, func(id int64) river.JobArgs { return review.ComposeArgs{RunID: id} })
-	cat.RegisterAdapter(review.Adapter{})
-	l := ledger.New(cat, q)
-	reviews := review.NewService(review.Deps{DB: db, Ledger: l, Catalog: cat})
-	rec := reconcile.New(db, l, nil)
+	reviews, rec := a.Reviews, a.Reconciler
 
 	scope := reckontest.NewFixture(t, db).Scope()
-	if _, _, err := reviews.ImportSnapshot(ctx, scope, reckon.SnapshotInput{CapturedAt: time.Now().Add(-time.Hour).UTC(),
+	if _, _, err := evidence.NewService(db).Import(ctx, scope, reckon.SnapshotInput{CapturedAt: time.Now().Add(-time.Hour).UTC(),
 		Findings: []reckon.Finding{{ControlID: "AAD.1", Title: "MFA for admins", Severity: reckon.SeverityCritical, Status: reckon.FindingFail}},
 		Source:   reckon.SnapshotSource{Format: reckon.SnapshotFormatNative}}); err != nil {
 		t.Fatal(err)
@@ -139,7 +161,7 @@ func TestCrashedWorkerIsSettledAndItsDraftTakenOver(t *testing.T) {
 	// A worker whose composition is slowed down picks the run up, writes the
 	// draft, and is killed while it waits.
 	const runningDeadline = 8 * time.Second
-	worker, out := startWorker(t, bin, dbURL, runningDeadline, time.Minute)
+	worker, out := startWorker(t, dbURL, runningDeadline, time.Minute)
 	first, err := reviews.Compose(ctx, scope, 0)
 	if err != nil || first.Result != review.ResultQueued {
 		t.Fatalf("compose: %+v, %v", first, err)
@@ -174,7 +196,7 @@ func TestCrashedWorkerIsSettledAndItsDraftTakenOver(t *testing.T) {
 	}
 
 	// A new create, worked by a fresh worker, takes the stale draft over.
-	worker, out = startWorker(t, bin, dbURL, runningDeadline, 0)
+	worker, out = startWorker(t, dbURL, runningDeadline, 0)
 	second, err := reviews.Compose(ctx, scope, 0)
 	if err != nil || second.Result != review.ResultQueued || second.Run.ID == first.Run.ID {
 		t.Fatalf("second compose: %+v, %v", second, err)

@@ -1,5 +1,5 @@
 // Package reconcile settles operation runs from evidence outside the job that
-// ran them (DESIGN.md §8). The Reconciler asks a run type's adapter for a
+// ran them (docs/design.md §8). The Reconciler asks a run type's adapter for a
 // decision proven from same-scope domain rows first; where there is no
 // adapter, or no proof by the run's deadline, it fails the run on the generic
 // stale path (run.stale_queued, run.stale_running), and a run whose queue

@@ -19,7 +19,7 @@ import (
 	"github.com/reckonhq/reckon/store"
 )
 
-var t0 = time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+var t0 = reckontest.Epoch()
 
 type testBundle struct {
 	db      *store.DB
@@ -78,10 +78,7 @@ func setup(t testing.TB, engine store.Engine, cfg *reconcile.Config) *testBundle
 
 func (b *testBundle) tx(t testing.TB, fn func(ctx context.Context, tx *store.Tx) error) {
 	t.Helper()
-	ctx := context.Background()
-	if err := b.db.InTx(ctx, func(tx *store.Tx) error { return fn(ctx, tx) }); err != nil {
-		t.Fatal(err)
-	}
+	reckontest.Tx(t, b.db, fn)
 }
 
 // genericRun creates a queued run of a type without an adapter.
@@ -116,16 +113,7 @@ func (b *testBundle) run(t testing.TB, id int64) *reckon.Run {
 
 func (b *testBundle) audits(t testing.TB, runID int64) []*store.AuditEvent {
 	t.Helper()
-	var ev []*store.AuditEvent
-	b.tx(t, func(ctx context.Context, tx *store.Tx) (err error) {
-		run, err := tx.LockRun(ctx, runID)
-		if err != nil {
-			return err
-		}
-		ev, err = tx.AuditEvents(ctx, run.WorkspaceID, "operation_run", runID)
-		return err
-	})
-	return ev
+	return reckontest.Audits(t, b.db, runID)
 }
 
 func (b *testBundle) auditTotal(t testing.TB) int64 {
@@ -152,7 +140,7 @@ func (b *testBundle) deadlines() *catalog.RunType {
 }
 
 // wantSettled checks a run settled by the reconciler: outcome, reason, the
-// §4 metadata and one audit event.
+// docs/design.md §4 metadata and one audit event.
 func wantSettled(t *testing.T, b *testBundle, id int64, outcome reckon.Outcome, source reckon.ReconcileSource, reason string) *reckon.Run {
 	t.Helper()
 	run := b.run(t, id)
@@ -235,7 +223,7 @@ func TestSweepAsksTheAdapterFirst(t *testing.T) {
 			t.Fatal(err)
 		}
 		b.markRunning(t, st.Run.ID)
-		st.Restore.Status, st.Restore.ItemsSucceeded, st.Restore.ItemsFailed = store.RestorePartiallySucceeded, 1, 1
+		st.Restore.Status, st.Restore.ItemsSucceeded, st.Restore.ItemsFailed = reckon.RestorePartiallySucceeded, 1, 1
 		b.tx(t, func(ctx context.Context, tx *store.Tx) error { return tx.FinishRestore(ctx, st.Restore) })
 		// Without its restore row, a second run has no proof at all.
 		var bare *reckon.Run
@@ -250,7 +238,7 @@ func TestSweepAsksTheAdapterFirst(t *testing.T) {
 		run := wantSettled(t, b, st.Run.ID, reckon.OutcomePartiallySucceeded, reckon.SourceAdapter, restore.ReasonPartial)
 		rec := run.Context.Reconciliation
 		if rec.Adapter != string(reckon.RunTypeRestoreExecute) || rec.Evidence.RestoreRunID != st.Restore.ID ||
-			rec.Evidence.RestoreStatus != string(store.RestorePartiallySucceeded) || *rec.Evidence.RestoreItems != (reckon.ItemCounts{Total: 2, Succeeded: 1, Failed: 1}) {
+			rec.Evidence.RestoreStatus != string(reckon.RestorePartiallySucceeded) || *rec.Evidence.RestoreItems != (reckon.ItemCounts{Total: 2, Succeeded: 1, Failed: 1}) {
 			t.Fatalf("reconciliation %+v", rec)
 		}
 		wantSettled(t, b, bare.ID, reckon.OutcomeFailed, reckon.SourceAdapter, restore.ReasonMissing)
@@ -280,7 +268,7 @@ func TestReconcileRunAppliesProofAtOnceAndDeadlinesOnlyWhenPast(t *testing.T) {
 			}
 		}
 		// Proof applies at once, before any deadline.
-		st.Restore.Status, st.Restore.ItemsSucceeded = store.RestoreSucceeded, 1
+		st.Restore.Status, st.Restore.ItemsSucceeded = reckon.RestoreSucceeded, 1
 		b.tx(t, func(ctx context.Context, tx *store.Tx) error { return tx.FinishRestore(ctx, st.Restore) })
 		run, changed, err := b.rec.ReconcileRun(ctx, scope.WorkspaceID, st.Run.ID, "user:1")
 		if err != nil || !changed || run.Outcome != reckon.OutcomeSucceeded || run.Context.Reconciliation.ReasonCode != restore.ReasonCompleted {
@@ -348,7 +336,7 @@ func TestDiscardedJobsSettleTheirRuns(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		st.Restore.Status, st.Restore.ItemsSucceeded = store.RestoreSucceeded, 1
+		st.Restore.Status, st.Restore.ItemsSucceeded = reckon.RestoreSucceeded, 1
 		b.tx(t, func(ctx context.Context, tx *store.Tx) error { return tx.FinishRestore(ctx, st.Restore) })
 		b.waitDiscarded(t, swept, now, st.Run)
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/evidence"
 	"github.com/reckonhq/reckon/review"
 	"github.com/reckonhq/reckon/store"
 )
@@ -16,7 +17,7 @@ import (
 func (b *testBundle) composeRun(t *testing.T, svc *review.Service, scope reckon.Scope) *reckon.Run {
 	t.Helper()
 	ctx := context.Background()
-	if _, _, err := svc.ImportSnapshot(ctx, scope, reckon.SnapshotInput{CapturedAt: t0.Add(-time.Hour),
+	if _, _, err := evidence.NewService(b.db).Import(ctx, scope, reckon.SnapshotInput{CapturedAt: t0.Add(-time.Hour),
 		Findings: []reckon.Finding{{ControlID: "AAD.1", Title: "MFA", Severity: reckon.SeverityHigh, Status: reckon.FindingFail}},
 		Source:   reckon.SnapshotSource{Format: reckon.SnapshotFormatNative}}); err != nil {
 		t.Fatal(err)

@@ -100,8 +100,8 @@ func TestNoRunPastItsDeadlineAfterASweepOverAMix(t *testing.T) {
 		}
 		// Restores in every domain state, through the service, so that the
 		// adapter has rows to prove from.
-		states := []store.RestoreStatus{store.RestorePending, store.RestoreRunning, store.RestoreSucceeded,
-			store.RestorePartiallySucceeded, store.RestoreFailed}
+		states := []reckon.RestoreStatus{reckon.RestorePending, reckon.RestoreRunning, reckon.RestoreSucceeded,
+			reckon.RestorePartiallySucceeded, reckon.RestoreFailed}
 		for i := 0; total < 1000; i++ {
 			st, err := b.restore.Start(ctx, scopes[i%2], fmt.Sprintf("backup-%d", i),
 				[]restore.Item{{Key: "a", Payload: json.RawMessage(`{"kind":"x"}`)}}, 0)
@@ -109,8 +109,8 @@ func TestNoRunPastItsDeadlineAfterASweepOverAMix(t *testing.T) {
 				t.Fatal(err)
 			}
 			switch s := states[i%len(states)]; s {
-			case store.RestorePending:
-			case store.RestoreRunning:
+			case reckon.RestorePending:
+			case reckon.RestoreRunning:
 				b.markRunning(t, st.Run.ID)
 				b.tx(t, func(ctx context.Context, tx *store.Tx) error { return tx.StartRestore(ctx, st.Restore.ID) })
 			default:

@@ -13,7 +13,7 @@ import (
 
 // finishRestore records a restore result directly, as an earlier job
 // delivery would have before crashing.
-func (b *testBundle) finishRestore(t *testing.T, rr *store.RestoreRun, status store.RestoreStatus, succeeded, failed int) {
+func (b *testBundle) finishRestore(t *testing.T, rr *reckon.RestoreRun, status reckon.RestoreStatus, succeeded, failed int) {
 	t.Helper()
 	rr.Status, rr.ItemsSucceeded, rr.ItemsFailed = status, succeeded, failed
 	if err := b.db.InTx(context.Background(), func(tx *store.Tx) error { return tx.FinishRestore(context.Background(), rr) }); err != nil {
@@ -52,15 +52,16 @@ func (b *testBundle) decide(t *testing.T, run *reckon.Run) reckon.Decision {
 }
 
 func TestAdapterProvesFinishedRestores(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
-		status            store.RestoreStatus
+		status            reckon.RestoreStatus
 		succeeded, failed int
 		outcome           reckon.Outcome
 		reason            string
 	}{
-		{store.RestoreSucceeded, 3, 0, reckon.OutcomeSucceeded, restore.ReasonCompleted},
-		{store.RestorePartiallySucceeded, 2, 1, reckon.OutcomePartiallySucceeded, restore.ReasonPartial},
-		{store.RestoreFailed, 0, 3, reckon.OutcomeFailed, restore.ReasonFailed},
+		{reckon.RestoreSucceeded, 3, 0, reckon.OutcomeSucceeded, restore.ReasonCompleted},
+		{reckon.RestorePartiallySucceeded, 2, 1, reckon.OutcomePartiallySucceeded, restore.ReasonPartial},
+		{reckon.RestoreFailed, 0, 3, reckon.OutcomeFailed, restore.ReasonFailed},
 	}
 	eachEngine(t, func(t *testing.T, b *testBundle) {
 		for _, c := range cases {
@@ -84,6 +85,7 @@ func TestAdapterProvesFinishedRestores(t *testing.T) {
 }
 
 func TestAdapterHasNoProofWhileTheRestoreIsUnfinished(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, b *testBundle) {
 		scope := b.fx.Scope()
 		st := b.start(t, scope, "backup", items(valid))
@@ -103,6 +105,7 @@ func TestAdapterHasNoProofWhileTheRestoreIsUnfinished(t *testing.T) {
 }
 
 func TestAdapterMissingRestoreOnlyPastTheDeadline(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, b *testBundle) {
 		scope := b.fx.Scope()
 		run := b.bareRun(t, scope)
@@ -119,6 +122,7 @@ func TestAdapterMissingRestoreOnlyPastTheDeadline(t *testing.T) {
 }
 
 func TestAdapterNeverUsesAnotherScopesRestore(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, b *testBundle) {
 		scope := b.fx.Scope()
 		otherWorkspace := b.fx.Scope()
@@ -127,14 +131,14 @@ func TestAdapterNeverUsesAnotherScopesRestore(t *testing.T) {
 			run := b.bareRun(t, scope)
 			// A finished, successful restore that names this run but lives in
 			// another scope.
-			rr := &store.RestoreRun{WorkspaceID: foreign.WorkspaceID, EnvironmentID: foreign.EnvironmentID,
+			rr := &reckon.RestoreRun{WorkspaceID: foreign.WorkspaceID, EnvironmentID: foreign.EnvironmentID,
 				OperationRunID: run.ID, BackupRef: "backup"}
 			if err := b.db.InTx(context.Background(), func(tx *store.Tx) error {
-				return tx.InsertRestore(context.Background(), rr, []*store.RestoreItem{{Key: "k", Payload: []byte(valid)}})
+				return tx.InsertRestore(context.Background(), rr, []*reckon.RestoreItem{{Key: "k", Payload: []byte(valid)}})
 			}); err != nil {
 				t.Fatal(err)
 			}
-			b.finishRestore(t, rr, store.RestoreSucceeded, 1, 0)
+			b.finishRestore(t, rr, reckon.RestoreSucceeded, 1, 0)
 			if d := b.decide(t, run); d.Settles() {
 				t.Fatalf("foreign restore %+v counted as proof: %+v", foreign, d)
 			}

@@ -65,7 +65,7 @@ func (s *Service) Execute(ctx context.Context, runID int64) error {
 	if err != nil || !proceed {
 		return err
 	}
-	var pending []*store.RestoreItem
+	var pending []*reckon.RestoreItem
 	if err := s.db.InTx(ctx, func(tx *store.Tx) (err error) {
 		pending, err = tx.RestoreItems(ctx, rr.ID, true)
 		return err
@@ -76,12 +76,12 @@ func (s *Service) Execute(ctx context.Context, runID int64) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		status, code := store.ItemApplied, ""
+		status, code := reckon.RestoreItemApplied, ""
 		if err := s.provider.Apply(ctx, rr.Scope(), item); err != nil {
 			if code = itemErrorCode(err); code == "" {
 				return fmt.Errorf("restore: run %d: apply item %d: %w", runID, item.ID, err)
 			}
-			status = store.ItemFailed
+			status = reckon.RestoreItemFailed
 			s.logger.Info("restore: item failed", "run_id", runID, "item_id", item.ID, "code", code)
 		}
 		if err := s.db.InTx(ctx, func(tx *store.Tx) error {
@@ -97,7 +97,7 @@ func (s *Service) Execute(ctx context.Context, runID int64) error {
 // begin marks the run running and its restore started. proceed is false when
 // there is nothing for the job to do: the run is completed, or it is already
 // past its deadline, which makes it the reconciler's.
-func (s *Service) begin(ctx context.Context, runID int64) (rr *store.RestoreRun, proceed bool, err error) {
+func (s *Service) begin(ctx context.Context, runID int64) (rr *reckon.RestoreRun, proceed bool, err error) {
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		run, err := tx.LockRun(ctx, runID)
 		if err != nil {

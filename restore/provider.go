@@ -6,7 +6,6 @@ import (
 	"errors"
 
 	"github.com/reckonhq/reckon"
-	"github.com/reckonhq/reckon/store"
 )
 
 // Item error codes of the built-in provider. They are stored with the failed
@@ -29,7 +28,7 @@ type Provider interface {
 	// Apply applies one item. An *ItemError fails that item only; any other
 	// error stops the attempt and the job is retried, resuming with the
 	// items that have no result yet.
-	Apply(ctx context.Context, target reckon.Scope, item *store.RestoreItem) error
+	Apply(ctx context.Context, target reckon.Scope, item *reckon.RestoreItem) error
 }
 
 // Local is the built-in provider: it validates each item — a JSON object
@@ -38,7 +37,7 @@ type Provider interface {
 type Local struct{}
 
 // Apply implements Provider.
-func (Local) Apply(_ context.Context, _ reckon.Scope, item *store.RestoreItem) error {
+func (Local) Apply(_ context.Context, _ reckon.Scope, item *reckon.RestoreItem) error {
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(item.Payload, &obj); err != nil || obj == nil {
 		return &ItemError{Code: ItemInvalidPayload}

@@ -78,7 +78,7 @@ func NewService(db *store.DB, l *ledger.Ledger, opts *Options) *Service {
 // Started is the answer to Start.
 type Started struct {
 	Run     *reckon.Run
-	Restore *store.RestoreRun
+	Restore *reckon.RestoreRun
 	// Created is false when the same restore (same backup and items) was
 	// already active: its run and restore are returned instead.
 	Created bool
@@ -115,11 +115,11 @@ func (s *Service) Start(ctx context.Context, scope reckon.Scope, backupRef strin
 			out.Restore, err = tx.RestoreByRun(ctx, scope, run.ID)
 			return err
 		}
-		rr := &store.RestoreRun{WorkspaceID: scope.WorkspaceID, EnvironmentID: scope.EnvironmentID,
+		rr := &reckon.RestoreRun{WorkspaceID: scope.WorkspaceID, EnvironmentID: scope.EnvironmentID,
 			OperationRunID: run.ID, BackupRef: backupRef}
-		rows := make([]*store.RestoreItem, len(items))
+		rows := make([]*reckon.RestoreItem, len(items))
 		for i, it := range items {
-			rows[i] = &store.RestoreItem{Key: it.Key, Payload: payloadOrNull(it.Payload)}
+			rows[i] = &reckon.RestoreItem{Key: it.Key, Payload: payloadOrNull(it.Payload)}
 		}
 		if err := tx.InsertRestore(ctx, rr, rows); err != nil {
 			return err
@@ -188,31 +188,31 @@ func identityKey(backupRef string, items []Item) string {
 
 // statusFor says how a restore ended from its item counts: every item
 // applied, some, or none.
-func statusFor(applied, total int) store.RestoreStatus {
+func statusFor(applied, total int) reckon.RestoreStatus {
 	switch {
 	case total > 0 && applied == total:
-		return store.RestoreSucceeded
+		return reckon.RestoreSucceeded
 	case applied > 0:
-		return store.RestorePartiallySucceeded
+		return reckon.RestorePartiallySucceeded
 	}
-	return store.RestoreFailed
+	return reckon.RestoreFailed
 }
 
 // outcomeFor maps a finished restore's status to its run's outcome and
 // reason code; ok is false for a restore that has not finished. The job and
 // the adapter both use it, so they never disagree.
-func outcomeFor(s store.RestoreStatus) (outcome reckon.Outcome, reason string, ok bool) {
+func outcomeFor(s reckon.RestoreStatus) (outcome reckon.Outcome, reason string, ok bool) {
 	switch s {
-	case store.RestoreSucceeded:
+	case reckon.RestoreSucceeded:
 		return reckon.OutcomeSucceeded, ReasonCompleted, true
-	case store.RestorePartiallySucceeded:
+	case reckon.RestorePartiallySucceeded:
 		return reckon.OutcomePartiallySucceeded, ReasonPartial, true
-	case store.RestoreFailed:
+	case reckon.RestoreFailed:
 		return reckon.OutcomeFailed, ReasonFailed, true
 	}
 	return "", "", false
 }
 
-func counts(rr *store.RestoreRun) *reckon.ItemCounts {
+func counts(rr *reckon.RestoreRun) *reckon.ItemCounts {
 	return &reckon.ItemCounts{Total: rr.ItemsTotal, Succeeded: rr.ItemsSucceeded, Failed: rr.ItemsFailed}
 }

@@ -34,7 +34,7 @@ func eachEngine(t *testing.T, fn func(t *testing.T, b *testBundle)) {
 	t.Helper()
 	for _, engine := range reckontest.Engines(t) {
 		t.Run(string(engine), func(t *testing.T) {
-			clock := reckontest.NewClock(time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC))
+			clock := reckontest.EpochClock()
 			db := reckontest.Open(t, engine, &reckontest.Options{Clock: clock.Now})
 			fn(t, setup(t, db, clock))
 		})
@@ -79,20 +79,13 @@ func (b *testBundle) start(t *testing.T, scope reckon.Scope, ref string, its []r
 
 func (b *testBundle) run(t *testing.T, workspaceID, id int64) *reckon.Run {
 	t.Helper()
-	var run *reckon.Run
-	if err := b.db.InTx(context.Background(), func(tx *store.Tx) (err error) {
-		run, err = tx.Run(context.Background(), workspaceID, id)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return run
+	return reckontest.Run(t, b.db, workspaceID, id)
 }
 
-func (b *testBundle) restoreRow(t *testing.T, workspaceID, id int64) (*store.RestoreRun, []*store.RestoreItem) {
+func (b *testBundle) restoreRow(t *testing.T, workspaceID, id int64) (*reckon.RestoreRun, []*reckon.RestoreItem) {
 	t.Helper()
-	var rr *store.RestoreRun
-	var its []*store.RestoreItem
+	var rr *reckon.RestoreRun
+	var its []*reckon.RestoreItem
 	if err := b.db.InTx(context.Background(), func(tx *store.Tx) (err error) {
 		if rr, err = tx.Restore(context.Background(), workspaceID, id); err != nil {
 			return err
@@ -107,22 +100,11 @@ func (b *testBundle) restoreRow(t *testing.T, workspaceID, id int64) (*store.Res
 
 func (b *testBundle) auditCount(t *testing.T, runID int64) int {
 	t.Helper()
-	var n int
-	if err := b.db.InTx(context.Background(), func(tx *store.Tx) error {
-		run, err := tx.LockRun(context.Background(), runID)
-		if err != nil {
-			return err
-		}
-		ev, err := tx.AuditEvents(context.Background(), run.WorkspaceID, "operation_run", runID)
-		n = len(ev)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return len(reckontest.Audits(t, b.db, runID))
 }
 
 func TestStartCreatesRestoreAndRunOnceForTheSameRequest(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, b *testBundle) {
 		scope := b.fx.Scope()
 		first := b.start(t, scope, "backup-2026-11-27", items(valid, noKind))
@@ -130,7 +112,7 @@ func TestStartCreatesRestoreAndRunOnceForTheSameRequest(t *testing.T) {
 			t.Fatalf("first start: created=%v run=%+v", first.Created, first.Run)
 		}
 		if first.Restore.OperationRunID != first.Run.ID || first.Restore.ItemsTotal != 2 ||
-			first.Restore.Status != store.RestorePending || first.Run.Context.BackupRef != "backup-2026-11-27" {
+			first.Restore.Status != reckon.RestorePending || first.Run.Context.BackupRef != "backup-2026-11-27" {
 			t.Fatalf("restore %+v for run %+v", first.Restore, first.Run)
 		}
 		// The same items in another order are the same operation.
@@ -146,6 +128,7 @@ func TestStartCreatesRestoreAndRunOnceForTheSameRequest(t *testing.T) {
 }
 
 func TestStartRejectsInvalidRequestsAndForeignEnvironments(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, b *testBundle) {
 		scope := b.fx.Scope()
 		cases := map[string]struct {
@@ -176,17 +159,18 @@ func TestStartRejectsInvalidRequestsAndForeignEnvironments(t *testing.T) {
 }
 
 func TestExecuteOutcomeFromItemCounts(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name      string
 		payloads  []string
 		outcome   reckon.Outcome
-		status    store.RestoreStatus
+		status    reckon.RestoreStatus
 		reason    string
 		succeeded int
 	}{
-		{"all applied", []string{valid, valid}, reckon.OutcomeSucceeded, store.RestoreSucceeded, "", 2},
-		{"some failed", []string{valid, noKind, notObject}, reckon.OutcomePartiallySucceeded, store.RestorePartiallySucceeded, restore.ReasonPartial, 1},
-		{"none applied", []string{noKind, `null`}, reckon.OutcomeFailed, store.RestoreFailed, restore.ReasonFailed, 0},
+		{"all applied", []string{valid, valid}, reckon.OutcomeSucceeded, reckon.RestoreSucceeded, "", 2},
+		{"some failed", []string{valid, noKind, notObject}, reckon.OutcomePartiallySucceeded, reckon.RestorePartiallySucceeded, restore.ReasonPartial, 1},
+		{"none applied", []string{noKind, `null`}, reckon.OutcomeFailed, reckon.RestoreFailed, restore.ReasonFailed, 0},
 	}
 	eachEngine(t, func(t *testing.T, b *testBundle) {
 		for _, c := range cases {
@@ -214,15 +198,15 @@ func TestExecuteOutcomeFromItemCounts(t *testing.T) {
 			for i, it := range its {
 				switch c.payloads[i] {
 				case valid:
-					if it.Status != store.ItemApplied || it.AppliedAt == nil || it.ErrorCode != "" {
+					if it.Status != reckon.RestoreItemApplied || it.AppliedAt == nil || it.ErrorCode != "" {
 						t.Fatalf("%s: item %s %+v, want applied", c.name, it.Key, it)
 					}
 				case noKind:
-					if it.Status != store.ItemFailed || it.ErrorCode != restore.ItemMissingKind {
+					if it.Status != reckon.RestoreItemFailed || it.ErrorCode != restore.ItemMissingKind {
 						t.Fatalf("%s: item %s %+v, want failed %s", c.name, it.Key, it, restore.ItemMissingKind)
 					}
 				default:
-					if it.Status != store.ItemFailed || it.ErrorCode != restore.ItemInvalidPayload {
+					if it.Status != reckon.RestoreItemFailed || it.ErrorCode != restore.ItemInvalidPayload {
 						t.Fatalf("%s: item %s %+v, want failed %s", c.name, it.Key, it, restore.ItemInvalidPayload)
 					}
 				}
@@ -244,7 +228,7 @@ func TestExecuteOutcomeFromItemCounts(t *testing.T) {
 // failingProvider fails with an infrastructure error after n items.
 type failingProvider struct{ left int }
 
-func (p *failingProvider) Apply(ctx context.Context, scope reckon.Scope, item *store.RestoreItem) error {
+func (p *failingProvider) Apply(ctx context.Context, scope reckon.Scope, item *reckon.RestoreItem) error {
 	if p.left == 0 {
 		return errors.New("provider unavailable")
 	}
@@ -253,6 +237,7 @@ func (p *failingProvider) Apply(ctx context.Context, scope reckon.Scope, item *s
 }
 
 func TestExecuteResumesAfterAnInterruptedAttempt(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, b *testBundle) {
 		scope := b.fx.Scope()
 		st := b.start(t, scope, "backup", items(valid, noKind, valid))
@@ -275,6 +260,7 @@ func TestExecuteResumesAfterAnInterruptedAttempt(t *testing.T) {
 }
 
 func TestExecuteLeavesARunPastItsDeadlineToTheReconciler(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, b *testBundle) {
 		scope := b.fx.Scope()
 		st := b.start(t, scope, "backup", items(valid))
@@ -284,13 +270,14 @@ func TestExecuteLeavesARunPastItsDeadlineToTheReconciler(t *testing.T) {
 		}
 		run := b.run(t, scope.WorkspaceID, st.Run.ID)
 		rr, _ := b.restoreRow(t, scope.WorkspaceID, st.Restore.ID)
-		if run.Status != reckon.RunQueued || rr.Status != store.RestorePending {
+		if run.Status != reckon.RunQueued || rr.Status != reckon.RestorePending {
 			t.Fatalf("a late job acted: run %s, restore %s", run.Status, rr.Status)
 		}
 	})
 }
 
 func TestRestoreJobRunsOnTheQueue(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, b *testBundle) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()

@@ -27,6 +27,7 @@ func (b *testBundle) runsOf(t *testing.T, scope reckon.Scope) []*reckon.Run {
 }
 
 func TestComposeErrors(t *testing.T) {
+	t.Parallel()
 	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		b := setup(t, db, nil)
@@ -52,13 +53,14 @@ func TestComposeErrors(t *testing.T) {
 // TestComposeEndToEnd drives create → job → ready through the real queue,
 // then newer evidence, refresh and publish.
 func TestComposeEndToEnd(t *testing.T) {
+	t.Parallel()
 	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		b := setup(t, db, nil)
 		b.start(t)
 		user := b.fx.User("x")
 		scope := b.fx.Scope()
-		s1 := b.importSnapshot(t, scope, time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), []reckon.Finding{
+		s1 := b.importSnapshot(t, scope, reckontest.Epoch().AddDate(0, -2, 0), []reckon.Finding{
 			finding("A", reckon.SeverityHigh, reckon.FindingFail), finding("B", reckon.SeverityLow, reckon.FindingPass)})
 
 		res, err := b.svc.Compose(ctx, scope, user.ID)
@@ -94,7 +96,7 @@ func TestComposeEndToEnd(t *testing.T) {
 		}
 
 		// Newer evidence: a new review, compared with the first, which it supersedes.
-		b.importSnapshot(t, scope, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), []reckon.Finding{
+		b.importSnapshot(t, scope, reckontest.Epoch().AddDate(0, -1, 0), []reckon.Finding{
 			finding("A", reckon.SeverityHigh, reckon.FindingPass), finding("C", reckon.SeverityLow, reckon.FindingFail)})
 		res, err = b.svc.Refresh(ctx, scope.WorkspaceID, r1.ID, user.ID)
 		if err != nil || res.Result != review.ResultQueued || res.Run.Context.BaselineSnapshotID != s1.ID {
@@ -132,6 +134,7 @@ func TestComposeEndToEnd(t *testing.T) {
 // TestComposeConcurrentCallers: 50 callers at once on one environment, first
 // with no worker, then while the job runs.
 func TestComposeConcurrentCallers(t *testing.T) {
+	t.Parallel()
 	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
 		b := setup(t, db, &review.WorkerOptions{Delay: 200 * time.Millisecond})
 		scope := b.fx.Scope()
@@ -198,6 +201,7 @@ func TestComposeConcurrentCallers(t *testing.T) {
 // TestTwoRunsOneFingerprint: two runs created directly for the same
 // fingerprint, both jobs released together.
 func TestTwoRunsOneFingerprint(t *testing.T) {
+	t.Parallel()
 	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
 		b := setup(t, db, &review.WorkerOptions{Delay: 100 * time.Millisecond, SnoozeInterval: 50 * time.Millisecond})
 		scope := b.fx.Scope()

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/evidence"
 	"github.com/reckonhq/reckon/review"
 )
 
@@ -50,7 +51,7 @@ func TestFingerprintGolden(t *testing.T) {
 
 func snapshotOf(id int64, at time.Time, findings []reckon.Finding) *reckon.Snapshot {
 	return &reckon.Snapshot{ID: id, WorkspaceID: 1, EnvironmentID: 2, CapturedAt: at, Findings: findings,
-		FindingCount: len(findings), ContentHash: review.ContentHash(findings),
+		FindingCount: len(findings), ContentHash: evidence.ContentHash(findings),
 		Source: reckon.SnapshotSource{Format: reckon.SnapshotFormatScubaGear, ToolVersion: "1.5.0"}}
 }
 

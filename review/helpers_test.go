@@ -3,6 +3,7 @@ package review_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/catalog"
+	"github.com/reckonhq/reckon/evidence"
 	"github.com/reckonhq/reckon/ledger"
 	"github.com/reckonhq/reckon/queue"
 	"github.com/reckonhq/reckon/reckontest"
@@ -26,7 +28,7 @@ type testClock struct{ ns atomic.Int64 }
 
 func newTestClock() *testClock {
 	c := &testClock{}
-	c.ns.Store(time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC).UnixNano())
+	c.ns.Store(reckontest.Epoch().UnixNano())
 	return c
 }
 
@@ -52,6 +54,7 @@ type testBundle struct {
 	queue   *queue.Queue
 	ledger  *ledger.Ledger
 	svc     *review.Service
+	ev      *evidence.Service
 	worker  *review.Worker
 }
 
@@ -64,6 +67,7 @@ func setup(t *testing.T, db *store.DB, opts *review.WorkerOptions) *testBundle {
 	}
 	b.queue = q
 	b.ledger = ledger.New(b.cat, q)
+	b.ev = evidence.NewService(db)
 	b.svc = review.NewService(review.Deps{DB: db, Ledger: b.ledger, Catalog: b.cat})
 	if opts == nil {
 		opts = &review.WorkerOptions{}
@@ -96,6 +100,15 @@ func deliver(w *review.Worker, runID int64, attempt int) error {
 	})
 }
 
+func codedErr(t *testing.T, err error) *reckon.Error {
+	t.Helper()
+	var e *reckon.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("want a coded error, got %v", err)
+	}
+	return e
+}
+
 func finding(id string, sev reckon.Severity, st reckon.FindingStatus) reckon.Finding {
 	return reckon.Finding{ControlID: id, Title: "Control " + id, Severity: sev, Status: st}
 }
@@ -114,7 +127,7 @@ func baseFindings() []reckon.Finding {
 
 func (b *testBundle) importSnapshot(t *testing.T, scope reckon.Scope, capturedAt time.Time, findings []reckon.Finding) *reckon.Snapshot {
 	t.Helper()
-	snap, _, err := b.svc.ImportSnapshot(context.Background(), scope, reckon.SnapshotInput{
+	snap, _, err := b.ev.Import(context.Background(), scope, reckon.SnapshotInput{
 		CapturedAt: capturedAt, Findings: findings, Source: reckon.SnapshotSource{Format: reckon.SnapshotFormatNative}})
 	if err != nil {
 		t.Fatalf("import snapshot: %v", err)
@@ -133,21 +146,14 @@ func (b *testBundle) compose(t *testing.T, scope reckon.Scope) *review.ComposeRe
 
 func (b *testBundle) run(t *testing.T, workspaceID, id int64) *reckon.Run {
 	t.Helper()
-	var run *reckon.Run
-	if err := b.db.InTx(context.Background(), func(tx *store.Tx) (err error) {
-		run, err = tx.Run(context.Background(), workspaceID, id)
-		return err
-	}); err != nil {
-		t.Fatalf("run %d: %v", id, err)
-	}
-	return run
+	return reckontest.Run(t, b.db, workspaceID, id)
 }
 
 // reviews returns every review of a scope, oldest first.
 func (b *testBundle) reviews(t *testing.T, scope reckon.Scope) []*reckon.Review {
 	t.Helper()
 	list, _, err := b.svc.Reviews(context.Background(), scope.WorkspaceID,
-		review.ReviewFilter{EnvironmentID: scope.EnvironmentID, Page: review.Page{Limit: review.MaxLimit}})
+		review.ReviewFilter{EnvironmentID: scope.EnvironmentID, Page: reckon.Page{Limit: reckon.MaxPageLimit}})
 	if err != nil {
 		t.Fatal(err)
 	}

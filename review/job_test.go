@@ -11,6 +11,7 @@ import (
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/ledger"
+	"github.com/reckonhq/reckon/reckontest"
 	"github.com/reckonhq/reckon/review"
 	"github.com/reckonhq/reckon/store"
 )
@@ -81,10 +82,11 @@ func (f finalRows) equal(o finalRows) bool {
 // TestJobStoppedBetweenSteps stops the job after each step and delivers it
 // again: every path converges to the rows of an uninterrupted job.
 func TestJobStoppedBetweenSteps(t *testing.T) {
+	t.Parallel()
 	clock := newTestClock()
 	eachEngineAt(t, clock, func(t *testing.T, db *store.DB) {
 		b := setup(t, db, nil)
-		at := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
+		at := reckontest.Epoch().AddDate(0, 0, -27)
 		prepare := func() (reckon.Scope, *reckon.Run) {
 			scope := b.fx.Scope()
 			snap := b.importSnapshot(t, scope, at, baseFindings())
@@ -126,13 +128,14 @@ func TestJobStoppedBetweenSteps(t *testing.T) {
 // TestOutOfOrderCompletion: newest evidence wins whatever order the jobs
 // finish in.
 func TestOutOfOrderCompletion(t *testing.T) {
+	t.Parallel()
 	clock := newTestClock()
 	eachEngineAt(t, clock, func(t *testing.T, db *store.DB) {
 		b := setup(t, db, nil)
 		for _, newerFirst := range []bool{true, false} {
 			scope := b.fx.Scope()
-			older := b.importSnapshot(t, scope, time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), baseFindings())
-			newer := b.importSnapshot(t, scope, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), baseFindings()[:4])
+			older := b.importSnapshot(t, scope, reckontest.Epoch().AddDate(0, -2, 0), baseFindings())
+			newer := b.importSnapshot(t, scope, reckontest.Epoch().AddDate(0, -1, 0), baseFindings()[:4])
 			runOld := b.ensureRun(t, scope, older, "")
 			runNew := b.ensureRun(t, scope, newer, "")
 			// The older job gets as far as composing, then the newer one
@@ -179,11 +182,12 @@ func TestOutOfOrderCompletion(t *testing.T) {
 }
 
 func TestJobRecovery(t *testing.T) {
+	t.Parallel()
 	clock := newTestClock()
 	eachEngineAt(t, clock, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		b := setup(t, db, nil)
-		at := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
+		at := reckontest.Epoch().AddDate(0, 0, -27)
 		prepare := func() (reckon.Scope, *reckon.Snapshot) {
 			scope := b.fx.Scope()
 			return scope, b.importSnapshot(t, scope, at, baseFindings())

@@ -13,6 +13,7 @@ import (
 )
 
 func TestLifecycle(t *testing.T) {
+	t.Parallel()
 	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		b := setup(t, db, nil)
@@ -81,6 +82,7 @@ func TestLifecycle(t *testing.T) {
 }
 
 func TestReviewLists(t *testing.T) {
+	t.Parallel()
 	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		b := setup(t, db, nil)
@@ -100,11 +102,11 @@ func TestReviewLists(t *testing.T) {
 		if err != nil || len(all) != 6 || next != 0 || all[0].Status != reckon.ReviewFailed || all[0].Content != nil {
 			t.Fatalf("all: %d %d %v", len(all), next, err)
 		}
-		page, next, err := b.svc.Reviews(ctx, w.ID, review.ReviewFilter{EnvironmentID: envA.ID, Page: review.Page{Limit: 2}})
+		page, next, err := b.svc.Reviews(ctx, w.ID, review.ReviewFilter{EnvironmentID: envA.ID, Page: reckon.Page{Limit: 2}})
 		if err != nil || len(page) != 2 || page[0].ID != ids[4] || page[1].ID != ids[3] || next != ids[3] {
 			t.Fatalf("page 1: %v %d %v", page, next, err)
 		}
-		page, next, err = b.svc.Reviews(ctx, w.ID, review.ReviewFilter{EnvironmentID: envA.ID, Page: review.Page{Limit: 2, Cursor: next}})
+		page, next, err = b.svc.Reviews(ctx, w.ID, review.ReviewFilter{EnvironmentID: envA.ID, Page: reckon.Page{Limit: 2, Cursor: next}})
 		if err != nil || len(page) != 2 || page[0].ID != ids[2] || next != ids[1] {
 			t.Fatalf("page 2: %v %d %v", page, next, err)
 		}

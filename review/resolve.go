@@ -13,7 +13,7 @@ import (
 // Reason codes of compose runs. Each is a key with an EN and DE sentence in
 // locale/catalog/*/review.json.
 const (
-	// DESIGN.md §7.
+	// docs/design.md §7.
 	ReasonAvailable                = "review.available"
 	ReasonAvailableSuperseded      = "review.available_superseded"
 	ReasonComposeFailed            = "review.compose_failed"
@@ -21,7 +21,7 @@ const (
 	ReasonAmbiguous                = "review.ambiguous"
 	ReasonSupersededWithoutCurrent = "review.superseded_without_current"
 	ReasonNotProduced              = "review.not_produced"
-	// The compose job's recoveries (DESIGN.md §6).
+	// The compose job's recoveries (docs/design.md §6).
 	ReasonReusedExisting     = "review.reused_existing"
 	ReasonDuplicateRecovered = "review.duplicate_recovered"
 	ReasonTookOverStaleDraft = "review.took_over_stale_draft"
@@ -30,7 +30,7 @@ const (
 // AdapterName names the review adapter in reconciliation records.
 const AdapterName = string(reckon.RunTypeReviewCompose)
 
-// Resolve is the one review-truth resolver of DESIGN.md §7, shared by the
+// Resolve is the one review-truth resolver of docs/design.md §7, shared by the
 // service, the compose job and the reconciliation adapter. It reads the
 // reviews of the run's own workspace and environment that carry the run's
 // fingerprint or are linked to the run, and decides. now judges the run's
@@ -43,7 +43,7 @@ func Resolve(ctx context.Context, tx *store.Tx, run *reckon.Run, now time.Time) 
 	return Decide(run, candidates, now), nil
 }
 
-// Decide applies the §7 table to candidate reviews, top to bottom: a review
+// Decide applies the docs/design.md §7 table to candidate reviews, top to bottom: a review
 // linked to the run decides before any same-fingerprint review does.
 // Candidates of another workspace or environment are ignored, whatever
 // their fingerprint. A run with ID 0 (a probe) has no linked review.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -16,21 +15,13 @@ import (
 )
 
 // realReports returns tenant ca08493a's four real ScubaGear reports, oldest
-// first: RECKON_SCUBAGEAR_DATA, else shared/ beside the checkout. Required in CI.
+// first (the names sort by assessment date).
 func realReports(t *testing.T) []string {
 	t.Helper()
-	dir := os.Getenv("RECKON_SCUBAGEAR_DATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "shared", "data", "scubagear")
-	}
-	files, _ := filepath.Glob(filepath.Join(dir, "ScubaResults_ca08493a_*.json"))
+	files := reckontest.ScubaGearReports(t, "ScubaResults_ca08493a_*.json")
 	if len(files) != 4 {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("the real ScubaGear reports are required in CI; found %d in %s", len(files), dir)
-		}
-		t.Skipf("the real ScubaGear reports are not here (set RECKON_SCUBAGEAR_DATA); found %d in %s", len(files), dir)
+		t.Fatalf("want tenant ca08493a's 4 reports, found %d in %s", len(files), reckontest.ScubaGearDir())
 	}
-	slices.Sort(files) // the names sort by assessment date
 	return files
 }
 
@@ -38,6 +29,7 @@ func realReports(t *testing.T) []string {
 // assessments in turn: each review compares with the one before, across
 // tool versions that add and retire controls, and supersedes it.
 func TestRealReportSeries(t *testing.T) {
+	t.Parallel()
 	files := realReports(t)
 	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -56,7 +48,7 @@ func TestRealReportSeries(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", file, err)
 			}
-			snap, _, err := b.svc.ImportSnapshot(ctx, scope, in)
+			snap, _, err := b.ev.Import(ctx, scope, in)
 			if err != nil {
 				t.Fatalf("%s: %v", file, err)
 			}
@@ -75,7 +67,7 @@ func TestRealReportSeries(t *testing.T) {
 			if err := json.Unmarshal(v.Content, &c); err != nil {
 				t.Fatal(err)
 			}
-			full, err := b.svc.Snapshot(ctx, scope.WorkspaceID, snap.ID)
+			full, err := b.ev.Snapshot(ctx, scope.WorkspaceID, snap.ID)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -24,11 +24,6 @@ if [ -z "${RECKON_TEST_POSTGRES_URL:-}" ]; then
   echo "test.sh: PostgreSQL not reachable: running the SQLite lane only" >&2
 fi
 
-# Real assessment reports for the ScubaGear import tests.
-if [ -z "${RECKON_SCUBAGEAR_DATA:-}" ] && [ -d "$shared/data/scubagear" ]; then
-  export RECKON_SCUBAGEAR_DATA="$shared/data/scubagear"
-fi
-
 echo "== gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go'))
 if [ -n "$unformatted" ]; then

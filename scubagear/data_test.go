@@ -4,36 +4,18 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/reckonhq/reckon/reckontest"
 )
 
-// DataEnv names the environment variable with the folder of real ScubaGear
-// reports (.ci/run sets it to ../shared/data/scubagear).
-const DataEnv = "RECKON_SCUBAGEAR_DATA"
-
-// dataFiles returns every ScubaGear report in the data folder, sorted by
-// name. Without the folder the test skips, except in CI where it fails.
+// dataFiles returns every real ScubaGear report of the repository's
+// testdata (or of RECKON_SCUBAGEAR_DATA), sorted by name.
 func dataFiles(t testing.TB) []string {
 	t.Helper()
-	dir := os.Getenv(DataEnv)
-	if dir == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not set: the real ScubaGear reports are required in CI", DataEnv)
-		}
-		t.Skipf("%s is not set: set it to the folder of real ScubaGear reports (../shared/data/scubagear) to run this test", DataEnv)
-	}
-	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) == 0 {
-		t.Fatalf("%s=%s holds no *.json report", DataEnv, dir)
-	}
-	sort.Strings(files)
-	return files
+	return reckontest.ScubaGearReports(t, "")
 }
 
 // rawReport is a report read by the tests' own small parser, straight from
@@ -143,7 +125,7 @@ func tenantSeries(t testing.TB, files []string) []*rawReport {
 	}
 	sort.Slice(series, func(i, j int) bool { return series[i].Timestamp < series[j].Timestamp })
 	if len(series) < 2 {
-		t.Fatalf("no tenant has two assessments in %s", os.Getenv(DataEnv))
+		t.Fatalf("no tenant has two assessments in %s", reckontest.ScubaGearDir())
 	}
 	return series
 }

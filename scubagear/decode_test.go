@@ -101,6 +101,7 @@ func codedErr(t *testing.T, err error, code reckon.ErrorCode) *reckon.Error {
 func english(e *reckon.Error) string { return locale.Default().Message("en", e.Message) }
 
 func TestDecodeMapsEveryResultAndCriticality(t *testing.T) {
+	t.Parallel()
 	results := map[string]reckon.FindingStatus{
 		"Pass": reckon.FindingPass, "Fail": reckon.FindingFail, "Warning": reckon.FindingWarning,
 		"N/A": reckon.FindingNotApplicable, "Omitted": reckon.FindingNotApplicable,
@@ -144,6 +145,7 @@ func TestDecodeMapsEveryResultAndCriticality(t *testing.T) {
 }
 
 func TestDecodeMetaData(t *testing.T) {
+	t.Parallel()
 	in, err := decodeString(reportJSON(metaJSON(testUUID), "AAD", []ctl{pass("MS.AAD.1.1v1")}, "EXO", []ctl{pass("MS.EXO.1.1v1")}))
 	if err != nil {
 		t.Fatal(err)
@@ -171,6 +173,7 @@ func TestDecodeMetaData(t *testing.T) {
 }
 
 func TestDecodeCleansText(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("ä", scubagear.MaxDetailRunes+10)
 	in, err := decodeString(reportJSON(metaJSON(testUUID), "AAD", []ctl{
 		{ID: " MS.AAD.1.1v1 ", Result: "Pass", Criticality: "Shall",
@@ -212,6 +215,7 @@ func TestDecodeCleansText(t *testing.T) {
 }
 
 func TestDecodeByteOrderMark(t *testing.T) {
+	t.Parallel()
 	body := reportJSON(metaJSON(testUUID), "AAD", []ctl{pass("MS.AAD.1.1v1")})
 	plain, err := decodeString(body)
 	if err != nil {
@@ -245,6 +249,7 @@ func TestDecodeByteOrderMark(t *testing.T) {
 
 // TestDecodeSkipsRaw shows that the Raw section streams past: decoding a
 // report with an 8 MiB Raw allocates a small fraction of it.
+// Not parallel: it counts the process's allocations.
 func TestDecodeSkipsRaw(t *testing.T) {
 	var raw strings.Builder
 	raw.WriteString(`{"MetaData": ` + metaJSON(testUUID) + `, "Raw": {"conditional_access_policies": [`)
@@ -273,6 +278,7 @@ func TestDecodeSkipsRaw(t *testing.T) {
 }
 
 func TestDecodeBodyLimit(t *testing.T) {
+	t.Parallel()
 	body := reportJSON(metaJSON(testUUID), "AAD", []ctl{pass("MS.AAD.1.1v1")})
 	// Exactly the limit (white space after the report) is fine.
 	atLimit := body + strings.Repeat(" ", scubagear.MaxBodyBytes-len(body))
@@ -305,6 +311,7 @@ func TestDecodeBodyLimit(t *testing.T) {
 }
 
 func TestDecodeMalformedSaysWhere(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, body, key string
 		want            string // English message
@@ -344,6 +351,7 @@ func TestDecodeMalformedSaysWhere(t *testing.T) {
 // TestDecodeMalformedDeepInFile places an error far into a large file: the
 // position is still exact.
 func TestDecodeMalformedDeepInFile(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	b.WriteString("\xEF\xBB\xBF{\n  \"Raw\": [\n")
 	lines := 3
@@ -363,6 +371,7 @@ func TestDecodeMalformedDeepInFile(t *testing.T) {
 }
 
 func TestDecodeValidationNamesValueAndControl(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name  string
 		body  string
@@ -424,6 +433,7 @@ func TestDecodeValidationNamesValueAndControl(t *testing.T) {
 }
 
 func TestDecodeListsProblemsInOrder(t *testing.T) {
+	t.Parallel()
 	var controls []ctl
 	for i := range 50 {
 		controls = append(controls, ctl{ID: fmt.Sprintf("MS.AAD.%dv1", i), Requirement: "R", Result: "Maybe", Criticality: "Shall"})
@@ -443,6 +453,7 @@ type failingReader struct{}
 func (failingReader) Read([]byte) (int, error) { return 0, errors.New("connection reset") }
 
 func TestDecodeReadErrorIsNotTheReportsFault(t *testing.T) {
+	t.Parallel()
 	r := io.MultiReader(strings.NewReader(`{"MetaData": {`), failingReader{})
 	_, err := scubagear.Decode(r)
 	if err == nil || reckon.ErrorCodeOf(err) != reckon.CodeInternal || !strings.Contains(err.Error(), "connection reset") {

@@ -75,7 +75,7 @@
 //	source.tool_version  MetaData.ToolVersion
 //
 // The external id makes importing idempotent and the tenant id lets the
-// review service refuse a report of another tenant (review.Service.ImportSnapshot).
+// evidence service refuse a report of another tenant (evidence.Service.Import).
 // ReportUUID alone is not unique across tenants: two of ScubaGear's own
 // published sample reports of different tenants carry the same one.
 //

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/evidence"
 	"github.com/reckonhq/reckon/locale"
-	"github.com/reckonhq/reckon/review"
+	"github.com/reckonhq/reckon/reckontest"
 	"github.com/reckonhq/reckon/scubagear"
 )
 
@@ -53,23 +53,20 @@ func FuzzDecode(f *testing.F) {
 	for _, s := range seeds {
 		f.Add([]byte(s))
 	}
-	// Real reports cut short, when the data folder is given.
-	if dir := os.Getenv(DataEnv); dir != "" {
-		files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-		for _, path := range files {
-			b, err := os.ReadFile(path)
-			if err != nil {
-				f.Fatal(err)
-			}
-			f.Add(b[:4096])
-			f.Add(b[:bytes.Index(b, []byte(`"Raw"`))])
+	// Real reports cut short.
+	for _, path := range reckontest.ScubaGearReports(f, "") {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			f.Fatal(err)
 		}
+		f.Add(b[:4096])
+		f.Add(b[:bytes.Index(b, []byte(`"Raw"`))])
 	}
 	cat := locale.Default()
 	f.Fuzz(func(t *testing.T, body []byte) {
 		in, err := scubagear.Decode(bytes.NewReader(body))
 		if err == nil {
-			if err := review.ValidateSnapshot(&in); err != nil && reckon.ErrorCodeOf(err) != reckon.CodeTooLarge {
+			if err := evidence.Validate(&in); err != nil && reckon.ErrorCodeOf(err) != reckon.CodeTooLarge {
 				t.Fatalf("accepted a report the review service refuses: %v\n%+v", err, in)
 			}
 			return

@@ -12,10 +12,11 @@ import (
 	"testing"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/catalog"
+	"github.com/reckonhq/reckon/evidence"
+	"github.com/reckonhq/reckon/internal/app"
 	"github.com/reckonhq/reckon/ledger"
 	"github.com/reckonhq/reckon/queue"
 	"github.com/reckonhq/reckon/reckontest"
@@ -28,6 +29,7 @@ type testBundle struct {
 	db     *store.DB
 	fx     *reckontest.Fixture
 	svc    *review.Service
+	ev     *evidence.Service
 	worker *review.Worker
 }
 
@@ -42,17 +44,17 @@ func setup(t testing.TB, db *store.DB) *testBundle {
 		t.Fatal(err)
 	}
 	svc := review.NewService(review.Deps{DB: db, Ledger: ledger.New(cat, q), Catalog: cat})
-	return &testBundle{db: db, fx: reckontest.NewFixture(t, db), svc: svc, worker: review.Register(cat, workers, svc, nil)}
+	return &testBundle{db: db, fx: reckontest.NewFixture(t, db), svc: svc, ev: evidence.NewService(db), worker: review.Register(cat, workers, svc, nil)}
 }
 
 func (b *testBundle) importFile(t testing.TB, scope reckon.Scope, path string) (*reckon.Snapshot, bool, error) {
 	t.Helper()
-	return b.svc.ImportSnapshot(context.Background(), scope, decodeFile(t, path))
+	return b.ev.Import(context.Background(), scope, decodeFile(t, path))
 }
 
 func (b *testBundle) snapshots(t testing.TB, scope reckon.Scope) []*reckon.Snapshot {
 	t.Helper()
-	list, _, err := b.svc.Snapshots(context.Background(), scope, review.Page{Limit: review.MaxLimit})
+	list, _, err := b.ev.List(context.Background(), scope, reckon.Page{Limit: reckon.MaxPageLimit})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +81,7 @@ func fileOf(t testing.TB, files []string, tenantPrefix, date string) string {
 			return f
 		}
 	}
-	t.Fatalf("no report of %s on %s in %s", tenantPrefix, date, os.Getenv(DataEnv))
+	t.Fatalf("no report of %s on %s in %s", tenantPrefix, date, reckontest.ScubaGearDir())
 	return ""
 }
 
@@ -88,6 +90,7 @@ func fileOf(t testing.TB, files []string, tenantPrefix, date string) string {
 // report's tenant, and a second import of the same report returns the same
 // snapshot and writes nothing.
 func TestImportRealReports(t *testing.T) {
+	t.Parallel()
 	files := dataFiles(t)
 	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
 		b := setup(t, db)
@@ -105,12 +108,12 @@ func TestImportRealReports(t *testing.T) {
 			if got := b.tenantOf(t, scope); got != raw.TenantID {
 				t.Errorf("%s: environment tenant %q, want %q from the first import", filepath.Base(path), got, raw.TenantID)
 			}
-			stored, err := b.svc.Snapshot(ctx, scope.WorkspaceID, snap.ID)
+			stored, err := b.ev.Snapshot(ctx, scope.WorkspaceID, snap.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
 			want := decodeFile(t, path)
-			if stored.Source != want.Source || len(stored.Findings) != len(want.Findings) || stored.ContentHash != review.ContentHash(want.Findings) {
+			if stored.Source != want.Source || len(stored.Findings) != len(want.Findings) || stored.ContentHash != evidence.ContentHash(want.Findings) {
 				t.Errorf("%s: stored %+v (%d findings, %s), decoded %+v (%d findings)", filepath.Base(path),
 					stored.Source, len(stored.Findings), stored.ContentHash, want.Source, len(want.Findings))
 			}
@@ -132,6 +135,7 @@ func TestImportRealReports(t *testing.T) {
 // TestImportRefusesAnotherTenant imports a report of one tenant into an
 // environment that stands for another: refused, and nothing is written.
 func TestImportRefusesAnotherTenant(t *testing.T) {
+	t.Parallel()
 	files := dataFiles(t)
 	other := fileOf(t, files, "27ecc021", "2024-12-18")
 	// This one carries the same ReportUUID as the other tenant's report
@@ -192,11 +196,7 @@ func TestImportRefusesAnotherTenant(t *testing.T) {
 // deliver runs one delivery of a compose run's job, as the queue would.
 func (b *testBundle) deliver(t testing.TB, run *reckon.Run) {
 	t.Helper()
-	err := b.worker.Work(context.Background(), &river.Job[review.ComposeArgs]{
-		JobRow: &rivertype.JobRow{ID: run.ID, Attempt: 1, MaxAttempts: 25, Kind: review.ComposeArgs{}.Kind()},
-		Args:   review.ComposeArgs{RunID: run.ID},
-	})
-	if err != nil {
+	if err := app.WorkCompose(context.Background(), b.worker, run.ID); err != nil {
 		t.Fatalf("compose run %d: %v", run.ID, err)
 	}
 }
@@ -205,7 +205,7 @@ func (b *testBundle) deliver(t testing.TB, run *reckon.Run) {
 func (b *testBundle) composed(t testing.TB, scope reckon.Scope, run *reckon.Run) *review.Content {
 	t.Helper()
 	ctx := context.Background()
-	list, _, err := b.svc.Reviews(ctx, scope.WorkspaceID, review.ReviewFilter{EnvironmentID: scope.EnvironmentID, Page: review.Page{Limit: review.MaxLimit}})
+	list, _, err := b.svc.Reviews(ctx, scope.WorkspaceID, review.ReviewFilter{EnvironmentID: scope.EnvironmentID, Page: reckon.Page{Limit: reckon.MaxPageLimit}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,6 +245,7 @@ func ids(l []review.ControlSummary) []string {
 // independently from the raw files, and its failing controls keep their
 // product.
 func TestComposeRealSeries(t *testing.T) {
+	t.Parallel()
 	series := tenantSeries(t, dataFiles(t))
 	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
 		b := setup(t, db)
@@ -346,7 +347,7 @@ func BenchmarkImportLargest(b *testing.B) {
 				}
 				n++
 				in.Source.ExternalID = fmt.Sprintf("%s#%d", in.Source.ExternalID, n)
-				if _, existed, err := tb.svc.ImportSnapshot(ctx, scope, in); err != nil || existed {
+				if _, existed, err := tb.ev.Import(ctx, scope, in); err != nil || existed {
 					b.Fatalf("import: existed=%v, %v", existed, err)
 				}
 			}

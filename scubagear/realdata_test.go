@@ -52,6 +52,7 @@ func decodeFile(t testing.TB, path string) reckon.SnapshotInput {
 // /3rd Party), Errors (Error, "Error - Test results missing"), Omits
 // (Omitted) and, from 1.6, IncorrectResults ("Incorrect result").
 func TestDecodeRealReports(t *testing.T) {
+	t.Parallel()
 	for _, path := range dataFiles(t) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			raw := parseRaw(t, path)
@@ -178,6 +179,7 @@ func TestDecodeRealReports(t *testing.T) {
 // every kind, counted by the tests' own reading of the files; the review
 // composer is checked against the same counts in TestComposeRealSeries.
 func TestRealReportChanges(t *testing.T) {
+	t.Parallel()
 	series := tenantSeries(t, dataFiles(t))
 	var total rawChanges
 	for i := 1; i < len(series); i++ {

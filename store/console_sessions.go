@@ -79,15 +79,3 @@ func (tx *Tx) TakeConsoleFlash(ctx context.Context, idHash string) (json.RawMess
 	}
 	return flash, nil
 }
-
-// SetUserPassword replaces a user's password hash.
-func (tx *Tx) SetUserPassword(ctx context.Context, userID int64, passwordHash string) error {
-	n, err := tx.exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, passwordHash)
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return ErrNotFound
-	}
-	return nil
-}

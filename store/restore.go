@@ -2,78 +2,16 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/reckonhq/reckon"
 )
 
-// RestoreStatus is where a restore is in its domain lifecycle.
-type RestoreStatus string
-
-// Restore statuses.
-const (
-	RestorePending            RestoreStatus = "pending"
-	RestoreRunning            RestoreStatus = "running"
-	RestoreSucceeded          RestoreStatus = "succeeded"
-	RestorePartiallySucceeded RestoreStatus = "partially_succeeded"
-	RestoreFailed             RestoreStatus = "failed"
-)
-
-// Terminal reports whether the restore has finished applying its items.
-func (s RestoreStatus) Terminal() bool {
-	return s == RestoreSucceeded || s == RestorePartiallySucceeded || s == RestoreFailed
-}
-
-// RestoreRun is the domain truth of one restore.execute run.
-type RestoreRun struct {
-	ID             int64
-	WorkspaceID    int64
-	EnvironmentID  int64
-	OperationRunID int64
-	BackupRef      string
-	Status         RestoreStatus
-	ItemsTotal     int
-	ItemsSucceeded int
-	ItemsFailed    int
-	CreatedAt      time.Time
-	StartedAt      *time.Time
-	CompletedAt    *time.Time
-	UpdatedAt      time.Time
-}
-
-// Scope returns the restore's workspace and environment.
-func (r *RestoreRun) Scope() reckon.Scope {
-	return reckon.Scope{WorkspaceID: r.WorkspaceID, EnvironmentID: r.EnvironmentID}
-}
-
-// RestoreItemStatus is the state of one backup item.
-type RestoreItemStatus string
-
-// Restore item statuses.
-const (
-	ItemPending RestoreItemStatus = "pending"
-	ItemApplied RestoreItemStatus = "applied"
-	ItemFailed  RestoreItemStatus = "failed"
-)
-
-// RestoreItem is one backup item of a restore.
-type RestoreItem struct {
-	ID           int64
-	RestoreRunID int64
-	Key          string
-	Payload      json.RawMessage
-	Status       RestoreItemStatus
-	ErrorCode    string
-	AppliedAt    *time.Time
-}
-
 const restoreColumns = `id, workspace_id, environment_id, operation_run_id, backup_ref, status,
 	items_total, items_succeeded, items_failed, created_at, started_at, completed_at, updated_at`
 
-func scanRestore(r scanner) (*RestoreRun, error) {
-	var rr RestoreRun
+func scanRestore(r scanner) (*reckon.RestoreRun, error) {
+	var rr reckon.RestoreRun
 	err := r.Scan(&rr.ID, &rr.WorkspaceID, &rr.EnvironmentID, &rr.OperationRunID, &rr.BackupRef, &rr.Status,
 		&rr.ItemsTotal, &rr.ItemsSucceeded, &rr.ItemsFailed, scanTime(&rr.CreatedAt), scanNullTime(&rr.StartedAt),
 		scanNullTime(&rr.CompletedAt), scanTime(&rr.UpdatedAt))
@@ -85,8 +23,8 @@ func scanRestore(r scanner) (*RestoreRun, error) {
 
 // InsertRestore inserts a pending restore with its items, all pending. It
 // sets the ids and times on rr and items.
-func (tx *Tx) InsertRestore(ctx context.Context, rr *RestoreRun, items []*RestoreItem) error {
-	rr.Status = RestorePending
+func (tx *Tx) InsertRestore(ctx context.Context, rr *reckon.RestoreRun, items []*reckon.RestoreItem) error {
+	rr.Status = reckon.RestorePending
 	rr.ItemsTotal = len(items)
 	rr.CreatedAt, rr.UpdatedAt = tx.now, tx.now
 	err := tx.queryRow(ctx, `INSERT INTO restore_runs (workspace_id, environment_id, operation_run_id, backup_ref,
@@ -98,7 +36,7 @@ VALUES ($1, $2, $3, $4, 'pending', $5, 0, 0, $6, $6) RETURNING id`,
 	}
 	for _, it := range items {
 		it.RestoreRunID = rr.ID
-		it.Status = ItemPending
+		it.Status = reckon.RestoreItemPending
 		err := tx.queryRow(ctx, `INSERT INTO restore_items (restore_run_id, item_key, payload, status)
 VALUES ($1, $2, $3, 'pending') RETURNING id`, rr.ID, it.Key, string(it.Payload)).Scan(&it.ID)
 		if err != nil {
@@ -111,14 +49,14 @@ VALUES ($1, $2, $3, 'pending') RETURNING id`, rr.ID, it.Key, string(it.Payload))
 // RestoreByRun returns the restore executed by an operation run, only when it
 // lies in the given scope: rows of another workspace or environment answer
 // ErrNotFound, so they can never serve as proof.
-func (tx *Tx) RestoreByRun(ctx context.Context, scope reckon.Scope, runID int64) (*RestoreRun, error) {
+func (tx *Tx) RestoreByRun(ctx context.Context, scope reckon.Scope, runID int64) (*reckon.RestoreRun, error) {
 	return scanRestore(tx.queryRow(ctx, `SELECT `+restoreColumns+` FROM restore_runs
 WHERE operation_run_id = $1 AND workspace_id = $2 AND environment_id = $3`,
 		runID, scope.WorkspaceID, scope.EnvironmentID))
 }
 
 // Restore returns a restore of a workspace by id.
-func (tx *Tx) Restore(ctx context.Context, workspaceID, id int64) (*RestoreRun, error) {
+func (tx *Tx) Restore(ctx context.Context, workspaceID, id int64) (*reckon.RestoreRun, error) {
 	return scanRestore(tx.queryRow(ctx, `SELECT `+restoreColumns+` FROM restore_runs WHERE workspace_id = $1 AND id = $2`,
 		workspaceID, id))
 }
@@ -136,7 +74,7 @@ WHERE id = $1 AND status = 'pending'`, id, tx.now)
 
 // LockRestore returns a restore by id and locks its row until the
 // transaction ends. SQLite transactions already hold the database's write lock.
-func (tx *Tx) LockRestore(ctx context.Context, id int64) (*RestoreRun, error) {
+func (tx *Tx) LockRestore(ctx context.Context, id int64) (*reckon.RestoreRun, error) {
 	q := `SELECT ` + restoreColumns + ` FROM restore_runs WHERE id = $1`
 	if tx.engine == Postgres {
 		q += ` FOR UPDATE`
@@ -157,7 +95,7 @@ FROM restore_items WHERE restore_run_id = $1`, restoreID).Scan(&applied, &failed
 }
 
 // FinishRestore records a restore's final status and counts.
-func (tx *Tx) FinishRestore(ctx context.Context, rr *RestoreRun) error {
+func (tx *Tx) FinishRestore(ctx context.Context, rr *reckon.RestoreRun) error {
 	now := tx.now
 	rr.CompletedAt, rr.UpdatedAt = &now, now
 	if rr.StartedAt == nil {
@@ -174,8 +112,8 @@ func (tx *Tx) FinishRestore(ctx context.Context, rr *RestoreRun) error {
 
 const restoreItemColumns = `id, restore_run_id, item_key, payload, status, error_code, applied_at`
 
-func scanRestoreItem(r scanner) (*RestoreItem, error) {
-	var it RestoreItem
+func scanRestoreItem(r scanner) (*reckon.RestoreItem, error) {
+	var it reckon.RestoreItem
 	var payload []byte
 	err := r.Scan(&it.ID, &it.RestoreRunID, &it.Key, scanJSON(&payload), &it.Status,
 		scanNullString(&it.ErrorCode), scanNullTime(&it.AppliedAt))
@@ -188,7 +126,7 @@ func scanRestoreItem(r scanner) (*RestoreItem, error) {
 
 // RestoreItems returns a restore's items by key; with pendingOnly, only the
 // items not yet applied or failed.
-func (tx *Tx) RestoreItems(ctx context.Context, restoreID int64, pendingOnly bool) ([]*RestoreItem, error) {
+func (tx *Tx) RestoreItems(ctx context.Context, restoreID int64, pendingOnly bool) ([]*reckon.RestoreItem, error) {
 	q := `SELECT ` + restoreItemColumns + ` FROM restore_items WHERE restore_run_id = $1`
 	if pendingOnly {
 		q += ` AND status = 'pending'`
@@ -197,16 +135,16 @@ func (tx *Tx) RestoreItems(ctx context.Context, restoreID int64, pendingOnly boo
 	if err != nil {
 		return nil, err
 	}
-	return collect(r, func(r rows) (*RestoreItem, error) { return scanRestoreItem(r) })
+	return collect(r, func(r rows) (*reckon.RestoreItem, error) { return scanRestoreItem(r) })
 }
 
 // RecordRestoreItem records the result of applying a pending item: applied,
 // or failed with a safe error code. An item that already has a result keeps
 // it, so a redelivered job cannot count an item twice; changed says whether
 // this call recorded it.
-func (tx *Tx) RecordRestoreItem(ctx context.Context, itemID int64, status RestoreItemStatus, errorCode string) (changed bool, err error) {
+func (tx *Tx) RecordRestoreItem(ctx context.Context, itemID int64, status reckon.RestoreItemStatus, errorCode string) (changed bool, err error) {
 	var appliedAt any
-	if status == ItemApplied {
+	if status == reckon.RestoreItemApplied {
 		appliedAt = tx.now
 	}
 	n, err := tx.exec(ctx, `UPDATE restore_items SET status = $2, error_code = $3, applied_at = $4

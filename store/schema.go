@@ -24,7 +24,7 @@ var tokens = map[Engine]dialectTokens{
 // migrations are applied in order; a migration's index+1 is its version.
 // Never edit a released migration: append a new one.
 var migrations = []string{
-	// 1: the whole schema of DESIGN.md §3.
+	// 1: the whole schema of docs/design.md §3.
 	`
 CREATE TABLE workspaces (
 	id {{.ID}},

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/reckonhq/reckon"
@@ -134,20 +133,4 @@ func (tx *Tx) Snapshots(ctx context.Context, scope reckon.Scope, limit int, curs
 		return nil, err
 	}
 	return collect(r, func(r rows) (*reckon.Snapshot, error) { return scanSnapshotList(r) })
-}
-
-// ClaimEnvironmentTenant records tenantID as the environment's tenant unless
-// one is recorded already, and returns the tenant the environment has
-// afterwards. Concurrent claims settle on the first committed one: the
-// conditional update re-checks the row after waiting for its lock.
-func (tx *Tx) ClaimEnvironmentTenant(ctx context.Context, scope reckon.Scope, tenantID string) (string, error) {
-	if _, err := tx.exec(ctx, `UPDATE managed_environments SET tenant_id = $3
-WHERE workspace_id = $1 AND id = $2 AND (tenant_id IS NULL OR tenant_id = '')`,
-		scope.WorkspaceID, scope.EnvironmentID, strings.TrimSpace(tenantID)); err != nil {
-		return "", fmt.Errorf("store: claim environment tenant: %w", err)
-	}
-	var recorded string
-	err := tx.queryRow(ctx, `SELECT tenant_id FROM managed_environments WHERE workspace_id = $1 AND id = $2`,
-		scope.WorkspaceID, scope.EnvironmentID).Scan(scanNullString(&recorded))
-	return recorded, err
 }

@@ -38,10 +38,7 @@ func eachFreshEngine(t *testing.T, fn func(t *testing.T, engine store.Engine)) {
 
 func inTx(t *testing.T, db *store.DB, fn func(ctx context.Context, tx *store.Tx) error) {
 	t.Helper()
-	ctx := context.Background()
-	if err := db.InTx(ctx, func(tx *store.Tx) error { return fn(ctx, tx) }); err != nil {
-		t.Fatal(err)
-	}
+	reckontest.Tx(t, db, fn)
 }
 
 func TestMigrateCreatesPartialUniqueIndexes(t *testing.T) {

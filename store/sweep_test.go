@@ -12,7 +12,7 @@ import (
 	"github.com/reckonhq/reckon/store"
 )
 
-var sweepT0 = time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+var sweepT0 = reckontest.Epoch()
 
 func sweepDo(t *testing.T, db *store.DB, fn func(ctx context.Context, tx *store.Tx) error) {
 	t.Helper()
@@ -169,10 +169,10 @@ func TestRecordRestoreItemRecordsAResultOnce(t *testing.T) {
 			}
 			return err
 		})
-		rr := &store.RestoreRun{WorkspaceID: scope.WorkspaceID, EnvironmentID: scope.EnvironmentID, OperationRunID: runID, BackupRef: "b"}
-		items := []*store.RestoreItem{{Key: "a", Payload: json.RawMessage(`{"kind":"x"}`)}, {Key: "b", Payload: json.RawMessage(`null`)}}
+		rr := &reckon.RestoreRun{WorkspaceID: scope.WorkspaceID, EnvironmentID: scope.EnvironmentID, OperationRunID: runID, BackupRef: "b"}
+		items := []*reckon.RestoreItem{{Key: "a", Payload: json.RawMessage(`{"kind":"x"}`)}, {Key: "b", Payload: json.RawMessage(`null`)}}
 		sweepDo(t, db, func(ctx context.Context, tx *store.Tx) error { return tx.InsertRestore(ctx, rr, items) })
-		record := func(it *store.RestoreItem, status store.RestoreItemStatus, code string) bool {
+		record := func(it *reckon.RestoreItem, status reckon.RestoreItemStatus, code string) bool {
 			var changed bool
 			sweepDo(t, db, func(ctx context.Context, tx *store.Tx) (err error) {
 				changed, err = tx.RecordRestoreItem(ctx, it.ID, status, code)
@@ -180,14 +180,14 @@ func TestRecordRestoreItemRecordsAResultOnce(t *testing.T) {
 			})
 			return changed
 		}
-		if !record(items[0], store.ItemApplied, "") || !record(items[1], store.ItemFailed, "restore.item_invalid_payload") {
+		if !record(items[0], reckon.RestoreItemApplied, "") || !record(items[1], reckon.RestoreItemFailed, "restore.item_invalid_payload") {
 			t.Fatal("first results were not recorded")
 		}
-		if record(items[0], store.ItemFailed, "late") {
+		if record(items[0], reckon.RestoreItemFailed, "late") {
 			t.Fatal("a second result overwrote the first")
 		}
 		var applied, failed int
-		var pending, all []*store.RestoreItem
+		var pending, all []*reckon.RestoreItem
 		sweepDo(t, db, func(ctx context.Context, tx *store.Tx) (err error) {
 			if applied, failed, err = tx.CountRestoreItems(ctx, rr.ID); err != nil {
 				return err
@@ -198,7 +198,7 @@ func TestRecordRestoreItemRecordsAResultOnce(t *testing.T) {
 			all, err = tx.RestoreItems(ctx, rr.ID, false)
 			return err
 		})
-		if applied != 1 || failed != 1 || len(pending) != 0 || all[0].Status != store.ItemApplied || all[0].AppliedAt == nil ||
+		if applied != 1 || failed != 1 || len(pending) != 0 || all[0].Status != reckon.RestoreItemApplied || all[0].AppliedAt == nil ||
 			all[1].ErrorCode != "restore.item_invalid_payload" || all[1].AppliedAt != nil {
 			t.Fatalf("applied %d failed %d pending %d items %+v %+v", applied, failed, len(pending), all[0], all[1])
 		}

@@ -1,0 +1,49 @@
+package web
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/reckonhq/reckon"
+)
+
+// StatusOf maps reckon's error codes to HTTP: the one place where that
+// happens.
+func StatusOf(code reckon.ErrorCode) int {
+	switch code {
+	case reckon.CodeMalformed:
+		return http.StatusBadRequest
+	case reckon.CodeUnauthorized:
+		return http.StatusUnauthorized
+	case reckon.CodeForbidden:
+		return http.StatusForbidden
+	case reckon.CodeNotFound:
+		return http.StatusNotFound
+	case reckon.CodeConflict, reckon.CodeInvalidTransition:
+		return http.StatusConflict
+	case reckon.CodeTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case reckon.CodeValidation, reckon.CodeNoEvidence, reckon.CodeTenantMismatch:
+		return http.StatusUnprocessableEntity
+	case reckon.CodeSchemaBehind:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// Explain returns the coded error a request's err answers with, and
+// whether it is internal. An error without a code, and a code that answers
+// 5xx, is internal: its cause goes to the log under the request id, and
+// the caller is shown no more than the code (CodeInternal when it had
+// none).
+func Explain(log *slog.Logger, r *http.Request, err error) (e *reckon.Error, internal bool) {
+	if !errors.As(err, &e) {
+		e = &reckon.Error{Code: reckon.CodeInternal}
+	}
+	if StatusOf(e.Code) < 500 {
+		return e, false
+	}
+	log.ErrorContext(r.Context(), "request failed", "request_id", RequestID(r.Context()), "route", r.Pattern, "error", err)
+	return e, true
+}

@@ -1,0 +1,171 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Queries for tests and benchmarks only, kept here so that no production
+// path depends on them: the behaviour suite proves invariants with them, the
+// benchmark sees what a process left behind and where queries walk.
+
+// QueueJob is a row of River's job table, as far as reckon looks at it.
+type QueueJob struct {
+	ID    int64
+	Kind  string
+	State string
+	Args  json.RawMessage
+}
+
+// QueueJobs returns River's jobs of one kind, oldest first. River's table
+// lives next to reckon's (same database, same schema) on both engines.
+func (tx *Tx) QueueJobs(ctx context.Context, kind string) ([]QueueJob, error) {
+	args := `args`
+	if tx.engine == SQLite {
+		args = `json(args)` // riversqlite stores SQLite's binary JSONB
+	}
+	r, err := tx.query(ctx, `SELECT id, kind, state, `+args+` FROM river_job WHERE kind = $1 ORDER BY id`, kind)
+	if err != nil {
+		return nil, err
+	}
+	return collect(r, func(r rows) (QueueJob, error) {
+		var j QueueJob
+		var args []byte
+		err := r.Scan(&j.ID, &j.Kind, &j.State, scanJSON(&args))
+		j.Args = args
+		return j, err
+	})
+}
+
+// CountRuns counts a workspace's runs, whatever their status.
+func (tx *Tx) CountRuns(ctx context.Context, workspaceID int64) (int64, error) {
+	var n int64
+	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM operation_runs WHERE workspace_id = $1`, workspaceID).Scan(&n)
+	return n, err
+}
+
+// CountNotifications counts the notifications of a workspace.
+func (tx *Tx) CountNotifications(ctx context.Context, workspaceID int64) (int64, error) {
+	var n int64
+	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM notifications WHERE workspace_id = $1`, workspaceID).Scan(&n)
+	return n, err
+}
+
+// Index is an index of the database as the engine's catalog describes it.
+type Index struct {
+	Name  string
+	Table string
+	// Definition is the engine's CREATE INDEX text; empty for the indexes
+	// SQLite creates itself for UNIQUE and PRIMARY KEY constraints.
+	Definition string
+}
+
+// Indexes lists the indexes of reckon's schema (PostgreSQL: the current
+// schema), by name.
+func (tx *Tx) Indexes(ctx context.Context) ([]Index, error) {
+	q := `SELECT indexname, tablename, indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY indexname`
+	if tx.engine == SQLite {
+		q = `SELECT name, tbl_name, COALESCE(sql, '') FROM sqlite_master WHERE type = 'index' ORDER BY name`
+	}
+	r, err := tx.query(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return collect(r, func(r rows) (Index, error) {
+		var ix Index
+		return ix, r.Scan(&ix.Name, &ix.Table, &ix.Definition)
+	})
+}
+
+var schemaPrefix = regexp.MustCompile(`^[a-z][a-z0-9_]{0,30}$`)
+
+// ScratchSchema creates a fresh, empty PostgreSQL schema named after prefix
+// on the server of baseURL, for work that must not touch the data already
+// there (benchmarks, tests). It returns a URL that selects the schema through
+// search_path — reckon's and River's tables are created in it — and a
+// function that drops the schema with everything in it.
+func ScratchSchema(ctx context.Context, baseURL, prefix string) (schemaURL string, drop func(context.Context) error, err error) {
+	if engine, _, err := ParseURL(baseURL); err != nil {
+		return "", nil, err
+	} else if engine != Postgres {
+		return "", nil, fmt.Errorf("database URL %s is not a PostgreSQL URL", Redact(baseURL))
+	}
+	if !schemaPrefix.MatchString(prefix) {
+		return "", nil, fmt.Errorf("store: schema prefix %q is not a plain lower-case name", prefix)
+	}
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	// The name is built from a checked prefix and hex digits only, so it is
+	// safe to splice into DDL, which takes no parameters.
+	schema := prefix + "_" + hex.EncodeToString(b)
+
+	exec := func(ctx context.Context, stmt string) error {
+		conn, err := pgx.Connect(ctx, baseURL)
+		if err != nil {
+			return fmt.Errorf("database %s is unreachable: %s", Redact(baseURL), safeConnError(err))
+		}
+		defer conn.Close(context.WithoutCancel(ctx))
+		if _, err := conn.Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("store: %s: %w", stmt, err)
+		}
+		return nil
+	}
+	if err := exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		return "", nil, err
+	}
+	drop = func(ctx context.Context) error { return exec(ctx, "DROP SCHEMA "+schema+" CASCADE") }
+
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		_ = drop(ctx)
+		return "", nil, fmt.Errorf("database URL %s is not valid: %w", Redact(baseURL), unwrapParse(err))
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String(), drop, nil
+}
+
+// ExplainListRuns returns the engine's plan of ListRuns, for tests and
+// benchmarks that check a page walks the newest-first index.
+func (tx *Tx) ExplainListRuns(ctx context.Context, f *RunFilter) (string, error) {
+	q, args, err := tx.listRunsQuery(f)
+	if err != nil || q == "" {
+		return "", err
+	}
+	return tx.explain(ctx, q, args...)
+}
+
+// explain returns the engine's plan of a query: PostgreSQL's EXPLAIN lines,
+// or the details of SQLite's EXPLAIN QUERY PLAN.
+func (tx *Tx) explain(ctx context.Context, q string, args ...any) (string, error) {
+	prefix := `EXPLAIN `
+	if tx.engine == SQLite {
+		prefix = `EXPLAIN QUERY PLAN `
+	}
+	r, err := tx.query(ctx, prefix+q, args...)
+	if err != nil {
+		return "", fmt.Errorf("store: explain: %w", err)
+	}
+	lines, err := collect(r, func(r rows) (string, error) {
+		if tx.engine == SQLite {
+			// id, parent, notused, detail
+			var id, parent, unused int
+			var detail string
+			err := r.Scan(&id, &parent, &unused, &detail)
+			return detail, err
+		}
+		var line string
+		err := r.Scan(&line)
+		return line, err
+	})
+	return strings.Join(lines, "\n"), err
+}
