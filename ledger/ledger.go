@@ -216,7 +216,12 @@ type RunEnd struct {
 func (l *Ledger) CompleteMany(ctx context.Context, tx *store.Tx, ends []RunEnd) (runs []*reckon.Run, changed []bool, err error) {
 	now := tx.Now()
 	rcs := make([]*store.RunCompletion, len(ends))
+	seen := make(map[int64]bool, len(ends))
 	for i, e := range ends {
+		if seen[e.RunID] {
+			return nil, nil, fmt.Errorf("%w: run %d ends twice in one batch", ErrInvalidTransition, e.RunID)
+		}
+		seen[e.RunID] = true
 		if rcs[i], err = e.Completion.storeCompletion(e.RunID, now); err != nil {
 			return nil, nil, err
 		}

@@ -189,6 +189,9 @@ func (r *Reconciler) sweepBatch(ctx context.Context, failed map[int64]bool, sel 
 			}
 		}
 		res.Examined = len(todo)
+		if len(todo) == 0 {
+			return nil
+		}
 		err = tx.Savepoint(ctx, func() (err error) {
 			settled, err = r.settleBatch(ctx, tx, todo, now, discarded)
 			return err
