@@ -15,6 +15,20 @@ import (
 // PostgreSQL, and a new run adds River's insert and the job id. SQLite has
 // no xmax and no UPDATE in a CTE: a taken identity is read in a second
 // statement, and a completion writes its event and notification in two more.
+// statementsOf runs fn in a transaction and returns how many statements it
+// sent inside it.
+func (b *testBundle) statementsOf(t testing.TB, fn func(ctx context.Context, tx *store.Tx) error) int64 {
+	t.Helper()
+	var n int64
+	b.inTx(t, func(ctx context.Context, tx *store.Tx) error {
+		before := b.db.Statements()
+		err := fn(ctx, tx)
+		n = b.db.Statements().Sub(before).Statements
+		return err
+	})
+	return n
+}
+
 func TestLedgerWriteStatements(t *testing.T) {
 	t.Parallel()
 	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
@@ -27,17 +41,7 @@ func TestLedgerWriteStatements(t *testing.T) {
 		initiator := b.fx.User("")
 		// River asks the server's version once per client: warm it up.
 		b.ensure(t, scope, "sha256:warm")
-		sent := func(fn func(ctx context.Context, tx *store.Tx) error) int64 {
-			t.Helper()
-			var n int64
-			b.inTx(t, func(ctx context.Context, tx *store.Tx) error {
-				before := db.Statements()
-				err := fn(ctx, tx)
-				n = db.Statements().Sub(before).Statements
-				return err
-			})
-			return n
-		}
+		sent := func(fn func(ctx context.Context, tx *store.Tx) error) int64 { return b.statementsOf(t, fn) }
 		var run *reckon.Run
 		p := composeParams(scope, "sha256:a")
 		p.InitiatorUserID = initiator.ID
