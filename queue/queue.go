@@ -110,8 +110,13 @@ func (q *Queue) InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, 
 // CompleteJobTx marks the running job completed in the store transaction,
 // from inside its worker: the job's end commits with the run's, so a job is
 // never retried after its run completed, and River's own completion of it
-// afterwards finds the job no longer running and changes nothing.
+// afterwards finds the job no longer running and changes nothing. A job
+// the queue is not running (a worker called directly, as demos and tests
+// do) has nothing to complete.
 func CompleteJobTx[T river.JobArgs](ctx context.Context, tx *store.Tx, job *river.Job[T]) error {
+	if job.JobRow == nil || job.State != rivertype.JobStateRunning {
+		return nil
+	}
 	var err error
 	switch raw := tx.Raw().(type) {
 	case pgx.Tx:
