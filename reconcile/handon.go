@@ -4,16 +4,17 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/store"
 )
 
 // HandOn hands the runs of dead nodes on to live ones (docs/design.md §12):
-// the open attempt of every running run whose node stopped, or whose
+// the latest attempt of every running run whose node stopped, or whose
 // heartbeat is older than the catalog's Liveness.DeadAfter, ends as handed
 // on, and the run's queue job is made available again at once, so that the
 // next free worker — on any live node — starts a fresh attempt of the same
 // run. Live nodes call it on each heartbeat; two doing so at once hand each
-// run on once, as the run's row lock and the open attempt decide. It
+// run on once, as the run's row lock and the attempt's handed_on_at decide. It
 // returns how many runs it handed on.
 func (r *Reconciler) HandOn(ctx context.Context) (int, error) {
 	deadAfter := r.ledger.Catalog().Liveness.DeadAfter
@@ -33,8 +34,8 @@ func (r *Reconciler) HandOn(ctx context.Context) (int, error) {
 				if err != nil {
 					return err
 				}
-				if !run.Status.Active() {
-					continue
+				if run.Status != reckon.RunRunning || run.Attempts != o.Attempt {
+					continue // completed, or a next attempt started meanwhile
 				}
 				ok, err := tx.HandOnAttempt(ctx, o.RunID, o.Attempt)
 				if err != nil || !ok {
@@ -59,8 +60,8 @@ func (r *Reconciler) HandOn(ctx context.Context) (int, error) {
 			r.logger.Info("reconcile: handed a dead node's run on", "run_id", id)
 		}
 		total += len(handed)
-		// A batch whose attempts all ended elsewhere meanwhile selects none
-		// of them again: the loop ends when a batch finds nothing.
+		// A batch selects none of the attempts handed on before it again,
+		// and a full batch may have more behind it.
 		if n < r.batch {
 			return total, nil
 		}

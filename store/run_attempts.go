@@ -7,28 +7,26 @@ import (
 )
 
 // RunAttempt is one delivery of a run's job to a node. The ledger writes it
-// when it marks the run running; an attempt ends when the next one starts,
-// when it is handed on from a dead node, or with the run.
+// when it marks the run running, in one statement; an attempt ends when it
+// is handed on from a dead node, when the next one starts, or with the run,
+// and its end is read from those rather than written.
 type RunAttempt struct {
 	RunID   int64
 	Attempt int
 	// NodeID is 0 for an attempt made outside a working node (a tool, a
 	// test); NodeName is "" then too.
-	NodeID     int64
-	NodeName   string
-	StartedAt  time.Time
+	NodeID    int64
+	NodeName  string
+	StartedAt time.Time
+	// EndedAt is nil while the attempt is the run's latest and the run
+	// active.
 	EndedAt    *time.Time
 	HandedOnAt *time.Time
 }
 
 // StartRunAttempt records that attempt n of a run started on a node (0 for
-// none) and ends the run's earlier attempt still open. A redelivery of the
-// same attempt number changes nothing.
+// none). A second record of the same attempt number changes nothing.
 func (tx *Tx) StartRunAttempt(ctx context.Context, runID int64, attempt int, nodeID int64) error {
-	if _, err := tx.exec(ctx, `UPDATE run_attempts SET ended_at = $2 WHERE run_id = $1 AND ended_at IS NULL AND attempt <> $3`,
-		runID, tx.now, attempt); err != nil {
-		return fmt.Errorf("store: end attempts of run %d: %w", runID, err)
-	}
 	if _, err := tx.exec(ctx, `INSERT INTO run_attempts (run_id, attempt, node_id, started_at) VALUES ($1, $2, $3, $4)
 ON CONFLICT (run_id, attempt) DO NOTHING`, runID, attempt, nullable(nodeID), tx.now); err != nil {
 		return fmt.Errorf("store: start attempt %d of run %d: %w", attempt, runID, err)
@@ -38,8 +36,14 @@ ON CONFLICT (run_id, attempt) DO NOTHING`, runID, attempt, nullable(nodeID), tx.
 
 // RunAttempts returns a run's attempts, first first, with their nodes' names.
 func (tx *Tx) RunAttempts(ctx context.Context, runID int64) ([]*RunAttempt, error) {
-	r, err := tx.query(ctx, `SELECT a.run_id, a.attempt, a.node_id, n.name, a.started_at, a.ended_at, a.handed_on_at
-FROM run_attempts a LEFT JOIN nodes n ON n.id = a.node_id
+	r, err := tx.query(ctx, `SELECT a.run_id, a.attempt, a.node_id, n.name, a.started_at,
+	COALESCE(a.handed_on_at,
+		(SELECT MIN(b.started_at) FROM run_attempts b WHERE b.run_id = a.run_id AND b.attempt > a.attempt),
+		CASE WHEN r.status = 'completed' THEN r.completed_at END),
+	a.handed_on_at
+FROM run_attempts a
+JOIN operation_runs r ON r.id = a.run_id
+LEFT JOIN nodes n ON n.id = a.node_id
 WHERE a.run_id = $1 ORDER BY a.attempt`, runID)
 	if err != nil {
 		return nil, err
@@ -52,21 +56,23 @@ WHERE a.run_id = $1 ORDER BY a.attempt`, runID)
 	})
 }
 
-// OrphanedAttempt is the open attempt of a running run on a dead node.
+// OrphanedAttempt is the latest attempt of a running run, on a dead node.
 type OrphanedAttempt struct {
 	RunID   int64
 	Attempt int
 	NodeID  int64
 }
 
-// OrphanedAttempts returns up to limit open attempts of running runs whose
-// node stopped or last heartbeat before deadBefore, in run order.
+// OrphanedAttempts returns up to limit latest attempts of running runs,
+// not handed on yet, whose node stopped or last heartbeat before
+// deadBefore, in run order.
 func (tx *Tx) OrphanedAttempts(ctx context.Context, deadBefore time.Time, limit int) ([]OrphanedAttempt, error) {
 	r, err := tx.query(ctx, `SELECT a.run_id, a.attempt, a.node_id
 FROM run_attempts a
 JOIN nodes n ON n.id = a.node_id
 JOIN operation_runs r ON r.id = a.run_id
-WHERE a.ended_at IS NULL AND r.status = 'running' AND (n.stopped_at IS NOT NULL OR n.heartbeat_at < $1)
+WHERE a.attempt = r.attempts AND a.handed_on_at IS NULL AND r.status = 'running'
+	AND (n.stopped_at IS NOT NULL OR n.heartbeat_at < $1)
 ORDER BY a.run_id LIMIT $2`, deadBefore, limit)
 	if err != nil {
 		return nil, err
@@ -78,11 +84,11 @@ ORDER BY a.run_id LIMIT $2`, deadBefore, limit)
 	})
 }
 
-// HandOnAttempt ends an open attempt as handed on. False when it was no
-// longer open (another node handed it on, or a next attempt started).
+// HandOnAttempt ends an attempt as handed on. False when it was handed on
+// already (by another node).
 func (tx *Tx) HandOnAttempt(ctx context.Context, runID int64, attempt int) (bool, error) {
-	n, err := tx.exec(ctx, `UPDATE run_attempts SET ended_at = $3, handed_on_at = $3
-WHERE run_id = $1 AND attempt = $2 AND ended_at IS NULL`, runID, attempt, tx.now)
+	n, err := tx.exec(ctx, `UPDATE run_attempts SET handed_on_at = $3
+WHERE run_id = $1 AND attempt = $2 AND handed_on_at IS NULL`, runID, attempt, tx.now)
 	if err != nil {
 		return false, fmt.Errorf("store: hand on attempt %d of run %d: %w", attempt, runID, err)
 	}

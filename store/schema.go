@@ -238,11 +238,10 @@ CREATE TABLE run_attempts (
 	attempt INTEGER NOT NULL,
 	node_id BIGINT REFERENCES nodes (id) ON DELETE SET NULL,
 	started_at {{.Time}} NOT NULL,
-	ended_at {{.Time}},
 	handed_on_at {{.Time}},
 	PRIMARY KEY (run_id, attempt)
 );
-CREATE INDEX run_attempts_open ON run_attempts (node_id) WHERE ended_at IS NULL;
+CREATE INDEX run_attempts_node ON run_attempts (node_id) WHERE handed_on_at IS NULL;
 `,
 }
 
