@@ -21,6 +21,8 @@ const (
 	CodeTenantMismatch    ErrorCode = "tenant_mismatch"
 	CodeTooLarge          ErrorCode = "too_large"
 	CodeMalformed         ErrorCode = "malformed"
+	// CodeUnsupportedMediaType refuses a body sent as anything but JSON.
+	CodeUnsupportedMediaType ErrorCode = "unsupported_media_type"
 	CodeSchemaBehind      ErrorCode = "schema_behind"
 	CodeInternal          ErrorCode = "internal"
 )

@@ -2,6 +2,7 @@ package app
 
 import (
 	"net/http"
+	"net/netip"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -11,9 +12,11 @@ import (
 
 // Handler is the process's HTTP surface: health, readiness and metrics, the
 // JSON API under /api/v1/ and the console. secureCookies marks console
-// cookies Secure (behind a TLS-terminating proxy). It fails when the
-// console's templates do not check out.
-func (a *App) Handler(secureCookies bool) (http.Handler, error) {
+// cookies Secure (behind a TLS-terminating proxy); the console takes the
+// client address of a sign-in from X-Forwarded-For only when the peer is
+// one of trustedProxies. It fails when the console's templates do not
+// check out.
+func (a *App) Handler(secureCookies bool, trustedProxies ...netip.Prefix) (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", api.Health())
 	mux.Handle("GET /readyz", api.Observe(a.Log, api.Ready(a.DB, a.Log)))
@@ -21,7 +24,7 @@ func (a *App) Handler(secureCookies bool) (http.Handler, error) {
 	mux.Handle("/api/v1/", api.New(api.Deps{DB: a.DB, Catalog: a.Catalog, Reviews: a.Reviews,
 		Restores: a.Restores, Reconciler: a.Reconciler, Logger: a.Log.With("component", "api")}))
 	ui, err := console.New(console.Deps{DB: a.DB, Catalog: a.Catalog, Reviews: a.Reviews, Reconciler: a.Reconciler,
-		Logger: a.Log.With("component", "console"), SecureCookies: secureCookies})
+		Logger: a.Log.With("component", "console"), SecureCookies: secureCookies, TrustedProxies: trustedProxies})
 	if err != nil {
 		return nil, err
 	}

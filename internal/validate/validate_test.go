@@ -84,13 +84,25 @@ func TestJSON(t *testing.T) {
 		"{\"a\": \"\xff\"}":               {Pointer: "/a", Reason: "syntax"},
 		`{"n": 1e999999}`:                 {Pointer: "/n", Reason: "number"},
 		`{"n": -1e400}`:                   {Pointer: "/n", Reason: "number"},
-		`{"a": 1, "a": 2}`:                {Pointer: "/a", Reason: "syntax"},
+		`{"a": 1, "a": 2}`:                {Pointer: "/a", Reason: "duplicate"},
 		`{"a": {"b": [1, {"c": 1e999}]}}`: {Pointer: "/a/b/1/c", Reason: "number"},
 	} {
 		err := validate.JSON([]byte(doc))
 		var je *validate.JSONError
 		if !errors.As(err, &je) || je.Reason != want.Reason || (want.Reason != "syntax" && je.Pointer != want.Pointer) {
 			t.Errorf("JSON(%q) = %v, want %s at %q", doc, err, want.Reason, want.Pointer)
+		}
+	}
+}
+
+func TestJSONErrorField(t *testing.T) {
+	t.Parallel()
+	for pointer, want := range map[string]string{
+		"": "body", "/backup_ref": "backup_ref", "/items/0/payload": "items[0].payload",
+		"/findings/12/title": "findings[12].title", "/a~1b/c~0d": "a/b.c~d",
+	} {
+		if got := (&validate.JSONError{Pointer: pointer}).Field(); got != want {
+			t.Errorf("Field(%q) = %q, want %q", pointer, got, want)
 		}
 	}
 }
