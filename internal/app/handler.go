@@ -3,6 +3,7 @@ package app
 import (
 	"net/http"
 	"net/netip"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -21,13 +22,22 @@ func (a *App) Handler(secureCookies bool, trustedProxies ...netip.Prefix) (http.
 	mux.Handle("GET /healthz", api.Health())
 	mux.Handle("GET /readyz", api.Observe(a.Log, api.Ready(a.DB, a.Log)))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}))
-	mux.Handle("/api/v1/", api.New(api.Deps{DB: a.DB, Catalog: a.Catalog, Reviews: a.Reviews,
-		Restores: a.Restores, Reconciler: a.Reconciler, Logger: a.Log.With("component", "api")}))
+	apiHandler := api.New(api.Deps{DB: a.DB, Catalog: a.Catalog, Reviews: a.Reviews,
+		Restores: a.Restores, Reconciler: a.Reconciler, Logger: a.Log.With("component", "api")})
+	mux.Handle("/api/v1/", apiHandler)
 	ui, err := console.New(console.Deps{DB: a.DB, Catalog: a.Catalog, Reviews: a.Reviews, Reconciler: a.Reconciler,
 		Logger: a.Log.With("component", "console"), SecureCookies: secureCookies, TrustedProxies: trustedProxies})
 	if err != nil {
 		return nil, err
 	}
 	mux.Handle("/", ui)
-	return mux, nil
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/v1/") {
+			// The API answers every path of its own, "/api/v1/a/../b" too,
+			// in JSON: this mux would redirect it with a text/html 307.
+			apiHandler.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	}), nil
 }

@@ -102,12 +102,40 @@ func JSON(doc []byte) error {
 				return &JSONError{Pointer: string(dec.StackPointer()), Reason: "text"}
 			}
 		case '0':
-			f, err := strconv.ParseFloat(tok.String(), 64)
-			if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+			if !number(tok.String()) {
 				return &JSONError{Pointer: string(dec.StackPointer()), Reason: "number"}
 			}
 		}
 	}
+}
+
+// MaxNumberLength bounds the characters of a JSON number: far more than
+// float64 can tell apart, far less than PostgreSQL's numeric refuses.
+const MaxNumberLength = 1000
+
+// MaxExponent bounds the exponent of a JSON number: float64 needs no
+// more than ±400 (with the digits of the mantissa), and PostgreSQL's
+// numeric refuses even 0e-16384.
+const MaxExponent = 400
+
+// number reports whether a JSON number token is finite in float64 range,
+// not so small that it only reads as zero (PostgreSQL refuses 1e-999999,
+// as it refuses 1e999999), with a bounded exponent and of a sane length.
+func number(s string) bool {
+	if len(s) > MaxNumberLength {
+		return false
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return false
+	}
+	mantissa, exponent, scientific := strings.Cut(strings.ToLower(s), "e")
+	if scientific {
+		if e, err := strconv.Atoi(exponent); err != nil || e < -MaxExponent || e > MaxExponent {
+			return false
+		}
+	}
+	return f != 0 || !strings.ContainsAny(mantissa, "123456789")
 }
 
 // Field names the offending value as reckon's field errors do:
