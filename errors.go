@@ -23,8 +23,8 @@ const (
 	CodeMalformed         ErrorCode = "malformed"
 	// CodeUnsupportedMediaType refuses a body sent as anything but JSON.
 	CodeUnsupportedMediaType ErrorCode = "unsupported_media_type"
-	CodeSchemaBehind      ErrorCode = "schema_behind"
-	CodeInternal          ErrorCode = "internal"
+	CodeSchemaBehind         ErrorCode = "schema_behind"
+	CodeInternal             ErrorCode = "internal"
 )
 
 // Message is a translatable text: a catalog key and its named arguments.

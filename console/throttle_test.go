@@ -121,7 +121,9 @@ func TestSignInThrottleHoldsUnderConcurrency(t *testing.T) {
 }
 
 // accountKey is how the throttle stores an account's key.
-func accountKey(email string) string { return access.HashToken("login:account:" + strings.ToLower(email)) }
+func accountKey(email string) string {
+	return access.HashToken("login:account:" + strings.ToLower(email))
+}
 
 // The same holds per address: 30 concurrent sign-ins for 30 accounts from
 // one address have exactly the address limit of 20 checked.
