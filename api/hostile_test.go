@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"maps"
 	"net/http"
@@ -15,41 +14,6 @@ import (
 	"github.com/reckonhq/reckon/reckontest"
 	"github.com/reckonhq/reckon/store"
 )
-
-// hostileSegments are path segments an attacker sends in place of a
-// workspace slug or an id, as they appear in the URL: NUL, invalid UTF-8,
-// an encoded lone surrogate, an overlong encoding, non-canonical, huge and
-// negative numbers, dot segments and encoded slashes.
-var hostileSegments = []string{
-	"%00", "a%00b", "1%00", "%ff", "%fe%ff", "%ed%a0%80", "%c0%ae%c0%ae", "%C0%80",
-	"0", "-1", "01", "+1", "%2B1", "1e3", "0x10", "9223372036854775807", "9223372036854775808",
-	"-9223372036854775809", "99999999999999999999999999", "1.0", "%20", "%201",
-	".", "..", "%2e%2e", "%2E", "a%2Fb", "%2F", "%5C", "%5C%5Cevil.example", "%27%3B--", "%25", "%7B%7D",
-	strings.Repeat("9", 400), strings.Repeat("a", 2000),
-}
-
-// hostileQueries go after every route, valid path or not.
-var hostileQueries = []string{
-	"limit=%00", "limit=1e999999", "limit=-1", "limit=99999999999999999999", "limit=01",
-	"cursor=%ff", "cursor=%00", "cursor=" + base64.RawURLEncoding.EncodeToString([]byte("k1:+2")),
-	"cursor=" + base64.RawURLEncoding.EncodeToString([]byte("k1:01")),
-	"cursor=" + base64.RawURLEncoding.EncodeToString([]byte("k1:\x00")),
-	"environment=-1", "environment=01", "environment=%00", "environment=99999999999999999999",
-	"status=%00", "status=%ff", "type=%ed%a0%80", "outcome=%C0%80", "reconciled=%ff", "format=%00",
-	"format=scubagear%00", "x=%00&%ff=1", "%00", "&&==&",
-}
-
-// hostileValues replace one JSON value of a valid body at a time: NUL, a
-// lone surrogate, raw invalid UTF-8, numbers past any range, extreme and
-// future times, huge and negative ids and the wrong JSON types.
-var hostileValues = []string{
-	`"\u0000"`, `"a\u0000b"`, `"\ud800"`, `"\udfff\ud800"`, "\"\xff\xfe\"", "\"\xc0\xae\"",
-	`1e999999`, `-1e999999`, `1e-999999`, `0e-20000`, `1e-5000`, `9223372036854775808`, `-9223372036854775809`, `-1`, `0`,
-	`123456789012345678901234567890`, `"9999-12-31T23:59:59-23:59"`, `"0000-01-01T00:00:00+23:59"`,
-	`"10000-01-01T00:00:00Z"`, `"2099-01-01T00:00:00Z"`, `"1969-12-31T23:59:59Z"`, `"2026-02-30T00:00:00Z"`,
-	`null`, `true`, `{}`, `[]`, `""`, `" "`, `"` + strings.Repeat("x", 10000) + `"`,
-	`"<script>alert(1)</script>"`, `"' OR 1=1 --"`, `{"$gt": ""}`,
-}
 
 // bodyTemplate is a valid body with its values marked @0, @1, …: the suite
 // sends it once per mark and hostile value, the others left valid.
@@ -205,11 +169,11 @@ func TestHostileInputSuite(t *testing.T) {
 				return ""
 			}()
 			for _, m := range wildcard.FindAllStringSubmatch(path, -1) {
-				for _, seg := range hostileSegments {
+				for _, seg := range reckontest.HostileSegments {
 					h.send(t, req{method: method, path: fill(m[1], seg), token: token, body: body})
 				}
 			}
-			for _, q := range hostileQueries {
+			for _, q := range reckontest.HostileQueries {
 				h.send(t, req{method: method, path: fill("", "") + "?" + q, token: token, body: body})
 			}
 			// Bodies sent as anything but JSON.
@@ -221,7 +185,7 @@ func TestHostileInputSuite(t *testing.T) {
 			route := path[strings.LastIndex(path, "/")+1:]
 			for _, tpl := range bodyTemplates[route] {
 				for mark := range tpl.values {
-					for _, v := range hostileValues {
+					for _, v := range reckontest.HostileValues {
 						h.send(t, req{method: method, path: fill("", "") + tpl.query, token: token, body: tpl.with(mark, v)})
 					}
 				}
@@ -246,7 +210,7 @@ func TestHostileInputSuite(t *testing.T) {
 // parameter of every route; its seeds are the suite's segments, so every
 // test run sends them.
 func FuzzHostilePathSegment(f *testing.F) {
-	for _, seg := range hostileSegments {
+	for _, seg := range reckontest.HostileSegments {
 		f.Add(seg)
 	}
 	worlds := fuzzWorlds(f)
