@@ -42,4 +42,3 @@ var HostileValues = []string{
 	`null`, `true`, `{}`, `[]`, `""`, `" "`, `"` + strings.Repeat("x", 10000) + `"`,
 	`"<script>alert(1)</script>"`, `"' OR 1=1 --"`, `{"$gt": ""}`,
 }
-
