@@ -72,7 +72,7 @@ func New(d Deps) http.Handler {
 		s.maxBody = DefaultMaxBodyBytes
 	}
 	s.routes()
-	return Observe(s.log, s.mux)
+	return Observe(s.log, s.edge(s.mux))
 }
 
 func (s *Server) routes() {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/internal/validate"
 )
 
 // List limits: the default page size and the most a caller may ask for;
@@ -34,8 +35,8 @@ func decodeCursor(s string) (int64, error) {
 	if err != nil || !strings.HasPrefix(string(b), cursorPrefix) {
 		return 0, malformed("api.bad_cursor")
 	}
-	id, err := strconv.ParseInt(strings.TrimPrefix(string(b), cursorPrefix), 10, 64)
-	if err != nil || id <= 0 {
+	id, ok := validate.ID(strings.TrimPrefix(string(b), cursorPrefix))
+	if !ok {
 		return 0, malformed("api.bad_cursor")
 	}
 	return id, nil
@@ -75,8 +76,8 @@ func (q *query) id(name string) int64 {
 	if s == "" {
 		return 0
 	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 {
+	n, ok := validate.ID(s)
+	if !ok {
 		q.errs.Add(name, "api.param_id")
 		return 0
 	}

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/reckonhq/reckon"
@@ -49,6 +50,10 @@ type Deps struct {
 	// LiveInterval is how often the page script asks for fresh active
 	// rows (DefaultLiveInterval when 0).
 	LiveInterval time.Duration
+	// TrustedProxies are the proxies whose X-Forwarded-For names the
+	// client address (for the sign-in throttle); none when empty, so the
+	// header counts for nothing unless the operator opts in.
+	TrustedProxies []netip.Prefix
 }
 
 // Defaults.
@@ -71,6 +76,8 @@ type Server struct {
 	live       time.Duration
 	views      *views
 	mux        *http.ServeMux
+	// trustedProxies may name the client in X-Forwarded-For.
+	trustedProxies []netip.Prefix
 }
 
 // New returns the console's handler. Mount it at "/": it serves /login,
@@ -82,7 +89,7 @@ func New(d Deps) (http.Handler, error) {
 	}
 	s := &Server{db: d.DB, catalog: d.Catalog, reviews: d.Reviews, reconciler: d.Reconciler, log: d.Logger,
 		text: d.Text, clock: d.Clock, secure: d.SecureCookies, sessionTTL: d.SessionTTL, live: d.LiveInterval,
-		mux: http.NewServeMux()}
+		trustedProxies: d.TrustedProxies, mux: http.NewServeMux()}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

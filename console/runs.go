@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/internal/validate"
 	"github.com/reckonhq/reckon/store"
 )
 
@@ -217,8 +218,8 @@ func positiveID(s string, ignored *bool) int64 {
 	if s == "" {
 		return 0
 	}
-	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || id <= 0 {
+	id, ok := validate.ID(s)
+	if !ok {
 		*ignored = true
 		return 0
 	}

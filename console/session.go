@@ -178,19 +178,6 @@ func (s *Server) redirectWithFlash(w http.ResponseWriter, r *http.Request, c *ca
 	return nil
 }
 
-// localPath returns p when it is a path on this site, else fallback, so
-// that a "next" or "return" parameter never sends anyone elsewhere.
-func localPath(p, fallback string) string {
-	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
-		return fallback
-	}
-	u, err := url.Parse(p)
-	if err != nil || u.IsAbs() || u.Host != "" {
-		return fallback
-	}
-	return p
-}
-
 func queryEscape(s string) string { return url.QueryEscape(s) }
 
 // languageCookieAge is how long the language choice of someone not signed

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/internal/validate"
 )
 
 // Field limits, in characters.
@@ -27,6 +28,8 @@ func Validate(in *reckon.SnapshotInput) error {
 	verr := reckon.ValidationErrors{}
 	if in.CapturedAt.IsZero() {
 		verr.Add("captured_at", "review.field.required")
+	} else if !validate.Time(in.CapturedAt) {
+		verr.Add("captured_at", "input.time_range")
 	}
 	switch in.Source.Format {
 	case reckon.SnapshotFormatNative, reckon.SnapshotFormatScubaGear:
@@ -83,7 +86,7 @@ func checkText(verr reckon.ValidationErrors, field, v string, required bool, max
 			verr.Add(field, "review.field.required")
 			return false
 		}
-	case !utf8.ValidString(v), strings.ContainsRune(v, 0): // PostgreSQL text cannot hold NUL
+	case !validate.Text(v):
 		verr.Add(field, "review.field.invalid_text")
 		return false
 	case utf8.RuneCountInString(v) > max:

@@ -25,6 +25,8 @@ func StatusOf(code reckon.ErrorCode) int {
 		return http.StatusConflict
 	case reckon.CodeTooLarge:
 		return http.StatusRequestEntityTooLarge
+	case reckon.CodeUnsupportedMediaType:
+		return http.StatusUnsupportedMediaType
 	case reckon.CodeValidation, reckon.CodeNoEvidence, reckon.CodeTenantMismatch:
 		return http.StatusUnprocessableEntity
 	case reckon.CodeSchemaBehind, reckon.CodeUnavailable:
