@@ -24,6 +24,9 @@ type Content struct {
 	Failing    []ControlSummary `json:"failing"`
 	// Annotations counts what the operator said about the results.
 	Annotations AnnotationCounts `json:"annotations"`
+	// IncorrectResults lists the controls whose result the operator marked
+	// wrong, whatever their status.
+	IncorrectResults []ControlSummary `json:"incorrect_results"`
 	// Changes is null when the environment had no earlier review.
 	Changes *Changes `json:"changes"`
 }
@@ -99,7 +102,7 @@ type ControlSummary struct {
 	// PreviousID is the control's id in the baseline when it differs: a
 	// new version suffix, or a policy moved to another id.
 	PreviousID string `json:"previous_control_id,omitempty"`
-	// Annotation is the operator's note on the result, in failing lists.
+	// Annotation is the operator's note on the result.
 	Annotation reckon.Annotation `json:"annotation,omitzero"`
 }
 
@@ -177,23 +180,26 @@ func Score(findings []reckon.Finding) *int {
 // environment had an earlier review, that review's snapshot (nil for none).
 func Compose(snap, baseline *reckon.Snapshot) *Content {
 	c := &Content{
-		ComposerVersion: ComposerVersion,
-		Evidence:        summarize(snap),
-		Score:           Score(snap.Findings),
-		Controls:        len(snap.Findings),
-		Failing:         []ControlSummary{},
+		ComposerVersion:  ComposerVersion,
+		Evidence:         summarize(snap),
+		Score:            Score(snap.Findings),
+		Controls:         len(snap.Findings),
+		Failing:          []ControlSummary{},
+		IncorrectResults: []ControlSummary{},
 	}
 	for _, f := range snap.Findings {
 		c.BySeverity.add(f.Severity)
 		c.ByStatus.add(f.Status)
 		c.Annotations.add(f)
 		if f.Status == reckon.FindingFail {
-			s := controlSummary(f, "")
-			s.Annotation = f.Annotation
-			c.Failing = append(c.Failing, s)
+			c.Failing = append(c.Failing, controlSummary(f, ""))
+		}
+		if f.Annotation.IncorrectResult {
+			c.IncorrectResults = append(c.IncorrectResults, controlSummary(f, ""))
 		}
 	}
 	sortControls(c.Failing)
+	sortControls(c.IncorrectResults)
 	if baseline != nil {
 		c.Changes = changes(snap, baseline)
 	}
@@ -277,7 +283,7 @@ func changes(snap, baseline *reckon.Snapshot) *Changes {
 
 func controlSummary(f reckon.Finding, previous reckon.FindingStatus) ControlSummary {
 	return ControlSummary{ControlID: f.ControlID, Title: f.Title, Severity: f.Severity, Status: f.Status,
-		Product: f.Product, Group: f.Group, Previous: previous}
+		Product: f.Product, Group: f.Group, Previous: previous, Annotation: f.Annotation}
 }
 
 // sortControls orders controls by severity, most severe first, then by

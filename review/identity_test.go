@@ -75,6 +75,9 @@ func TestComposeCountsAnnotations(t *testing.T) {
 	if want := (review.AnnotationCounts{Accepted: 2, Commented: 1, Unexplained: 1, IncorrectResult: 2}); c.Annotations != want {
 		t.Errorf("annotations %+v, want %+v", c.Annotations, want)
 	}
+	if ids := sortedIDs(c.IncorrectResults); len(ids) != 2 || ids[0] != "A.4" || ids[1] != "A.5" {
+		t.Errorf("incorrect results %v, want A.4 and A.5", ids)
+	}
 	for _, s := range c.Failing {
 		var want reckon.Annotation
 		for _, x := range f {
