@@ -80,6 +80,7 @@ func (s *Server) routes() {
 	s.get("/workspaces/{workspace}/environments", web.InWorkspace(s.listEnvironments))
 	s.postLimit("/workspaces/{workspace}/environments/{env}/evidence-snapshots", 0, web.InEnvironment(access.ImportSnapshot, s.importSnapshot))
 	s.get("/workspaces/{workspace}/environments/{env}/evidence-snapshots", web.InEnvironment(access.View, s.listSnapshots))
+	s.postLimit("/workspaces/{workspace}/evidence-snapshots", MaxBulkBodyBytes, web.InWorkspace(s.importSnapshots))
 	s.post("/workspaces/{workspace}/environments/{env}/reviews", web.InEnvironment(access.Compose, s.composeReview))
 	s.postLimit("/workspaces/{workspace}/environments/{env}/restores", MaxRestoreBodyBytes, web.InEnvironment(access.Restore, s.startRestore))
 	s.get("/workspaces/{workspace}/reviews", web.InWorkspace(s.listReviews))

@@ -21,7 +21,8 @@ import (
 var templateFS embed.FS
 
 // shared templates are parsed into every page.
-var shared = []string{"templates/layout.html", "templates/partials.html", "templates/run_attempts.html"}
+var shared = []string{"templates/layout.html", "templates/partials.html", "templates/run_attempts.html",
+	"templates/review_content.html"}
 
 // views holds one parsed template set per page.
 type views struct {

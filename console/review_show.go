@@ -18,6 +18,8 @@ type reviewPage struct {
 	Statuses     []countItem
 	FailingCount string
 	Groups       []controlGroup
+	Annotations  []countItem
+	Incorrect    []controlRow
 	Changes      []changeSection
 	Baseline     *timeView
 	Supersedes   []link
@@ -49,6 +51,9 @@ type controlRow struct {
 	Severity badge
 	Status   string
 	Previous string
+	// PreviousID and Note: see review_content.go.
+	PreviousID string
+	Note       *annotationNote
 }
 
 type changeSection struct {
@@ -160,6 +165,10 @@ func (s *Server) describeContent(t tr, p *reviewPage, c *review.Content) {
 	}
 	p.FailingCount = t.Num(int64(len(c.Failing)))
 	p.Groups = groupByProduct(t, c.Failing)
+	p.Annotations = annotationCounts(t, c.Annotations)
+	for _, ctl := range c.IncorrectResults {
+		p.Incorrect = append(p.Incorrect, controlRowOf(t, ctl))
+	}
 	if ch := c.Changes; ch != nil {
 		p.Baseline = t.Time(ch.Baseline.CapturedAt)
 		sections := []struct {
@@ -171,6 +180,7 @@ func (s *Server) describeContent(t tr, p *reviewPage, c *review.Content) {
 			{"added", "console.review.added", "console.review.none_added", ch.Added},
 			{"removed", "console.review.removed", "console.review.none_removed", ch.Removed},
 		}
+		sections = append(sections, versionSections(ch)...)
 		for _, sec := range sections {
 			cs := changeSection{ID: sec.id, Title: t.T(sec.title), Count: t.Num(int64(len(sec.list))), Empty: t.T(sec.empty)}
 			for _, ctl := range sec.list {
@@ -183,7 +193,7 @@ func (s *Server) describeContent(t tr, p *reviewPage, c *review.Content) {
 
 func controlRowOf(t tr, c review.ControlSummary) controlRow {
 	row := controlRow{ID: c.ControlID, Title: c.Title, Group: c.Group, Severity: severityBadge(t, c.Severity),
-		Status: label(t, findingKeys, c.Status)}
+		Status: label(t, findingKeys, c.Status), PreviousID: c.PreviousID, Note: noteOf(t, c)}
 	if c.Previous != "" {
 		row.Previous = label(t, findingKeys, c.Previous)
 	}

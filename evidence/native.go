@@ -38,15 +38,36 @@ type nativeFinding struct {
 	Detail    *string `json:"detail"`
 	Product   *string `json:"product"`
 	Group     *string `json:"group"`
+	// Annotation is optional: the operator's note on the result.
+	Annotation *nativeAnnotation `json:"annotation"`
+}
+
+type nativeAnnotation struct {
+	Comment         *string `json:"comment"`
+	RemediationDate *string `json:"remediation_date"`
+	IncorrectResult *bool   `json:"incorrect_result"`
+	OriginalStatus  *string `json:"original_status"`
+	OriginalDetail  *string `json:"original_detail"`
+}
+
+func (a *nativeAnnotation) annotation() reckon.Annotation {
+	if a == nil {
+		return reckon.Annotation{}
+	}
+	return reckon.Annotation{Comment: deref(a.Comment), RemediationDate: deref(a.RemediationDate),
+		IncorrectResult: a.IncorrectResult != nil && *a.IncorrectResult,
+		OriginalStatus:  reckon.FindingStatus(deref(a.OriginalStatus)), OriginalDetail: deref(a.OriginalDetail)}
 }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 // DecodeNative reads and validates a native snapshot body (docs/api.md):
 // {"captured_at": RFC 3339, "findings": [{"control_id", "title", "severity",
-// "status", "detail"?, "product"?, "group"?}]}. Unknown fields, repeated
-// names and values neither engine can store are validation errors, as on
-// every other JSON body.
+// "status", "detail"?, "product"?, "group"?, "annotation"?}]}, where an
+// annotation is {"comment"?, "remediation_date"? (YYYY-MM-DD),
+// "incorrect_result"?, "original_status"?, "original_detail"?}. Unknown
+// fields, repeated names and values neither engine can store are validation
+// errors, as on every other JSON body.
 //
 // Errors: reckon.CodeTooLarge over MaxNativeBytes or MaxFindings;
 // reckon.CodeMalformed for JSON that does not parse (the message names the
@@ -112,6 +133,7 @@ func DecodeNative(r io.Reader) (reckon.SnapshotInput, error) {
 			ControlID: deref(nf.ControlID), Title: deref(nf.Title),
 			Severity: reckon.Severity(deref(nf.Severity)), Status: reckon.FindingStatus(deref(nf.Status)),
 			Detail: deref(nf.Detail), Product: deref(nf.Product), Group: deref(nf.Group),
+			Annotation: nf.Annotation.annotation(),
 		})
 	}
 	validateFindings(in.Findings, verr)

@@ -3,6 +3,7 @@ package evidence
 import (
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/reckonhq/reckon"
@@ -75,6 +76,22 @@ func validateFindings(findings []reckon.Finding, verr reckon.ValidationErrors) {
 		checkText(verr, p+"detail", f.Detail, false, maxDetailLen)
 		checkText(verr, p+"product", f.Product, false, maxLabelLen)
 		checkText(verr, p+"group", f.Group, false, maxLabelLen)
+		validateAnnotation(f.Annotation, p+"annotation.", verr)
+	}
+}
+
+// validateAnnotation checks a finding's optional annotation; prefix is the
+// finding's field path.
+func validateAnnotation(a reckon.Annotation, prefix string, verr reckon.ValidationErrors) {
+	checkText(verr, prefix+"comment", a.Comment, false, maxDetailLen)
+	checkText(verr, prefix+"original_detail", a.OriginalDetail, false, maxDetailLen)
+	if a.RemediationDate != "" {
+		if _, err := time.Parse(time.DateOnly, a.RemediationDate); err != nil {
+			verr.Add(prefix+"remediation_date", "snapshot.error.bad_date")
+		}
+	}
+	if a.OriginalStatus != "" && !a.OriginalStatus.Valid() {
+		verr.Add(prefix+"original_status", "review.field.invalid_choice", "choices", joinChoices(reckon.FindingStatuses))
 	}
 }
 
