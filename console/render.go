@@ -127,6 +127,7 @@ type flashView struct {
 	Text      string
 	LinkLabel string
 	LinkHref  string
+	Run       int64 // the active run the message is about, 0 for none
 }
 
 // languageNames are written in their own language, so that everyone finds
@@ -174,7 +175,7 @@ func (s *Server) page(ctx context.Context, r *http.Request, c *call, title, sect
 			}
 			m.Args = args
 		}
-		l.Flash = &flashView{Level: f.Level, Text: t.Msg(m)}
+		l.Flash = &flashView{Level: f.Level, Text: t.Msg(m), Run: f.Run}
 		if f.Link != nil {
 			l.Flash.LinkLabel, l.Flash.LinkHref = t.T(f.Link.Label), localPath(f.Link.Href, "")
 		}
