@@ -85,8 +85,8 @@ func (s *Server) primaryAction(t tr, run *reckon.Run, ws string, reviewID int64,
 		return &action{Label: t.T("console.action.reconcile_now"), Href: operationPath(ws, run.ID) + "/reconcile", Post: true}
 	case reviewID != 0 && (run.Outcome == reckon.OutcomeSucceeded || run.Outcome == reckon.OutcomePartiallySucceeded):
 		return &action{Label: t.T("console.action.view_review"), Href: reviewPath(ws, reviewID)}
-	case neverPickedUp(run) && run.Type == reckon.RunTypeReviewCompose && run.EnvironmentID != 0 &&
-		s.reviews != nil && g.Can(access.Compose):
+	case neverPickedUp(run) && (run.Outcome == reckon.OutcomeFailed || run.Outcome == reckon.OutcomeCancelled) &&
+		run.Type == reckon.RunTypeReviewCompose && run.EnvironmentID != 0 && s.reviews != nil && g.Can(access.Compose):
 		return &action{Label: t.T("console.action.compose_again"), Href: environmentPath(ws, run.EnvironmentID) + "/reviews", Post: true}
 	case run.EnvironmentID != 0:
 		return &action{Label: t.T("console.action.open_environment"), Href: environmentPath(ws, run.EnvironmentID)}
