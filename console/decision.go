@@ -6,7 +6,6 @@ import (
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/access"
-	"github.com/reckonhq/reckon/locale"
 	"github.com/reckonhq/reckon/review"
 )
 
@@ -30,7 +29,7 @@ var checkKeys = map[string]string{
 // domain keeps in the catalogs under the code itself.
 func (s *Server) decisionSentence(t tr, run *reckon.Run) string {
 	if run.Status.Active() {
-		deadline := locale.FormatTime(t.lang, run.DeadlineAt)
+		deadline := t.Abs(run.DeadlineAt)
 		switch {
 		case run.PastDeadline(t.now):
 			return t.T("console.decision.past_deadline", "deadline", deadline)

@@ -149,7 +149,7 @@ func (s *Server) page(ctx context.Context, r *http.Request, c *call, title, sect
 	l.Support = c.User.IsPlatformSupport
 	var f *flash
 	err := s.db.InTx(ctx, func(tx *store.Tx) (err error) {
-		if l.Unread, err = tx.CountUnreadNotifications(ctx, c.User.ID); err != nil {
+		if l.Unread, err = tx.CountNotificationsOf(ctx, c.User.ID, notificationFilter("unread", c)); err != nil {
 			return err
 		}
 		// The page script's refreshes leave the message of the last form

@@ -11,6 +11,17 @@
 (function () {
   "use strict";
 
+  // The browser's time zone, for the server to show times in when the user
+  // has not chosen one.
+  try {
+    var zone = window.Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone && document.cookie.indexOf("reckon_tz=" + encodeURIComponent(zone)) < 0) {
+      document.cookie = "reckon_tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; samesite=lax";
+    }
+  } catch (e) {
+    // Without Intl the times stay in UTC.
+  }
+
   var interval = parseInt(document.body.getAttribute("data-live-interval"), 10) || 2000;
 
   function anyLive() {
