@@ -109,6 +109,7 @@ type fact struct {
 	Time  *timeView
 	Badge *badge
 	Links []link
+	Note  string // a word on the value, after it
 }
 
 type link struct {
@@ -207,7 +208,7 @@ func (s *Server) runDetail(t tr, run *reckon.Run, rs *runSurroundings, l linker)
 			if ev.ReviewStatus != "" {
 				b := reviewBadge(t, ev.ReviewStatus)
 				f.Badge = &b
-				f.Text = t.T("console.diag.review_status_then")
+				f.Note = t.T("console.diag.review_status_then")
 			}
 			add(f)
 		}
