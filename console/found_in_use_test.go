@@ -47,16 +47,10 @@ func TestAttentionLinksToItsRuns(t *testing.T) {
 		expect(t, operator.get(t, ops+"?past_deadline=maybe"), http.StatusOK, en("console.filter.ignored"))
 
 		// A restore with one bad item partially succeeds and needs attention.
-		st, err := w.restores.Start(context.Background(), scopeOf(w.envA2), "backup-1", []restore.Item{
-			{Key: "good", Payload: json.RawMessage(`{"kind": "user"}`)},
-			{Key: "bad", Payload: json.RawMessage(`{"name": "no kind"}`)},
-		}, w.users["operator"].ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.restores.Execute(context.Background(), st.Run.ID); err != nil {
-			t.Fatal(err)
-		}
+		w.restored(t, w.envA2, "backup-1", w.users["operator"].ID,
+			restore.Item{Key: "good", Payload: json.RawMessage(`{"kind": "user"}`)},
+			restore.Item{Key: "bad", Payload: json.RawMessage(`{"name": "no kind"}`)},
+		)
 		p = operator.get(t, envPath(w.envA2, w.wsA))
 		expect(t, p, http.StatusOK,
 			`<span class="tile-count">1</span> <span class="tile-label">`+en("console.attention.partial"),
@@ -74,17 +68,11 @@ func TestAttentionLinksToItsRuns(t *testing.T) {
 func TestRestoreRunShowsFailedItems(t *testing.T) {
 	t.Parallel()
 	eachWorld(t, func(t *testing.T, w *world) {
-		st, err := w.restores.Start(context.Background(), scopeOf(w.envA1), "backup-2", []restore.Item{
-			{Key: "alpha", Payload: json.RawMessage(`{"kind": "group"}`)},
-			{Key: "beta", Payload: json.RawMessage(`{"secret": "s3cr3t-payload"}`)},
-			{Key: "gamma", Payload: json.RawMessage(`[1, 2]`)},
-		}, w.users["operator"].ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.restores.Execute(context.Background(), st.Run.ID); err != nil {
-			t.Fatal(err)
-		}
+		st := w.restored(t, w.envA1, "backup-2", w.users["operator"].ID,
+			restore.Item{Key: "alpha", Payload: json.RawMessage(`{"kind": "group"}`)},
+			restore.Item{Key: "beta", Payload: json.RawMessage(`{"secret": "s3cr3t-payload"}`)},
+			restore.Item{Key: "gamma", Payload: json.RawMessage(`[1, 2]`)},
+		)
 		for _, lang := range []string{"en", "de"} {
 			c := w.as(t, "readonly")
 			c.lang = lang
@@ -99,16 +87,22 @@ func TestRestoreRunShowsFailedItems(t *testing.T) {
 			lacks(t, p, `<code>alpha</code>`, "s3cr3t-payload")
 		}
 		// A restore without failures lists none.
-		ok, err := w.restores.Start(context.Background(), scopeOf(w.envA1), "backup-3", []restore.Item{
-			{Key: "alpha", Payload: json.RawMessage(`{"kind": "group"}`)}}, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.restores.Execute(context.Background(), ok.Run.ID); err != nil {
-			t.Fatal(err)
-		}
+		ok := w.restored(t, w.envA1, "backup-3", 0, restore.Item{Key: "alpha", Payload: json.RawMessage(`{"kind": "group"}`)})
 		lacks(t, w.as(t, "readonly").get(t, opPath(w.wsA, ok.Run.ID)), en("console.operation.failed_items"))
 	})
+}
+
+// restored restores items into an environment and works the restore's job.
+func (w *world) restored(t *testing.T, env *reckon.Environment, backup string, by int64, items ...restore.Item) *restore.Started {
+	t.Helper()
+	st, err := w.restores.Start(context.Background(), scopeOf(env), backup, items, by)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.restores.Execute(context.Background(), st.Run.ID); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
 
 func reasonOf(run *reckon.Run) string {

@@ -1,7 +1,6 @@
 package console_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -80,14 +79,7 @@ func TestNotificationFiltersAndMuting(t *testing.T) {
 	eachWorld(t, func(t *testing.T, w *world) {
 		h := w.history(t) // the operator's compose succeeded: one notification
 		operator := w.as(t, "operator")
-		st, err := w.restores.Start(context.Background(), scopeOf(w.envA2), "backup-9", []restore.Item{
-			{Key: "bad", Payload: json.RawMessage(`[]`)}}, w.users["operator"].ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.restores.Execute(context.Background(), st.Run.ID); err != nil {
-			t.Fatal(err)
-		}
+		st := w.restored(t, w.envA2, "backup-9", w.users["operator"].ID, restore.Item{Key: "bad", Payload: json.RawMessage(`[]`)})
 		succeeded, failed := `href="`+opPath(w.wsA, h.succeeded.ID)+`"`, `href="`+opPath(w.wsA, st.Run.ID)+`"`
 		p := operator.get(t, "/notifications")
 		expect(t, p, http.StatusOK, succeeded, failed, `<span class="count">2<`,
