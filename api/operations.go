@@ -16,7 +16,7 @@ type operationsPage struct {
 }
 
 // runFilter reads the list parameters of docs/api.md (type, status, outcome,
-// environment, limit, cursor) plus reconciled=true.
+// environment, limit, cursor) plus reconciled=true and past_deadline=true.
 func (s *Server) runFilter(r *http.Request) (store.RunFilter, error) {
 	q := newQuery(r.URL)
 	var typeKeys []string
@@ -34,6 +34,7 @@ func (s *Server) runFilter(r *http.Request) (store.RunFilter, error) {
 			"pending, succeeded, partially_succeeded, blocked, failed, cancelled")),
 		EnvironmentID:  q.id("environment"),
 		ReconciledOnly: q.bool("reconciled"),
+		PastDeadline:   q.bool("past_deadline"),
 		Limit:          q.limit(),
 	}
 	before, err := q.cursor()

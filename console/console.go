@@ -127,6 +127,8 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /notifications", s.signedIn(web.Plain(s.listNotifications)))
 	s.mux.Handle("POST /notifications/read", s.signedIn(web.Plain(s.readAllNotifications)))
 	s.mux.Handle("POST /notifications/{id}/read", s.signedIn(web.Plain(s.readNotification)))
+	s.mux.Handle("GET /settings", s.signedIn(web.Plain(s.showSettings)))
+	s.mux.Handle("POST /settings", s.signedIn(web.Plain(s.saveSettings)))
 	s.mux.Handle("GET /system/ops/runs", s.signedIn(web.System(s.listSystemRuns)))
 	s.mux.Handle("GET /system/ops/runs/{id}", s.signedIn(web.System(s.showSystemRun)))
 

@@ -114,6 +114,9 @@ type flash struct {
 	// translated when the message is shown.
 	Keys map[string]string `json:"keys,omitempty"`
 	Link *flashLink        `json:"link,omitempty"`
+	// Run is the active run the message is about ("is being composed"):
+	// the page script drops the message once that run's row has finished.
+	Run int64 `json:"run,omitempty"`
 }
 
 type flashLink struct {

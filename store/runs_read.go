@@ -29,6 +29,9 @@ type RunFilter struct {
 	Status         reckon.RunStatus
 	Outcome        reckon.Outcome
 	ReconciledOnly bool
+	// PastDeadline keeps only active runs whose deadline is before the
+	// transaction's now.
+	PastDeadline bool
 
 	// BeforeID continues a list: only runs with a smaller id. 0 starts at
 	// the newest.
@@ -103,6 +106,9 @@ func (tx *Tx) listRunsQuery(f *RunFilter) (string, []any, error) {
 			where = append(where, "json_extract(context, '$.reconciliation') IS NOT NULL AND json_extract(context, '$.reconciliation.source') <> 'compose_job'")
 		}
 	}
+	if f.PastDeadline {
+		where = append(where, "status IN ('queued', 'running') AND deadline_at < "+arg(tx.Now()))
+	}
 	if f.BeforeID > 0 {
 		where = append(where, "id < "+arg(f.BeforeID))
 	}
@@ -115,15 +121,17 @@ func (tx *Tx) listRunsQuery(f *RunFilter) (string, []any, error) {
 }
 
 // RunAttention counts the runs of an environment that want an operator:
-// completed blocked, completed failed, and active past their deadline.
+// completed blocked, completed failed, completed partially succeeded (some
+// items did not restore), and active past their deadline.
 type RunAttention struct {
 	Blocked      int64
 	Failed       int64
+	Partial      int64
 	PastDeadline int64
 }
 
 // Total is the number of runs that want attention.
-func (a RunAttention) Total() int64 { return a.Blocked + a.Failed + a.PastDeadline }
+func (a RunAttention) Total() int64 { return a.Blocked + a.Failed + a.Partial + a.PastDeadline }
 
 // RunAttentionOf counts what needs attention among an environment's runs at
 // now. It reads the environment's runs through their newest-first index.
@@ -132,9 +140,10 @@ func (tx *Tx) RunAttentionOf(ctx context.Context, scope reckon.Scope, now time.T
 	err := tx.queryRow(ctx, `SELECT
 	COALESCE(SUM(CASE WHEN outcome = 'blocked' THEN 1 ELSE 0 END), 0),
 	COALESCE(SUM(CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END), 0),
+	COALESCE(SUM(CASE WHEN outcome = 'partially_succeeded' THEN 1 ELSE 0 END), 0),
 	COALESCE(SUM(CASE WHEN status IN ('queued', 'running') AND deadline_at < $3 THEN 1 ELSE 0 END), 0)
 FROM operation_runs WHERE workspace_id = $1 AND environment_id = $2`, scope.WorkspaceID, scope.EnvironmentID, now).
-		Scan(&a.Blocked, &a.Failed, &a.PastDeadline)
+		Scan(&a.Blocked, &a.Failed, &a.Partial, &a.PastDeadline)
 	return a, err
 }
 

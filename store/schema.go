@@ -243,6 +243,17 @@ CREATE TABLE run_attempts (
 );
 CREATE INDEX run_attempts_node ON run_attempts (node_id) WHERE handed_on_at IS NULL;
 `,
+	// 4: a user's console settings, kept with the user like the language:
+	// the time zone times are shown in ('' for the browser's) and whether
+	// notifications of succeeded runs are muted.
+	`
+CREATE TABLE user_settings (
+	user_id BIGINT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+	time_zone TEXT NOT NULL DEFAULT '',
+	mute_success_notifications {{.Bool}} NOT NULL DEFAULT FALSE,
+	updated_at {{.Time}} NOT NULL
+);
+`,
 }
 
 // renderMigration renders migration text for an engine.
