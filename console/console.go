@@ -49,6 +49,9 @@ type Deps struct {
 	// LiveInterval is how often the page script asks for fresh active
 	// rows (DefaultLiveInterval when 0).
 	LiveInterval time.Duration
+	// QueueUI serves River UI at QueuePath (system_queue.go); no queue
+	// page when nil.
+	QueueUI http.Handler
 }
 
 // Defaults.
@@ -71,6 +74,7 @@ type Server struct {
 	live       time.Duration
 	views      *views
 	mux        *http.ServeMux
+	queueUI    http.Handler
 }
 
 // New returns the console's handler. Mount it at "/": it serves /login,
@@ -82,7 +86,7 @@ func New(d Deps) (http.Handler, error) {
 	}
 	s := &Server{db: d.DB, catalog: d.Catalog, reviews: d.Reviews, reconciler: d.Reconciler, log: d.Logger,
 		text: d.Text, clock: d.Clock, secure: d.SecureCookies, sessionTTL: d.SessionTTL, live: d.LiveInterval,
-		mux: http.NewServeMux()}
+		mux: http.NewServeMux(), queueUI: d.QueueUI}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -122,6 +126,7 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /notifications/{id}/read", s.signedIn(web.Plain(s.readNotification)))
 	s.mux.Handle("GET /system/ops/runs", s.signedIn(web.System(s.listSystemRuns)))
 	s.mux.Handle("GET /system/ops/runs/{id}", s.signedIn(web.System(s.showSystemRun)))
+	s.mux.Handle(QueuePath+"/", s.queueRoute())
 
 	ws := "/admin/workspaces/{workspace}"
 	s.mux.Handle("GET "+ws, s.signedIn(web.InWorkspace(s.listEnvironments)))

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/catalog"
@@ -30,6 +31,8 @@ type Enqueuer interface {
 type Ledger struct {
 	catalog  *catalog.Catalog
 	enqueuer Enqueuer
+	tracer   trace.Tracer // telemetry.go
+	observer Observer
 }
 
 // New returns a ledger. enqueuer may be nil for processes that never create
@@ -72,6 +75,11 @@ type EnsureParams struct {
 // queued one and enqueues its job in the same transaction. created tells the
 // caller which happened. Concurrent callers with one identity get one run.
 func (l *Ledger) Ensure(ctx context.Context, tx *store.Tx, p *EnsureParams) (run *reckon.Run, created bool, err error) {
+	if l.tracer != nil {
+		var end func(*reckon.Run, bool, error)
+		ctx, end = l.startSpan(ctx, tx, "ledger.ensure", p.Type)
+		defer func() { end(run, created, err) }()
+	}
 	rt, ok := l.catalog.Lookup(p.Type)
 	if !ok {
 		return nil, false, fmt.Errorf("%w: %q", ErrUnknownType, p.Type)
@@ -91,6 +99,9 @@ func (l *Ledger) Ensure(ctx context.Context, tx *store.Tx, p *EnsureParams) (run
 		Context:         p.Context,
 		DeadlineAt:      tx.Now().Add(rt.QueuedDeadline),
 	})
+	if err == nil && created {
+		l.transitioned(tx, run)
+	}
 	if err != nil || !created || rt.JobArgs == nil {
 		return run, created, err
 	}
@@ -113,10 +124,16 @@ func (l *Ledger) Ensure(ctx context.Context, tx *store.Tx, p *EnsureParams) (run
 // counted but the deadline is not extended, so crash loops cannot keep a
 // run alive. A completed run is returned unchanged with changed=false.
 func (l *Ledger) MarkRunning(ctx context.Context, tx *store.Tx, runID int64) (run *reckon.Run, changed bool, err error) {
+	if l.tracer != nil {
+		var end func(*reckon.Run, bool, error)
+		ctx, end = l.startSpan(ctx, tx, "ledger.mark_running", "")
+		defer func() { end(run, changed, err) }()
+	}
 	run, err = tx.LockRun(ctx, runID)
 	if err != nil {
 		return nil, false, fmt.Errorf("ledger: load run %d: %w", runID, err)
 	}
+	started := run.Status == reckon.RunQueued
 	switch run.Status {
 	case reckon.RunCompleted:
 		return run, false, nil
@@ -133,6 +150,9 @@ func (l *Ledger) MarkRunning(ctx context.Context, tx *store.Tx, runID int64) (ru
 	run.Attempts++
 	if err := tx.UpdateRun(ctx, run); err != nil {
 		return nil, false, err
+	}
+	if started {
+		l.transitioned(tx, run)
 	}
 	return run, true, nil
 }
@@ -155,6 +175,11 @@ type Completion struct {
 // Complete ends a run. A run that is already completed is left exactly as it
 // is and changed is false: no write, no audit event, no notification.
 func (l *Ledger) Complete(ctx context.Context, tx *store.Tx, runID int64, c *Completion) (run *reckon.Run, changed bool, err error) {
+	if l.tracer != nil {
+		var end func(*reckon.Run, bool, error)
+		ctx, end = l.startSpan(ctx, tx, "ledger.complete", "")
+		defer func() { end(run, changed, err) }()
+	}
 	if err := c.validate(); err != nil {
 		return nil, false, err
 	}
@@ -190,6 +215,7 @@ func (l *Ledger) Complete(ctx context.Context, tx *store.Tx, runID int64, c *Com
 	if err := l.recordCompletion(ctx, tx, run, c.ReasonCode, c.Actor, rec); err != nil {
 		return nil, false, err
 	}
+	l.transitioned(tx, run)
 	return run, true, nil
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/reckonhq/reckon/store"
 )
@@ -39,6 +40,8 @@ type Config struct {
 	// is found there.
 	FetchPollInterval time.Duration
 	Logger            *slog.Logger
+	// Middleware wraps every insert and every attempt (traces, metrics).
+	Middleware []rivertype.Middleware
 }
 
 // Queue is a River client for either engine.
@@ -54,6 +57,7 @@ func New(db *store.DB, cfg *Config) (*Queue, error) {
 		Logger:       cfg.Logger,
 		PeriodicJobs: cfg.PeriodicJobs,
 		JobTimeout:   cfg.JobTimeout,
+		Middleware:   cfg.Middleware,
 	}
 	if cfg.FetchPollInterval > 0 {
 		rc.FetchPollInterval = cfg.FetchPollInterval

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel/trace"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -49,7 +50,8 @@ type DB struct {
 	pool   *pgxpool.Pool // Postgres
 	sqldb  *sql.DB       // SQLite
 	clock  reckon.Clock
-	source string // the URL without credentials, for messages
+	source string       // the URL without credentials, for messages
+	tracer trace.Tracer // a span per transaction when set (trace.go)
 }
 
 // Options configure Open.
@@ -246,9 +248,17 @@ func (db *DB) Ping(ctx context.Context) error {
 // InTx runs fn in a transaction and commits when fn returns nil. The
 // transaction's Now is fixed once, from the clock.
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	if db.tracer != nil {
+		var end func(error)
+		ctx, end = db.startTx(ctx)
+		defer func() { end(err) }()
+	}
 	tx, err := db.begin(ctx)
 	if err != nil {
 		return err
+	}
+	if db.tracer != nil {
+		tx.span = trace.SpanFromContext(ctx)
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -262,7 +272,13 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err = fn(tx); err != nil {
 		return err
 	}
-	return tx.commit(ctx)
+	if err = tx.commit(ctx); err != nil {
+		return err
+	}
+	for _, f := range tx.afterCommit {
+		f()
+	}
+	return nil
 }
 
 func (db *DB) begin(ctx context.Context) (*Tx, error) {
@@ -287,6 +303,9 @@ type Tx struct {
 	pg     pgx.Tx
 	sq     *sql.Tx
 	now    time.Time
+	// afterCommit runs once the transaction has committed (AfterCommit).
+	afterCommit []func()
+	span        trace.Span // the transaction's span when traced (trace.go)
 }
 
 // Now is the transaction's fixed current time.

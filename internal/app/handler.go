@@ -1,12 +1,17 @@
 package app
 
 import (
+	"context"
 	"net/http"
+
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/reckonhq/reckon/api"
 	"github.com/reckonhq/reckon/console"
+	"github.com/reckonhq/reckon/internal/telemetry"
+	"github.com/reckonhq/reckon/internal/web"
 )
 
 // Handler is the process's HTTP surface: health, readiness and metrics, the
@@ -20,11 +25,23 @@ func (a *App) Handler(secureCookies bool) (http.Handler, error) {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}))
 	mux.Handle("/api/v1/", api.New(api.Deps{DB: a.DB, Catalog: a.Catalog, Reviews: a.Reviews,
 		Restores: a.Restores, Reconciler: a.Reconciler, Logger: a.Log.With("component", "api")}))
+	queueUI, err := a.Queue.UI(console.QueuePath, a.Log.With("component", "riverui"))
+	if err != nil {
+		return nil, err
+	}
+	// River UI caches and polls in the background for the process's life.
+	if err := queueUI.Start(context.Background()); err != nil {
+		return nil, err
+	}
 	ui, err := console.New(console.Deps{DB: a.DB, Catalog: a.Catalog, Reviews: a.Reviews, Reconciler: a.Reconciler,
-		Logger: a.Log.With("component", "console"), SecureCookies: secureCookies})
+		Logger: a.Log.With("component", "console"), SecureCookies: secureCookies, QueueUI: queueUI})
 	if err != nil {
 		return nil, err
 	}
 	mux.Handle("/", ui)
-	return mux, nil
+	var tp trace.TracerProvider
+	if a.Tracing != nil {
+		tp = a.Tracing.Provider
+	}
+	return web.Instrument(mux, a.Metrics, tp, telemetry.Propagator()), nil
 }
