@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -21,12 +20,7 @@ func TestRequestDurationsByRoutePattern(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := a.Handler(false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	defer srv.Close()
+	srv := serve(t, a)
 	for _, path := range []string{"/healthz", "/api/v1/workspaces/acme-secret/environments", "/no/such/page-42", "/system/queue/"} {
 		res, err := http.Get(srv.URL + path)
 		if err != nil {

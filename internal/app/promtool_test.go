@@ -5,14 +5,12 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"testing"
 	"time"
 
 	"github.com/reckonhq/reckon"
-	"github.com/reckonhq/reckon/evidence"
 	"github.com/reckonhq/reckon/internal/app"
 	"github.com/reckonhq/reckon/reckontest"
 	"github.com/reckonhq/reckon/store"
@@ -37,19 +35,8 @@ func TestMetricsPassPromtool(t *testing.T) {
 		t.Fatal(err)
 	}
 	scope := reckontest.NewFixture(t, db).Scope()
-	if _, _, err := evidence.NewService(db).Import(ctx, scope, reckon.SnapshotInput{CapturedAt: db.Now().Add(-time.Hour),
-		Findings: []reckon.Finding{{ControlID: "AAD.1", Title: "MFA for admins", Severity: reckon.SeverityCritical, Status: reckon.FindingFail}},
-		Source:   reckon.SnapshotSource{Format: reckon.SnapshotFormatNative}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Queue.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		stop, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		_ = a.Queue.Stop(stop)
-	}()
+	importEvidence(t, db, scope)
+	work(t, a)
 	res, err := a.Reviews.Compose(ctx, scope, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -63,12 +50,7 @@ func TestMetricsPassPromtool(t *testing.T) {
 	if _, err := a.Reconciler.Sweep(ctx); err != nil {
 		t.Fatal(err)
 	}
-	h, err := a.Handler(false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	defer srv.Close()
+	srv := serve(t, a)
 	var body []byte
 	for range 2 { // the second scrape also shows the first's request
 		r, err := http.Get(srv.URL + "/metrics")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/access"
-	"github.com/reckonhq/reckon/evidence"
 	"github.com/reckonhq/reckon/internal/app"
 	"github.com/reckonhq/reckon/internal/telemetry"
 	"github.com/reckonhq/reckon/reckontest"
@@ -50,26 +48,9 @@ func TestOneComposeIsOneTraceWithTheWorkLinked(t *testing.T) {
 			secret, _, err = access.IssueToken(ctx, tx, user.ID, "trace")
 			return err
 		})
-		scope := reckon.Scope{WorkspaceID: ws.ID, EnvironmentID: env.ID}
-		if _, _, err := evidence.NewService(db).Import(ctx, scope, reckon.SnapshotInput{CapturedAt: db.Now().Add(-time.Hour),
-			Findings: []reckon.Finding{{ControlID: "AAD.1", Title: "MFA for admins", Severity: reckon.SeverityCritical, Status: reckon.FindingFail}},
-			Source:   reckon.SnapshotSource{Format: reckon.SnapshotFormatNative}}); err != nil {
-			t.Fatal(err)
-		}
-		h, err := a.Handler(false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv := httptest.NewServer(h)
-		defer srv.Close()
-		if err := a.Queue.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		defer func() {
-			stop, cancel := context.WithTimeout(ctx, 10*time.Second)
-			defer cancel()
-			_ = a.Queue.Stop(stop)
-		}()
+		importEvidence(t, db, reckon.Scope{WorkspaceID: ws.ID, EnvironmentID: env.ID})
+		srv := serve(t, a)
+		work(t, a)
 
 		const cookie = "session-cookie-value-0123456789"
 		req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/api/v1/workspaces/%s/environments/%d/reviews?password=%s",
