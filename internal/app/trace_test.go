@@ -17,6 +17,7 @@ import (
 	"github.com/reckonhq/reckon/internal/app"
 	"github.com/reckonhq/reckon/internal/telemetry"
 	"github.com/reckonhq/reckon/reckontest"
+	"github.com/reckonhq/reckon/reconcile"
 	"github.com/reckonhq/reckon/store"
 )
 
@@ -147,6 +148,21 @@ func TestOneComposeIsOneTraceWithTheWorkLinked(t *testing.T) {
 		complete := named("ledger.complete", work)
 		if attr(complete, "reckon.run.outcome") != string(reckon.OutcomeSucceeded) {
 			t.Errorf("completion span outcome %q", attr(complete, "reckon.run.outcome"))
+		}
+
+		// A sweep is a span with its counts: one run past its deadline.
+		reckontest.Tx(t, db, func(ctx context.Context, tx *store.Tx) error {
+			return tx.InsertRunBatch(ctx, &store.RunBatch{Scope: reckon.Scope{WorkspaceID: ws.ID, EnvironmentID: env.ID},
+				Type: reckon.RunTypeRestoreExecute, Status: reckon.RunQueued, Count: 1, KeyPrefix: "stale",
+				CreatedAt: db.Now().Add(-2 * time.Hour), DeadlineAt: db.Now().Add(-time.Hour)})
+		})
+		if res, err := a.Reconciler.Sweep(ctx); err != nil || res.Settled != 1 {
+			t.Fatalf("sweep %+v: %v", res, err)
+		}
+		spans = rec.Ended()
+		sweep := named("reconcile.sweep", nil)
+		if attr(sweep, string(reconcile.AttrSettled)) != "1" || attr(sweep, string(reconcile.AttrExamined)) != "1" {
+			t.Errorf("sweep span attributes %v", sweep.Attributes())
 		}
 
 		for _, s := range spans {
