@@ -59,7 +59,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer a.DB.Close()
+	defer a.Close()
 
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
@@ -128,6 +128,6 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer a.DB.Close()
+	defer a.Close()
 	return a.Work(ctx, f.shutdownTimeout)
 }

@@ -45,7 +45,7 @@ func runSnapshotsImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer a.DB.Close()
+	defer a.Close()
 	var scope reckon.Scope
 	if err := a.DB.InTx(ctx, func(tx *store.Tx) error {
 		w, err := lookupWorkspace(ctx, tx, ws)

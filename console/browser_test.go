@@ -78,8 +78,15 @@ func TestConsoleInARealBrowser(t *testing.T) {
 		defer cancel()
 		_ = q.Stop(stop)
 	})
+	queueUI, err := q.UI(console.QueuePath, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := queueUI.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 	h, err := console.New(console.Deps{DB: db, Catalog: cat, Reviews: reviews, Reconciler: rec,
-		Logger: slog.New(slog.DiscardHandler), LiveInterval: 500 * time.Millisecond})
+		Logger: slog.New(slog.DiscardHandler), LiveInterval: 500 * time.Millisecond, QueueUI: queueUI})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -319,6 +326,15 @@ func TestConsoleInARealBrowser(t *testing.T) {
 	shoot("operations-past-deadline", fmt.Sprintf("/admin/workspaces/northwind/operations?environment=%d&past_deadline=true", prod.ID))
 	shoot("notifications-failures", "/notifications?show=failures")
 	shoot("settings", "/settings")
+	// River UI, for platform support, from the system runs page's link.
+	do("open the job queue",
+		chromedp.Navigate(srv.URL+"/system/ops/runs"),
+		chromedp.Click(chromedp.CSS(`a[href="/system/queue/"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/system/queue/jobs"]`)),
+		chromedp.Navigate(srv.URL+"/system/queue/jobs?state=completed"),
+		chromedp.WaitVisible(chromedp.CSS(`a[href^="/system/queue/jobs/"]`)),
+	)
+	snap("system-queue", 1280)
 
 	// Switch to German on the operation's page: its decision in German.
 	do("switch to German",

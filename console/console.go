@@ -54,6 +54,9 @@ type Deps struct {
 	// client address (for the sign-in throttle); none when empty, so the
 	// header counts for nothing unless the operator opts in.
 	TrustedProxies []netip.Prefix
+	// QueueUI serves River UI at QueuePath (system_queue.go); no queue
+	// page when nil.
+	QueueUI http.Handler
 }
 
 // Defaults.
@@ -78,6 +81,7 @@ type Server struct {
 	mux        *http.ServeMux
 	// trustedProxies may name the client in X-Forwarded-For.
 	trustedProxies []netip.Prefix
+	queueUI        http.Handler
 }
 
 // New returns the console's handler. Mount it at "/": it serves /login,
@@ -89,7 +93,7 @@ func New(d Deps) (http.Handler, error) {
 	}
 	s := &Server{db: d.DB, catalog: d.Catalog, reviews: d.Reviews, reconciler: d.Reconciler, log: d.Logger,
 		text: d.Text, clock: d.Clock, secure: d.SecureCookies, sessionTTL: d.SessionTTL, live: d.LiveInterval,
-		trustedProxies: d.TrustedProxies, mux: http.NewServeMux()}
+		trustedProxies: d.TrustedProxies, mux: http.NewServeMux(), queueUI: d.QueueUI}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -131,6 +135,7 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /settings", s.signedIn(web.Plain(s.saveSettings)))
 	s.mux.Handle("GET /system/ops/runs", s.signedIn(web.System(s.listSystemRuns)))
 	s.mux.Handle("GET /system/ops/runs/{id}", s.signedIn(web.System(s.showSystemRun)))
+	s.mux.Handle(QueuePath+"/", s.queueRoute())
 
 	ws := "/admin/workspaces/{workspace}"
 	s.mux.Handle("GET "+ws, s.signedIn(web.InWorkspace(s.listEnvironments)))

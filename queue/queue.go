@@ -43,6 +43,8 @@ type Config struct {
 	// (catalog.RescueAfter); River's default of one hour when 0.
 	RescueAfter time.Duration
 	Logger      *slog.Logger
+	// Middleware wraps every insert and every attempt (traces, metrics).
+	Middleware []rivertype.Middleware
 }
 
 // Queue is a River client for either engine.
@@ -59,6 +61,7 @@ func New(db *store.DB, cfg *Config) (*Queue, error) {
 		PeriodicJobs:         cfg.PeriodicJobs,
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueAfter,
+		Middleware:           cfg.Middleware,
 	}
 	if rc.RescueStuckJobsAfter > 0 && rc.JobTimeout == 0 {
 		// River refuses a rescue sooner than the default job timeout.

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel/trace"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -51,6 +52,7 @@ type DB struct {
 	clock  reckon.Clock
 	source string // the URL without credentials, for messages
 	count  counter
+	tracer trace.Tracer // a span per transaction when set (trace.go)
 }
 
 // Options configure Open.
@@ -263,22 +265,29 @@ func (db *DB) Ping(ctx context.Context) error {
 // files, channels — belong after InTx returns. A failure that remains, or a
 // connection lost during the commit itself (which may have landed, so it is
 // not run again), is returned wrapped in ErrUnavailable.
-func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+//
+// With a tracer, the whole call (its runs again included) is one span.
+func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	if db.tracer != nil {
+		var end func(error)
+		ctx, end = db.startTx(ctx)
+		defer func() { end(err) }()
+	}
 	start := time.Now()
 	for n := 0; ; n++ {
-		f, err := db.attempt(ctx, fn)
+		f, aerr := db.attempt(ctx, fn)
 		if f == failPermanent || ctx.Err() != nil {
-			return err
+			return aerr
 		}
 		if f == failRetry && n+1 < retryAttempts {
 			if wait := backoff(n); time.Since(start)+wait < retryBudget {
 				if sleep(ctx, wait) != nil {
-					return err
+					return aerr
 				}
 				continue
 			}
 		}
-		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", ErrUnavailable, aerr)
 	}
 }
 
@@ -287,6 +296,9 @@ func (db *DB) attempt(ctx context.Context, fn func(tx *Tx) error) (failure, erro
 	tx, err := db.begin(ctx)
 	if err != nil {
 		return classify(err, false, false), err
+	}
+	if db.tracer != nil {
+		tx.span = trace.SpanFromContext(ctx)
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -301,6 +313,9 @@ func (db *DB) attempt(ctx context.Context, fn func(tx *Tx) error) (failure, erro
 	}
 	if err := tx.commit(ctx); err != nil {
 		return classify(err, tx.connLost(), true), err
+	}
+	for _, f := range tx.afterCommit {
+		f()
 	}
 	return failPermanent, nil
 }
@@ -327,6 +342,9 @@ type Tx struct {
 	pg     pgx.Tx
 	sq     *sql.Tx
 	now    time.Time
+	// afterCommit runs once the transaction has committed (AfterCommit).
+	afterCommit []func()
+	span        trace.Span // the transaction's span when traced (trace.go)
 }
 
 // Now is the transaction's fixed current time.

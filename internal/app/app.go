@@ -16,8 +16,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
+	"github.com/riverqueue/rivercontrib/otelriver"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
 
 	"github.com/reckonhq/reckon/catalog"
+	"github.com/reckonhq/reckon/internal/telemetry"
 	"github.com/reckonhq/reckon/ledger"
 	"github.com/reckonhq/reckon/metrics"
 	"github.com/reckonhq/reckon/queue"
@@ -50,6 +53,9 @@ type Options struct {
 	// so that a crash test can kill a worker in that window. A test seam;
 	// 0 in production.
 	ComposeDelay time.Duration
+	// Tracing traces requests, jobs, transactions, the ledger and sweeps
+	// (telemetry.FromEnv); off when nil.
+	Tracing *telemetry.Tracing
 }
 
 // App is one wired process. Workers and Composer are nil unless the
@@ -69,6 +75,8 @@ type App struct {
 	Registry *prometheus.Registry
 	// heartbeat is this process's node while it works jobs (StartWorking).
 	heartbeat *queue.Heartbeat
+	Metrics   *metrics.Metrics
+	Tracing   *telemetry.Tracing
 }
 
 // New wires a process on db, whose schema must be current. The queue is not
@@ -81,10 +89,29 @@ func New(db *store.DB, opts *Options) (*App, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a := &App{DB: db, Log: log, Catalog: catalog.Default(), Registry: prometheus.NewRegistry()}
+	a := &App{DB: db, Log: log, Catalog: catalog.Default(), Registry: prometheus.NewRegistry(), Tracing: opts.Tracing}
 	a.Catalog.Apply(opts.Deadlines)
+	var err error
+	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if a.Metrics, err = metrics.New(a.Registry, db, log.With("component", "metrics")); err != nil {
+		return nil, err
+	}
+	qm, err := metrics.NewQueue(a.Registry, db, a.Metrics)
+	if err != nil {
+		return nil, err
+	}
+	tracer := opts.Tracing.Tracer()
+	db.SetTracer(tracer)
 	qcfg := &queue.Config{Logger: log.With("component", "queue"), FetchPollInterval: opts.PollInterval,
-		RescueAfter: a.Catalog.RescueAfter()}
+		RescueAfter: a.Catalog.RescueAfter(), Middleware: []rivertype.Middleware{qm}}
+	if opts.Tracing != nil {
+		// Trace context travels in the job's metadata; the work span links
+		// to the span that enqueued it.
+		qcfg.Middleware = append([]rivertype.Middleware{otelriver.NewMiddleware(&otelriver.MiddlewareConfig{
+			TracerProvider: opts.Tracing.Provider, MeterProvider: metricnoop.NewMeterProvider(),
+			EnableTracePropagation: true, EnableWorkSpanJobKindSuffix: true,
+		})}, qcfg.Middleware...)
+	}
 	if qcfg.FetchPollInterval <= 0 {
 		qcfg.FetchPollInterval = pollInterval(db)
 	}
@@ -95,11 +122,11 @@ func New(db *store.DB, opts *Options) (*App, error) {
 			qcfg.PeriodicJobs = []*river.PeriodicJob{reconcile.PeriodicJob(opts.SweepEvery)}
 		}
 	}
-	var err error
 	if a.Queue, err = queue.New(db, qcfg); err != nil {
 		return nil, err
 	}
 	a.Ledger = ledger.New(a.Catalog, a.Queue)
+	a.Ledger.Instrument(tracer, a.Metrics)
 
 	// Every domain registers the same way: its job, its adapter, and its
 	// worker when the process works jobs.
@@ -109,12 +136,8 @@ func New(db *store.DB, opts *Options) (*App, error) {
 	a.Restores = restore.NewService(db, a.Ledger, &restore.Options{Logger: log.With("component", "restore")})
 	restore.Register(a.Catalog, a.Workers, a.Restores)
 
-	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	m, err := metrics.New(a.Registry, db, log.With("component", "metrics"))
-	if err != nil {
-		return nil, err
-	}
-	a.Reconciler = reconcile.New(db, a.Ledger, &reconcile.Config{Logger: log.With("component", "reconcile"), Observer: m})
+	a.Reconciler = reconcile.New(db, a.Ledger, &reconcile.Config{Logger: log.With("component", "reconcile"),
+		Observer: a.Metrics, Tracer: tracer})
 	if a.Workers != nil {
 		reconcile.Register(a.Workers, a.Reconciler)
 	}
@@ -204,4 +227,14 @@ func (a *App) stopNode() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return a.heartbeat.Stop(ctx)
+}
+
+// Close flushes the spans not yet exported, then closes the database.
+func (a *App) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := a.Tracing.Shutdown(ctx); err != nil {
+		a.Log.Warn("telemetry: spans not exported", "err", err)
+	}
+	a.DB.Close()
 }

@@ -1,14 +1,19 @@
 package app
 
 import (
+	"context"
 	"net/http"
 	"net/netip"
 	"strings"
+
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/reckonhq/reckon/api"
 	"github.com/reckonhq/reckon/console"
+	"github.com/reckonhq/reckon/internal/telemetry"
+	"github.com/reckonhq/reckon/internal/web"
 )
 
 // Handler is the process's HTTP surface: health, readiness and metrics, the
@@ -25,13 +30,22 @@ func (a *App) Handler(secureCookies bool, trustedProxies ...netip.Prefix) (http.
 	apiHandler := api.New(api.Deps{DB: a.DB, Catalog: a.Catalog, Reviews: a.Reviews,
 		Restores: a.Restores, Reconciler: a.Reconciler, Logger: a.Log.With("component", "api")})
 	mux.Handle("/api/v1/", apiHandler)
+	queueUI, err := a.Queue.UI(console.QueuePath, a.Log.With("component", "riverui"))
+	if err != nil {
+		return nil, err
+	}
+	// River UI caches and polls in the background for the process's life.
+	if err := queueUI.Start(context.Background()); err != nil {
+		return nil, err
+	}
 	ui, err := console.New(console.Deps{DB: a.DB, Catalog: a.Catalog, Reviews: a.Reviews, Reconciler: a.Reconciler,
-		Logger: a.Log.With("component", "console"), SecureCookies: secureCookies, TrustedProxies: trustedProxies})
+		Logger: a.Log.With("component", "console"), SecureCookies: secureCookies, TrustedProxies: trustedProxies,
+		QueueUI: queueUI})
 	if err != nil {
 		return nil, err
 	}
 	mux.Handle("/", ui)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	root := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/api/v1/") {
 			// The API answers every path of its own, "/api/v1/a/../b" too,
 			// in JSON: this mux would redirect it with a text/html 307.
@@ -39,5 +53,10 @@ func (a *App) Handler(secureCookies bool, trustedProxies ...netip.Prefix) (http.
 			return
 		}
 		mux.ServeHTTP(w, r)
-	}), nil
+	})
+	var tp trace.TracerProvider
+	if a.Tracing != nil {
+		tp = a.Tracing.Provider
+	}
+	return web.Instrument(root, a.Metrics, tp, telemetry.Propagator()), nil
 }
