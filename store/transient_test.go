@@ -216,3 +216,35 @@ func TestInTxDoesNotRunABodyAgainForItsOwnErrors(t *testing.T) {
 		}
 	})
 }
+
+// The server's error in answer to COMMIT means the commit did not happen:
+// the transaction runs again and commits once.
+func TestInTxRunsAgainWhenTheServerRefusesTheCommit(t *testing.T) {
+	t.Parallel()
+	postgresOnly(t)
+	ctx := context.Background()
+	db, url := openMigrated(t, store.Postgres, nil)
+	var runs int
+	err := db.InTx(ctx, func(tx *store.Tx) error {
+		runs++
+		if _, err := tx.CreateWorkspace(ctx, "at-commit", "At commit"); err != nil {
+			return err
+		}
+		if runs == 1 {
+			// The next statement the connection sends is COMMIT.
+			terminateOwnBackend(t, ctx, url, tx)
+			time.Sleep(100 * time.Millisecond)
+		}
+		return nil
+	})
+	if err != nil || runs != 2 {
+		t.Fatalf("InTx: %v after %d runs; want success on the second run", err, runs)
+	}
+	reckontest.Tx(t, db, func(ctx context.Context, tx *store.Tx) error {
+		ws, err := tx.Workspaces(ctx)
+		if err != nil || len(ws) != 1 {
+			t.Fatalf("workspaces after the refused commit: %d, %v; want 1", len(ws), err)
+		}
+		return nil
+	})
+}
