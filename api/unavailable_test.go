@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"context"
-	"database/sql"
 	"net/http"
 	"strings"
 	"testing"
@@ -34,19 +33,7 @@ func TestLockedDatabaseAnswersUnavailable(t *testing.T) {
 	}
 	w := newWorld(t, db)
 
-	other, err := sql.Open("sqlite", "file:"+strings.TrimPrefix(url, "sqlite:")+"?_txlock=immediate")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-	held, err := other.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer held.Rollback()
-	if _, err := held.ExecContext(ctx, `UPDATE workspaces SET name = name`); err != nil {
-		t.Fatal(err)
-	}
+	release := reckontest.HoldSQLiteLock(t, url)
 
 	res := w.get(t, w.owner, "/api/v1/workspaces")
 	if res.Status != http.StatusServiceUnavailable || res.errorCode() != "unavailable" {
@@ -56,9 +43,7 @@ func TestLockedDatabaseAnswersUnavailable(t *testing.T) {
 		t.Fatalf("503 without Retry-After or a message that says to retry: %v %q", res.Header, res.errorMessage())
 	}
 
-	if err := held.Rollback(); err != nil {
-		t.Fatal(err)
-	}
+	release()
 	if res := w.get(t, w.owner, "/api/v1/workspaces"); res.Status != http.StatusOK {
 		t.Fatalf("GET /workspaces once the lock is released: %d: %s", res.Status, res.Body)
 	}
