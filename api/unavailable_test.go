@@ -1,13 +1,11 @@
 package api_test
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/reckonhq/reckon/queue"
 	"github.com/reckonhq/reckon/reckontest"
 	"github.com/reckonhq/reckon/store"
 )
@@ -18,22 +16,10 @@ import (
 // tested in store.)
 func TestLockedDatabaseAnswersUnavailable(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	url := reckontest.URL(t, store.SQLite)
-	db, err := store.Open(ctx, url, &store.Options{BusyTimeout: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := queue.Migrate(ctx, db); err != nil {
-		t.Fatal(err)
-	}
+	db := reckontest.Open(t, store.SQLite, &reckontest.Options{BusyTimeout: 20 * time.Millisecond})
 	w := newWorld(t, db)
 
-	release := reckontest.HoldSQLiteLock(t, url)
+	release := reckontest.HoldSQLiteLock(t, db)
 
 	res := w.get(t, w.owner, "/api/v1/workspaces")
 	if res.Status != http.StatusServiceUnavailable || res.errorCode() != "unavailable" {

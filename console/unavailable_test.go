@@ -1,12 +1,10 @@
 package console_test
 
 import (
-	"context"
 	"net/http"
 	"testing"
 	"time"
 
-	"github.com/reckonhq/reckon/queue"
 	"github.com/reckonhq/reckon/reckontest"
 	"github.com/reckonhq/reckon/store"
 )
@@ -15,23 +13,11 @@ import (
 // an error page that says to try again, with Retry-After — never 500.
 func TestLockedDatabaseShowsATryAgainPage(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	clock := reckontest.NewClock(start)
-	url := reckontest.URL(t, store.SQLite)
-	db, err := store.Open(ctx, url, &store.Options{Clock: clock.Now, BusyTimeout: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := queue.Migrate(ctx, db); err != nil {
-		t.Fatal(err)
-	}
+	db := reckontest.Open(t, store.SQLite, &reckontest.Options{Clock: clock.Now, BusyTimeout: 20 * time.Millisecond})
 	w := newWorld(t, db, clock)
 	reader := w.as(t, "readonly")
-	release := reckontest.HoldSQLiteLock(t, url)
+	release := reckontest.HoldSQLiteLock(t, db)
 	p := reader.get(t, "/admin")
 	expect(t, p, http.StatusServiceUnavailable, en("console.error.heading.unavailable"), en("console.error.unavailable"))
 	if p.header.Get("Retry-After") == "" {

@@ -6,16 +6,18 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/reckonhq/reckon/store"
 )
 
-// HoldSQLiteLock takes the write lock of the SQLite database at url from a
+// HoldSQLiteLock takes the write lock of the SQLite database db from a
 // connection of its own, as another process's writer would, and returns
 // release, which lets it go (safe to call more than once; the test's end
 // calls it too).
-func HoldSQLiteLock(t testing.TB, url string) (release func()) {
+func HoldSQLiteLock(t testing.TB, db *store.DB) (release func()) {
 	t.Helper()
 	ctx := context.Background()
-	other, err := sql.Open("sqlite", "file:"+strings.TrimPrefix(url, "sqlite:")+"?_txlock=immediate")
+	other, err := sql.Open("sqlite", "file:"+strings.TrimPrefix(db.Source(), "sqlite:")+"?_txlock=immediate")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -171,9 +171,9 @@ func TestInTxRunsTheLoserOfADeadlockAgain(t *testing.T) {
 func TestInTxRunsAgainWhileAnotherSQLiteProcessHoldsTheLock(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, url := openMigrated(t, store.SQLite, &store.Options{BusyTimeout: 50 * time.Millisecond})
+	db, _ := openMigrated(t, store.SQLite, &store.Options{BusyTimeout: 50 * time.Millisecond})
 	// Another process's writer, holding the file's write lock for a while.
-	release := time.AfterFunc(400*time.Millisecond, reckontest.HoldSQLiteLock(t, url))
+	release := time.AfterFunc(400*time.Millisecond, reckontest.HoldSQLiteLock(t, db))
 	defer release.Stop()
 	// BEGIN IMMEDIATE meets SQLITE_BUSY after 50ms; only running the
 	// transaction again gets past the 400ms the lock is held.
