@@ -1,14 +1,11 @@
 package api_test
 
 import (
-	"context"
-	"database/sql"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/reckonhq/reckon/queue"
 	"github.com/reckonhq/reckon/reckontest"
 	"github.com/reckonhq/reckon/store"
 )
@@ -19,34 +16,10 @@ import (
 // tested in store.)
 func TestLockedDatabaseAnswersUnavailable(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	url := reckontest.URL(t, store.SQLite)
-	db, err := store.Open(ctx, url, &store.Options{BusyTimeout: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := queue.Migrate(ctx, db); err != nil {
-		t.Fatal(err)
-	}
+	db := reckontest.Open(t, store.SQLite, &reckontest.Options{BusyTimeout: 20 * time.Millisecond})
 	w := newWorld(t, db)
 
-	other, err := sql.Open("sqlite", "file:"+strings.TrimPrefix(url, "sqlite:")+"?_txlock=immediate")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-	held, err := other.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer held.Rollback()
-	if _, err := held.ExecContext(ctx, `UPDATE workspaces SET name = name`); err != nil {
-		t.Fatal(err)
-	}
+	release := reckontest.HoldSQLiteLock(t, db)
 
 	res := w.get(t, w.owner, "/api/v1/workspaces")
 	if res.Status != http.StatusServiceUnavailable || res.errorCode() != "unavailable" {
@@ -56,9 +29,7 @@ func TestLockedDatabaseAnswersUnavailable(t *testing.T) {
 		t.Fatalf("503 without Retry-After or a message that says to retry: %v %q", res.Header, res.errorMessage())
 	}
 
-	if err := held.Rollback(); err != nil {
-		t.Fatal(err)
-	}
+	release()
 	if res := w.get(t, w.owner, "/api/v1/workspaces"); res.Status != http.StatusOK {
 		t.Fatalf("GET /workspaces once the lock is released: %d: %s", res.Status, res.Body)
 	}

@@ -263,8 +263,9 @@ func (db *DB) Ping(ctx context.Context) error {
 // in variables outside it is assigned afresh on each run, never appended to
 // or counted across runs; effects outside the database — metrics, messages,
 // files, channels — belong after InTx returns. A failure that remains, or a
-// connection lost during the commit itself (which may have landed, so it is
-// not run again), is returned wrapped in ErrUnavailable.
+// connection lost during the commit itself without an answer (the commit
+// may have landed, so it is not run again), is returned wrapped in
+// ErrUnavailable.
 //
 // With a tracer, the whole call (its runs again included) is one span.
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {

@@ -40,7 +40,7 @@ type failure int
 const (
 	failPermanent failure = iota // the body's or the data's own error
 	failRetry                    // the database refused or lost it before it could commit
-	failAmbiguous                // the connection died during commit: it may have landed
+	failAmbiguous                // the connection died during commit, unanswered: it may have landed
 )
 
 // classify says whether a failed attempt may be run again. conn reports
@@ -49,13 +49,14 @@ const (
 func classify(err error, connLost, atCommit bool) failure {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
+		// The server answered with an error, even to COMMIT: the
+		// transaction did not commit (past its commit record PostgreSQL
+		// cannot fail a transaction), so running it again is safe.
 		switch {
-		case pgErr.Code == "40001", pgErr.Code == "40P01":
-			// Serialization failure and deadlock: the server rolled back.
-			return failRetry
-		case pgErr.Code == "53300", pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03",
+		case pgErr.Code == "40001", pgErr.Code == "40P01", // serialization failure, deadlock
+			pgErr.Code == "53300", pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03",
 			len(pgErr.Code) == 5 && pgErr.Code[:2] == "08":
-			return connFailure(atCommit)
+			return failRetry
 		}
 		return failPermanent
 	}

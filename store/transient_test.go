@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"strings"
 	"sync"
@@ -65,30 +64,42 @@ func contains(engines []store.Engine, e store.Engine) bool {
 	return false
 }
 
+// A transaction whose connection the server ends — before a statement,
+// or so that it answers COMMIT with the error — did not commit: it runs
+// again and commits once.
 func TestInTxRunsAgainAfterItsConnectionWasTerminated(t *testing.T) {
 	t.Parallel()
 	postgresOnly(t)
-	ctx := context.Background()
-	db, url := openMigrated(t, store.Postgres, nil)
-	var runs int
-	err := db.InTx(ctx, func(tx *store.Tx) error {
-		runs++
-		if runs == 1 {
-			terminateOwnBackend(t, ctx, url, tx)
+	for _, atCommit := range []bool{false, true} {
+		ctx := context.Background()
+		db, url := openMigrated(t, store.Postgres, nil)
+		var runs int
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			runs++
+			if runs == 1 && !atCommit {
+				terminateOwnBackend(t, ctx, url, tx)
+			}
+			if _, err := tx.CreateWorkspace(ctx, "cut", "Cut"); err != nil {
+				return err
+			}
+			if runs == 1 && atCommit {
+				// The next statement the connection sends is COMMIT.
+				terminateOwnBackend(t, ctx, url, tx)
+				time.Sleep(100 * time.Millisecond)
+			}
+			return nil
+		})
+		if err != nil || runs != 2 {
+			t.Fatalf("at commit %v: InTx: %v after %d runs; want success on the second run", atCommit, err, runs)
 		}
-		_, err := tx.CreateWorkspace(ctx, "cut", "Cut")
-		return err
-	})
-	if err != nil || runs != 2 {
-		t.Fatalf("InTx: %v after %d runs; want success on the second run", err, runs)
+		reckontest.Tx(t, db, func(ctx context.Context, tx *store.Tx) error {
+			ws, err := tx.Workspaces(ctx)
+			if err != nil || len(ws) != 1 {
+				t.Fatalf("at commit %v: workspaces after the retried insert: %d, %v; want 1", atCommit, len(ws), err)
+			}
+			return nil
+		})
 	}
-	reckontest.Tx(t, db, func(ctx context.Context, tx *store.Tx) error {
-		ws, err := tx.Workspaces(ctx)
-		if err != nil || len(ws) != 1 {
-			t.Fatalf("workspaces after the retried insert: %d, %v; want 1", len(ws), err)
-		}
-		return nil
-	})
 }
 
 func TestInTxGivesUpOnAConnectionThatKeepsDyingAsUnavailable(t *testing.T) {
@@ -160,26 +171,14 @@ func TestInTxRunsTheLoserOfADeadlockAgain(t *testing.T) {
 func TestInTxRunsAgainWhileAnotherSQLiteProcessHoldsTheLock(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, url := openMigrated(t, store.SQLite, &store.Options{BusyTimeout: 50 * time.Millisecond})
+	db, _ := openMigrated(t, store.SQLite, &store.Options{BusyTimeout: 50 * time.Millisecond})
 	// Another process's writer, holding the file's write lock for a while.
-	other, err := sql.Open("sqlite", "file:"+strings.TrimPrefix(url, "sqlite:")+"?_txlock=immediate")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-	held, err := other.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := held.ExecContext(ctx, `INSERT INTO workspaces (slug, name, created_at) VALUES ('held', 'Held', '2026-01-01T00:00:00.000000Z')`); err != nil {
-		t.Fatal(err)
-	}
-	release := time.AfterFunc(400*time.Millisecond, func() { _ = held.Commit() })
+	release := time.AfterFunc(400*time.Millisecond, reckontest.HoldSQLiteLock(t, db))
 	defer release.Stop()
 	// BEGIN IMMEDIATE meets SQLITE_BUSY after 50ms; only running the
 	// transaction again gets past the 400ms the lock is held.
 	start := time.Now()
-	err = db.InTx(ctx, func(tx *store.Tx) error {
+	err := db.InTx(ctx, func(tx *store.Tx) error {
 		_, err := tx.CreateWorkspace(ctx, "waiting", "Waiting")
 		return err
 	})
