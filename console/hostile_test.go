@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reckonhq/reckon/console"
 	"github.com/reckonhq/reckon/reckontest"
 	"github.com/reckonhq/reckon/store"
 )
@@ -36,6 +37,10 @@ func consoleRoutes(t *testing.T) []string {
 			part = strings.TrimSpace(part)
 			if part == "ws" {
 				b.Write(ws[1])
+				continue
+			}
+			if part == "QueuePath" { // River UI's mount: method-less, passed over below
+				b.WriteString(console.QueuePath)
 				continue
 			}
 			s, err := strconv.Unquote(part)

@@ -48,7 +48,10 @@ func (a *App) Handler(secureCookies bool, trustedProxies ...netip.Prefix) (http.
 	root := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/api/v1/") {
 			// The API answers every path of its own, "/api/v1/a/../b" too,
-			// in JSON: this mux would redirect it with a text/html 307.
+			// in JSON: this mux would redirect it with a text/html 307. The
+			// pattern is the one the mux would note; the API's own pattern
+			// is noted beneath it (web.Instrument).
+			r.Pattern = "/api/v1/"
 			apiHandler.ServeHTTP(w, r)
 			return
 		}
