@@ -50,7 +50,8 @@ type DB struct {
 	pool   *pgxpool.Pool // Postgres
 	sqldb  *sql.DB       // SQLite
 	clock  reckon.Clock
-	source string       // the URL without credentials, for messages
+	source string // the URL without credentials, for messages
+	count  counter
 	tracer trace.Tracer // a span per transaction when set (trace.go)
 }
 
@@ -87,6 +88,7 @@ func Open(ctx context.Context, rawURL string, opts *Options) (*DB, error) {
 		if opts.MaxConns > 0 {
 			cfg.MaxConns = opts.MaxConns
 		}
+		cfg.ConnConfig.Tracer = &db.count
 		pool, err := pgxpool.NewWithConfig(ctx, cfg)
 		if err != nil {
 			return nil, fmt.Errorf("database %s: %w", db.source, err)
@@ -99,10 +101,7 @@ func Open(ctx context.Context, rawURL string, opts *Options) (*DB, error) {
 		}
 		db.pool = pool
 	case SQLite:
-		sqldb, err := sql.Open("sqlite", sqliteDSN(target))
-		if err != nil {
-			return nil, fmt.Errorf("database %s: %w", db.source, err)
-		}
+		sqldb := sql.OpenDB(countingDriver{c: &db.count, dsn: sqliteDSN(target)})
 		// SQLite allows one writer at a time. One connection serialises
 		// reckon's and River's work in this process instead of failing with
 		// SQLITE_BUSY; the busy timeout covers other processes on the file.
