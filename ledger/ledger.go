@@ -150,6 +150,8 @@ type Completion struct {
 	// Actor names who completed the run in the audit trail
 	// ("job", "reconciler", "user:7").
 	Actor string
+	// Note is an operator's optional note, kept in the audit event.
+	Note string
 }
 
 // Complete ends a run. A run that is already completed is left exactly as it
@@ -187,7 +189,7 @@ func (l *Ledger) Complete(ctx context.Context, tx *store.Tx, runID int64, c *Com
 	if err := tx.UpdateRun(ctx, run); err != nil {
 		return nil, false, err
 	}
-	if err := l.recordCompletion(ctx, tx, run, c.ReasonCode, c.Actor, rec); err != nil {
+	if err := l.recordCompletion(ctx, tx, run, c, rec); err != nil {
 		return nil, false, err
 	}
 	return run, true, nil
@@ -268,6 +270,7 @@ type auditMetadata struct {
 	ReasonCode string                 `json:"reason_code,omitempty"`
 	Source     reckon.ReconcileSource `json:"source,omitempty"`
 	Evidence   *reckon.Evidence       `json:"evidence,omitempty"`
+	Note       string                 `json:"note,omitempty"`
 }
 
 // NotificationPayload is the payload of a run-ended notification.
@@ -282,8 +285,9 @@ type NotificationPayload struct {
 // NotificationRunCompleted is the kind of a run-ended notification.
 const NotificationRunCompleted = "run.completed"
 
-func (l *Ledger) recordCompletion(ctx context.Context, tx *store.Tx, run *reckon.Run, reasonCode, actor string, rec *reckon.Reconciliation) error {
-	meta := auditMetadata{Type: run.Type, Outcome: run.Outcome, ReasonCode: reasonCode}
+func (l *Ledger) recordCompletion(ctx context.Context, tx *store.Tx, run *reckon.Run, c *Completion, rec *reckon.Reconciliation) error {
+	reasonCode, actor := c.ReasonCode, c.Actor
+	meta := auditMetadata{Type: run.Type, Outcome: run.Outcome, ReasonCode: reasonCode, Note: c.Note}
 	if rec != nil {
 		meta.Source = rec.Source
 		meta.Evidence = &rec.Evidence

@@ -19,7 +19,7 @@ func (a *App) Handler(secureCookies bool) (http.Handler, error) {
 	mux.Handle("GET /readyz", api.Observe(a.Log, api.Ready(a.DB, a.Log)))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}))
 	mux.Handle("/api/v1/", api.New(api.Deps{DB: a.DB, Catalog: a.Catalog, Reviews: a.Reviews,
-		Restores: a.Restores, Reconciler: a.Reconciler, Logger: a.Log.With("component", "api")}))
+		Restores: a.Restores, Reconciler: a.Reconciler, Operator: a.Operator, Logger: a.Log.With("component", "api")}))
 	ui, err := console.New(console.Deps{DB: a.DB, Catalog: a.Catalog, Reviews: a.Reviews, Reconciler: a.Reconciler,
 		Logger: a.Log.With("component", "console"), SecureCookies: secureCookies})
 	if err != nil {
