@@ -90,7 +90,8 @@ func (s *Service) Bulk(ctx context.Context, p *BulkParams) (*BulkOutcome, error)
 		return nil, err
 	}
 	f := p.Filter
-	f.WorkspaceID, f.AllWorkspaces, f.BeforeID, f.Limit = p.WorkspaceID, false, 0, 0
+	// A bulk run is never acted on by a bulk action, its own or another.
+	f.WorkspaceID, f.AllWorkspaces, f.BeforeID, f.Limit, f.NotType = p.WorkspaceID, false, 0, 0, reckon.RunTypeBulk
 	var matched int64
 	if err := s.db.InTx(ctx, func(tx *store.Tx) (err error) {
 		matched, err = tx.CountMatchingRuns(ctx, &f)
@@ -178,9 +179,6 @@ func (s *Service) bulkPass(ctx context.Context, req *reckon.BulkRequest, by Acto
 // bulkOne applies a bulk action to one run. A run the action does not
 // apply to is skipped, not an error: a filter matches what it matches.
 func (s *Service) bulkOne(ctx context.Context, req *reckon.BulkRequest, by Actor, run *reckon.Run) (bool, error) {
-	if run.Type == reckon.RunTypeBulk {
-		return false, nil
-	}
 	var (
 		out *Outcome
 		err error

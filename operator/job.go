@@ -76,7 +76,7 @@ func (s *Service) WorkBulk(ctx context.Context, runID int64) error {
 				return fmt.Errorf("run %d summary: %w", runID, err)
 			}
 		} else {
-			f.WorkspaceID = run.WorkspaceID
+			f.WorkspaceID, f.NotType = run.WorkspaceID, reckon.RunTypeBulk
 			if sum.Matched, err = tx.CountMatchingRuns(ctx, &f); err != nil {
 				return err
 			}
@@ -91,7 +91,7 @@ func (s *Service) WorkBulk(ctx context.Context, runID int64) error {
 		return nil
 	}
 	// The filter is scoped to the run's own workspace whatever it says.
-	f.WorkspaceID, f.AllWorkspaces = run.WorkspaceID, false
+	f.WorkspaceID, f.AllWorkspaces, f.NotType = run.WorkspaceID, false, reckon.RunTypeBulk
 	req := run.Context.Bulk
 	by := Actor{UserID: req.UserID}
 	active := true

@@ -26,6 +26,7 @@ type RunFilter struct {
 
 	EnvironmentID  int64 // 0: any
 	Type           reckon.RunType
+	NotType        reckon.RunType // leaves a type out; "": none
 	Status         reckon.RunStatus
 	Outcome        reckon.Outcome
 	ReconciledOnly bool
@@ -118,6 +119,9 @@ func (tx *Tx) runWhere(f *RunFilter) (string, []any, error) {
 	}
 	if f.Type != "" {
 		where = append(where, "type = "+arg(string(f.Type)))
+	}
+	if f.NotType != "" {
+		where = append(where, "type <> "+arg(string(f.NotType)))
 	}
 	if f.Status != "" {
 		where = append(where, "status = "+arg(string(f.Status)))
