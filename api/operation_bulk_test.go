@@ -206,7 +206,7 @@ func TestOperationsSearchAndExport(t *testing.T) {
 		one(ws+"?q=fp-3", ids[3])
 		one(fmt.Sprintf("%s?q=%d", ws, ids[5]), ids[5])
 		one(ws + "?q=nothing-like-it")
-		one(ws+"?until=2000-01-01T00:00:00Z")
+		one(ws + "?until=2000-01-01T00:00:00Z")
 		one(ws+"?since=2000-01-01T00:00:00Z&limit=50", ids...)
 		expect(t, w.get(t, w.readonly, ws+"?since=yesterday"), http.StatusUnprocessableEntity)
 		expect(t, w.get(t, w.readonly, ws+"?format=xml"), http.StatusUnprocessableEntity)

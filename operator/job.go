@@ -22,8 +22,8 @@ type BulkArgs struct {
 // Kind implements river.JobArgs.
 func (BulkArgs) Kind() string { return string(reckon.RunTypeBulk) }
 
-// Register adds the bulk run type to the catalog and, when the process
-// works jobs (workers is not nil), its worker. Its label is in the locale
+// Register adds the bulk run type to the catalog with its adapter and, when
+// the process works jobs (workers is not nil), its worker. Its label is in the locale
 // catalogs.
 func Register(cat *catalog.Catalog, workers *river.Workers, svc *Service) error {
 	if err := cat.Add(&catalog.RunType{Key: reckon.RunTypeBulk, QueuedDeadline: 15 * time.Minute,
@@ -31,6 +31,7 @@ func Register(cat *catalog.Catalog, workers *river.Workers, svc *Service) error 
 		JobArgs: func(runID int64) river.JobArgs { return BulkArgs{RunID: runID} }}); err != nil {
 		return err
 	}
+	cat.RegisterAdapter(Adapter{})
 	if workers != nil {
 		river.AddWorker(workers, &bulkWorker{svc: svc, catalog: cat})
 	}

@@ -2,7 +2,9 @@ package operator_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
@@ -125,4 +127,32 @@ func TestNoteIsChecked(t *testing.T) {
 			t.Errorf("cancel of a missing run: %v", err)
 		}
 	})
+}
+
+func TestBulkAdapterDecidesFromProgress(t *testing.T) {
+	t.Parallel()
+	now := reckontest.Epoch()
+	run := func(summary string, deadline time.Time) *reckon.Run {
+		r := &reckon.Run{ID: 9, WorkspaceID: 1, Type: reckon.RunTypeBulk, Status: reckon.RunRunning, DeadlineAt: deadline}
+		if summary != "" {
+			r.Summary = json.RawMessage(summary)
+		}
+		return r
+	}
+	for _, c := range []struct {
+		name     string
+		run      *reckon.Run
+		want     reckon.Outcome
+		deadline bool
+	}{
+		{"nothing yet", run("", now.Add(-time.Minute)), "", false},
+		{"all handled", run(`{"matched": 3, "done": 3}`, now.Add(time.Hour)), reckon.OutcomeSucceeded, false},
+		{"some handled, in time", run(`{"matched": 3, "done": 1}`, now.Add(time.Hour)), "", false},
+		{"some handled, past the deadline", run(`{"matched": 3, "done": 1}`, now.Add(-time.Minute)), reckon.OutcomePartiallySucceeded, true},
+	} {
+		d, err := operator.Adapter{}.Reconcile(context.Background(), nil, c.run, now)
+		if err != nil || d.Outcome != c.want || d.NeedsDeadline != c.deadline {
+			t.Errorf("%s: %+v, %v; want %q", c.name, d, err, c.want)
+		}
+	}
 }
