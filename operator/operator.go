@@ -119,6 +119,20 @@ func lockRun(ctx context.Context, tx *store.Tx, workspaceID, runID int64) (*reck
 	return run, err
 }
 
+// act checks an action's note and runs it in one transaction.
+func (s *Service) act(ctx context.Context, workspaceID, runID int64, by Actor, note string,
+	fn func(ctx context.Context, tx *store.Tx, workspaceID, runID int64, by Actor, note string) (*Outcome, error)) (*Outcome, error) {
+	if err := checkNote(note); err != nil {
+		return nil, err
+	}
+	var out *Outcome
+	err := s.db.InTx(ctx, func(tx *store.Tx) (err error) {
+		out, err = fn(ctx, tx, workspaceID, runID, by, note)
+		return err
+	})
+	return out, err
+}
+
 // Retry retries a failed, blocked or cancelled run with a new run linked
 // both ways (context.retry_of and context.retried_by). A compose run's
 // retry composes the environment's newest evidence, with Compose's
@@ -126,15 +140,7 @@ func lockRun(ctx context.Context, tx *store.Tx, workspaceID, runID int64) (*reck
 // restore.Service.RetryTx); any other type gets a new run of the same
 // inputs. A run retried already answers its retry with Changed false.
 func (s *Service) Retry(ctx context.Context, workspaceID, runID int64, by Actor, note string) (*Outcome, error) {
-	if err := checkNote(note); err != nil {
-		return nil, err
-	}
-	var out *Outcome
-	err := s.db.InTx(ctx, func(tx *store.Tx) (err error) {
-		out, err = s.retry(ctx, tx, workspaceID, runID, by, note)
-		return err
-	})
-	return out, err
+	return s.act(ctx, workspaceID, runID, by, note, s.retry)
 }
 
 func (s *Service) retry(ctx context.Context, tx *store.Tx, workspaceID, runID int64, by Actor, note string) (*Outcome, error) {
@@ -190,15 +196,7 @@ func (s *Service) retry(ctx context.Context, tx *store.Tx, workspaceID, runID in
 // Cancel cancels a queued or running run and its queue job; a completed
 // run is answered as it is with Changed false.
 func (s *Service) Cancel(ctx context.Context, workspaceID, runID int64, by Actor, note string) (*Outcome, error) {
-	if err := checkNote(note); err != nil {
-		return nil, err
-	}
-	var out *Outcome
-	err := s.db.InTx(ctx, func(tx *store.Tx) (err error) {
-		out, err = s.cancel(ctx, tx, workspaceID, runID, by, note)
-		return err
-	})
-	return out, err
+	return s.act(ctx, workspaceID, runID, by, note, s.cancel)
 }
 
 func (s *Service) cancel(ctx context.Context, tx *store.Tx, workspaceID, runID int64, by Actor, note string) (*Outcome, error) {
@@ -215,15 +213,7 @@ func (s *Service) cancel(ctx context.Context, tx *store.Tx, workspaceID, runID i
 // Acknowledge records that a failed or blocked run has been seen to: it
 // leaves the attention counts. A second acknowledgement changes nothing.
 func (s *Service) Acknowledge(ctx context.Context, workspaceID, runID int64, by Actor, note string) (*Outcome, error) {
-	if err := checkNote(note); err != nil {
-		return nil, err
-	}
-	var out *Outcome
-	err := s.db.InTx(ctx, func(tx *store.Tx) (err error) {
-		out, err = s.acknowledge(ctx, tx, workspaceID, runID, by, note)
-		return err
-	})
-	return out, err
+	return s.act(ctx, workspaceID, runID, by, note, s.acknowledge)
 }
 
 func (s *Service) acknowledge(ctx context.Context, tx *store.Tx, workspaceID, runID int64, by Actor, note string) (*Outcome, error) {

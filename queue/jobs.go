@@ -19,15 +19,13 @@ import (
 // runs, a running one is told to stop, a finished one stays as it is. A job
 // the queue no longer holds (pruned) is nothing to cancel.
 func (q *Queue) CancelTx(ctx context.Context, tx *store.Tx, jobID int64) error {
-	var err error
-	switch raw := tx.Raw().(type) {
-	case pgx.Tx:
+	err := q.onTx(tx, func(raw pgx.Tx) (err error) {
 		_, err = q.pg.JobCancelTx(ctx, raw, jobID)
-	case *sql.Tx:
+		return err
+	}, func(raw *sql.Tx) (err error) {
 		_, err = q.sq.JobCancelTx(ctx, raw, jobID)
-	default:
-		err = errors.New("unknown transaction type")
-	}
+		return err
+	})
 	if errors.Is(err, river.ErrNotFound) {
 		return nil
 	}
@@ -63,18 +61,14 @@ type Job struct {
 // JobTx reads a job in the store transaction; store.ErrNotFound when the
 // queue no longer holds it.
 func (q *Queue) JobTx(ctx context.Context, tx *store.Tx, jobID int64) (*Job, error) {
-	var (
-		row *rivertype.JobRow
-		err error
-	)
-	switch raw := tx.Raw().(type) {
-	case pgx.Tx:
+	var row *rivertype.JobRow
+	err := q.onTx(tx, func(raw pgx.Tx) (err error) {
 		row, err = q.pg.JobGetTx(ctx, raw, jobID)
-	case *sql.Tx:
+		return err
+	}, func(raw *sql.Tx) (err error) {
 		row, err = q.sq.JobGetTx(ctx, raw, jobID)
-	default:
-		err = errors.New("unknown transaction type")
-	}
+		return err
+	})
 	if errors.Is(err, river.ErrNotFound) {
 		return nil, store.ErrNotFound
 	}
@@ -104,4 +98,15 @@ func errorClass(e rivertype.AttemptError) string {
 		return "cancelled"
 	}
 	return "error"
+}
+
+// onTx runs the call of the store transaction's engine.
+func (q *Queue) onTx(tx *store.Tx, pg func(pgx.Tx) error, sq func(*sql.Tx) error) error {
+	switch raw := tx.Raw().(type) {
+	case pgx.Tx:
+		return pg(raw)
+	case *sql.Tx:
+		return sq(raw)
+	}
+	return errors.New("unknown transaction type")
 }
