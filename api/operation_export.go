@@ -146,6 +146,6 @@ func (s *Server) exportJSON(w http.ResponseWriter, r *http.Request, c *call, f s
 	if err != nil {
 		return started, err
 	}
-	_, err = w.Write([]byte(`],"next_cursor":null,"count":` + strconv.FormatInt(n, 10) + "}\n"))
+	_, err = w.Write([]byte(`],"next_cursor":null,"count":` + strconv.FormatInt(n, 10) + `,"count_capped":false}` + "\n"))
 	return started, err
 }

@@ -13,9 +13,15 @@ import (
 type operationsPage struct {
 	Operations []*runJSON `json:"operations"`
 	NextCursor *string    `json:"next_cursor"`
-	// Count is how many runs the filter matches, every page of them.
-	Count int64 `json:"count"`
+	// Count is how many runs the filter matches, every page of them, up to
+	// MaxCount; CountCapped says there are more.
+	Count       int64 `json:"count"`
+	CountCapped bool  `json:"count_capped"`
 }
+
+// MaxCount is the most a list counts; past it the count is capped, so that a
+// page costs the same however long the history.
+const MaxCount = 10_000
 
 // runFilter reads the list parameters of docs/api.md (type, status, outcome,
 // environment, q, since, until, unresolved, limit, cursor) plus
@@ -71,14 +77,15 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request, c *call, f sto
 		}
 		all := f
 		all.BeforeID = 0
-		count, err = tx.CountMatchingRuns(r.Context(), &all)
+		count, err = tx.CountMatchingRuns(r.Context(), &all, MaxCount+1)
 		return err
 	})
 	if err != nil {
 		return err
 	}
 	runs, next := nextCursor(runs, limit, func(r *reckon.Run) int64 { return r.ID })
-	page := operationsPage{Operations: make([]*runJSON, len(runs)), NextCursor: next, Count: count}
+	page := operationsPage{Operations: make([]*runJSON, len(runs)), NextCursor: next,
+		Count: min(count, MaxCount), CountCapped: count > MaxCount}
 	for i, run := range runs {
 		page.Operations[i] = s.runView(run, slug(run), c.lang)
 	}

@@ -94,7 +94,7 @@ func (s *Service) Bulk(ctx context.Context, p *BulkParams) (*BulkOutcome, error)
 	f.WorkspaceID, f.AllWorkspaces, f.BeforeID, f.Limit, f.NotType = p.WorkspaceID, false, 0, 0, reckon.RunTypeBulk
 	var matched int64
 	if err := s.db.InTx(ctx, func(tx *store.Tx) (err error) {
-		matched, err = tx.CountMatchingRuns(ctx, &f)
+		matched, err = tx.CountMatchingRuns(ctx, &f, BulkSyncLimit+1)
 		return err
 	}); err != nil {
 		return nil, err

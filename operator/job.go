@@ -78,7 +78,7 @@ func (s *Service) WorkBulk(ctx context.Context, runID int64) error {
 			}
 		} else {
 			f.WorkspaceID, f.NotType = run.WorkspaceID, reckon.RunTypeBulk
-			if sum.Matched, err = tx.CountMatchingRuns(ctx, &f); err != nil {
+			if sum.Matched, err = tx.CountMatchingRuns(ctx, &f, 0); err != nil {
 				return err
 			}
 		}

@@ -74,14 +74,22 @@ func (tx *Tx) listRunsQuery(f *RunFilter) (string, []any, error) {
 	return `SELECT ` + runColumns + ` FROM operation_runs r` + where + ` ORDER BY id DESC LIMIT $` + strconv.Itoa(len(args)), args, nil
 }
 
-// CountMatchingRuns counts the runs a filter matches, every page of them.
-func (tx *Tx) CountMatchingRuns(ctx context.Context, f *RunFilter) (int64, error) {
+// CountMatchingRuns counts the runs a filter matches, every page of them,
+// but stops at upTo when that is positive: a count costs a walk over what it
+// counts, and a list needs "more than so many", not the exact size of a
+// history of millions.
+func (tx *Tx) CountMatchingRuns(ctx context.Context, f *RunFilter, upTo int64) (int64, error) {
 	where, args, err := tx.runWhere(f)
 	if err != nil || where == "" {
 		return 0, err
 	}
+	q := `SELECT COUNT(*) FROM operation_runs r` + where
+	if upTo > 0 {
+		args = append(args, upTo)
+		q = `SELECT COUNT(*) FROM (SELECT 1 FROM operation_runs r` + where + ` LIMIT $` + strconv.Itoa(len(args)) + `) c`
+	}
 	var n int64
-	err = tx.queryRow(ctx, `SELECT COUNT(*) FROM operation_runs r`+where, args...).Scan(&n)
+	err = tx.queryRow(ctx, q, args...).Scan(&n)
 	return n, err
 }
 
