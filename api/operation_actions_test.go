@@ -275,3 +275,32 @@ func TestRunTimeline(t *testing.T) {
 		}
 	})
 }
+
+// A run worked by the queue shows its attempt, with the worker that ran it.
+func TestTimelineShowsTheQueueAttempt(t *testing.T) {
+	t.Parallel()
+	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		env := fmt.Sprintf("/api/v1/workspaces/%s/environments/%d", w.wsA.Slug, w.envA1.ID)
+		expect(t, w.post(t, w.operator, env+"/evidence-snapshots", snapshotV1), http.StatusCreated)
+		id := idOf(objectOf(t, w.post(t, w.operator, env+"/reviews", ""), "operation"))
+		w.startWorker(t)
+		w.waitCompleted(t, w.readonly, w.opPath(id, ""))
+		res := w.get(t, w.readonly, w.opPath(id, "events"))
+		expect(t, res, http.StatusOK)
+		seen := map[string]map[string]any{}
+		for _, e := range res.JSON["events"].([]any) {
+			seen[e.(map[string]any)["kind"].(string)] = e.(map[string]any)
+		}
+		attempt := seen["attempt_started"]
+		if attempt == nil || attempt["attempt"] != 1.0 || attempt["node"] == nil || seen["completed"]["outcome"] != "succeeded" ||
+			seen["created"]["actor"] != fmt.Sprintf("user:%d", w.userOf(t, w.operator)) {
+			t.Fatalf("timeline of a worked run: %s", res.Body)
+		}
+		// The run completes inside the job's attempt; the queue finalizes
+		// the job just after, so either state may be read here.
+		if links := objectOf(t, res, "links"); links["review"] == nil || (links["job_state"] != "completed" && links["job_state"] != "running") {
+			t.Fatalf("links of a worked run: %s", res.Body)
+		}
+	})
+}

@@ -17,6 +17,7 @@ import (
 const (
 	EventCreated      = "created"
 	EventStarted      = "started"
+	EventAttemptStart = "attempt_started"
 	EventAttemptError = "attempt_failed"
 	EventDeadline     = "deadline"
 	EventCompleted    = "completed"
@@ -154,10 +155,15 @@ func (s *Service) events(ctx context.Context, tx *store.Tx, workspaceID, runID i
 	return tl, nil
 }
 
+// attemptEvents are the failed attempts the queue recorded, and the start
+// of its latest attempt.
 func attemptEvents(job *queue.Job) []Event {
-	out := make([]Event, len(job.Errors))
-	for i, a := range job.Errors {
-		out[i] = Event{At: a.At.UTC(), Kind: EventAttemptError, Attempt: a.Attempt, Node: a.Node, ErrorClass: a.ErrorClass}
+	out := make([]Event, 0, len(job.Errors)+1)
+	for _, a := range job.Errors {
+		out = append(out, Event{At: a.At.UTC(), Kind: EventAttemptError, Attempt: a.Attempt, Node: a.Node, ErrorClass: a.ErrorClass})
+	}
+	if job.AttemptedAt != nil && job.Attempt > 0 {
+		out = append(out, Event{At: job.AttemptedAt.UTC(), Kind: EventAttemptStart, Attempt: job.Attempt, Node: job.AttemptedBy})
 	}
 	return out
 }

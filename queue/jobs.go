@@ -52,7 +52,9 @@ type Job struct {
 	Attempt     int
 	MaxAttempts int
 	CreatedAt   time.Time
-	AttemptedAt *time.Time
+	AttemptedAt *time.Time // when the latest attempt started
+	// AttemptedBy is the client that worked the latest attempt.
+	AttemptedBy string
 	FinalizedAt *time.Time
 	// Errors are the failed attempts, oldest first.
 	Errors []Attempt
@@ -77,6 +79,9 @@ func (q *Queue) JobTx(ctx context.Context, tx *store.Tx, jobID int64) (*Job, err
 	}
 	j := &Job{ID: row.ID, State: string(row.State), Attempt: row.Attempt, MaxAttempts: row.MaxAttempts,
 		CreatedAt: row.CreatedAt, AttemptedAt: row.AttemptedAt, FinalizedAt: row.FinalizedAt}
+	if n := len(row.AttemptedBy); n > 0 {
+		j.AttemptedBy = row.AttemptedBy[n-1]
+	}
 	for _, e := range row.Errors {
 		a := Attempt{Attempt: e.Attempt, At: e.At, ErrorClass: errorClass(e)}
 		if i := e.Attempt - 1; i >= 0 && i < len(row.AttemptedBy) {
