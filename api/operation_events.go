@@ -31,6 +31,8 @@ type timelineLinksJSON struct {
 	JobState           *string `json:"job_state"`
 	RetryOf            *string `json:"retry_of"`
 	RetriedBy          *string `json:"retried_by"`
+	DraftTakenOverBy   *string `json:"draft_taken_over_by"`
+	TookOverFrom       *string `json:"took_over_from"`
 }
 
 type acknowledgedJSON struct {
@@ -62,7 +64,8 @@ func (s *Server) operationEvents(w http.ResponseWriter, r *http.Request, c *call
 	}
 	v := timelineJSON{Operation: s.runView(tl.Run, slug, c.lang), Events: make([]eventJSON, len(tl.Events)),
 		Links: timelineLinksJSON{EvidenceSnapshotID: optionalID(tl.Links.EvidenceSnapshotID), JobID: optionalID(tl.Links.JobID),
-			RetryOf: opURL(tl.Links.RetryOf), RetriedBy: opURL(tl.Links.RetriedBy)}}
+			RetryOf: opURL(tl.Links.RetryOf), RetriedBy: opURL(tl.Links.RetriedBy),
+			DraftTakenOverBy: opURL(tl.Links.DraftTakenOverBy), TookOverFrom: opURL(tl.Links.TookOverFrom)}}
 	if tl.Links.ReviewID != 0 {
 		u := fmt.Sprintf("/api/v1/workspaces/%s/reviews/%d", slug, tl.Links.ReviewID)
 		v.Links.Review = &u

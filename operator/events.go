@@ -53,6 +53,10 @@ type Links struct {
 	JobState           string // the queue's state of the job; "" when the queue no longer holds it
 	RetryOf            int64
 	RetriedBy          int64
+	// DraftTakenOverBy is the run that took this run's draft over;
+	// TookOverFrom the run whose draft this run took over.
+	DraftTakenOverBy int64
+	TookOverFrom     int64
 }
 
 // Timeline is what happened to a run, oldest first.
@@ -108,6 +112,9 @@ func (s *Service) events(ctx context.Context, tx *store.Tx, workspaceID, runID i
 	if v, err := tx.ReviewOfRun(ctx, workspaceID, run.ID); err == nil {
 		tl.Links.ReviewID = v.ID
 	} else if !store.IsNotFound(err) {
+		return nil, err
+	}
+	if err := draftLinks(ctx, tx, workspaceID, run.ID, &tl.Links); err != nil {
 		return nil, err
 	}
 	if a, err := tx.RunAcknowledgementOf(ctx, workspaceID, run.ID); err == nil {
@@ -166,4 +173,33 @@ func attemptEvents(job *queue.Job) []Event {
 		out = append(out, Event{At: job.AttemptedAt.UTC(), Kind: EventAttemptStart, Attempt: job.Attempt, Node: job.AttemptedBy})
 	}
 	return out
+}
+
+// draftLinks finds the takeovers of a draft that involve the run, from the
+// review's audit trail (review.taken_over names the new owner and the
+// previous one).
+func draftLinks(ctx context.Context, tx *store.Tx, workspaceID, runID int64, l *Links) error {
+	events, err := tx.AuditEventsByAction(ctx, workspaceID, "environment_review", "review.taken_over")
+	if err != nil {
+		return err
+	}
+	for _, e := range events {
+		var m struct {
+			RunID         int64 `json:"run_id"`
+			PreviousRunID int64 `json:"previous_run_id"`
+		}
+		if err := json.Unmarshal(e.Metadata, &m); err != nil {
+			return fmt.Errorf("operator: audit event %d: %w", e.ID, err)
+		}
+		switch runID {
+		case m.PreviousRunID:
+			l.DraftTakenOverBy = m.RunID
+			if l.ReviewID == 0 {
+				l.ReviewID = e.SubjectID
+			}
+		case m.RunID:
+			l.TookOverFrom = m.PreviousRunID
+		}
+	}
+	return nil
 }

@@ -101,6 +101,16 @@ func TestCancelRunningComposeLeavesDraftForRetry(t *testing.T) {
 		if len(kinds) < 4 || kinds[0] != operator.EventCreated || kinds[len(kinds)-1] != operator.EventRetried {
 			t.Fatalf("timeline %v", kinds)
 		}
+		if l := tl.Links; l.DraftTakenOverBy != out.Retry.ID || l.ReviewID != draft.ID || l.RetriedBy != out.Retry.ID {
+			t.Fatalf("the cancelled run's links: %+v", l)
+		}
+		back, err := a.Operator.Events(ctx, scope.WorkspaceID, out.Retry.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l := back.Links; l.TookOverFrom != runID || l.RetryOf != runID || l.ReviewID != draft.ID {
+			t.Fatalf("the retry's links: %+v", l)
+		}
 	})
 }
 
