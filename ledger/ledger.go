@@ -6,6 +6,7 @@
 package ledger
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -21,9 +22,10 @@ import (
 	"github.com/reckonhq/reckon/store"
 )
 
-// Enqueuer inserts the job that executes a run in the caller's transaction.
+// Enqueuer inserts the jobs that execute runs in the caller's transaction,
+// in one statement, and returns their ids in order.
 type Enqueuer interface {
-	InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) (jobID int64, err error)
+	InsertManyTx(ctx context.Context, tx *store.Tx, params []river.InsertManyParams) (jobIDs []int64, err error)
 }
 
 // Ledger owns every write to operation_runs.
@@ -72,40 +74,74 @@ type EnsureParams struct {
 // queued one and enqueues its job in the same transaction. created tells the
 // caller which happened. Concurrent callers with one identity get one run.
 func (l *Ledger) Ensure(ctx context.Context, tx *store.Tx, p *EnsureParams) (run *reckon.Run, created bool, err error) {
-	rt, ok := l.catalog.Lookup(p.Type)
-	if !ok {
-		return nil, false, fmt.Errorf("%w: %q", ErrUnknownType, p.Type)
-	}
-	if p.Scope.WorkspaceID == 0 {
-		return nil, false, fmt.Errorf("ledger: run type %s needs a workspace", p.Type)
-	}
-	if rt.EnvironmentScoped && p.Scope.EnvironmentID == 0 {
-		return nil, false, fmt.Errorf("ledger: run type %s needs an environment", p.Type)
-	}
-	// The store refuses an environment of another workspace (ErrNotFound).
-	run, created, err = tx.InsertRunIfAbsent(ctx, &store.RunInsert{
-		Scope:           p.Scope,
-		Type:            p.Type,
-		IdentityHash:    Identity(p.Type, p.Scope, p.Key),
-		InitiatorUserID: p.InitiatorUserID,
-		Context:         p.Context,
-		DeadlineAt:      tx.Now().Add(rt.QueuedDeadline),
-	})
-	if err != nil || !created || rt.JobArgs == nil {
-		return run, created, err
-	}
-	if l.enqueuer == nil {
-		return nil, false, fmt.Errorf("ledger: no queue to enqueue %s", p.Type)
-	}
-	jobID, err := l.enqueuer.InsertTx(ctx, tx, rt.JobArgs(run.ID), &river.InsertOpts{})
+	runs, createdRuns, err := l.EnsureMany(ctx, tx, []*EnsureParams{p})
 	if err != nil {
-		return nil, false, fmt.Errorf("ledger: enqueue run %d: %w", run.ID, err)
-	}
-	run.JobID = jobID
-	if err := tx.SetRunJob(ctx, run.ID, jobID); err != nil {
 		return nil, false, err
 	}
-	return run, true, nil
+	return runs[0], createdRuns[0], nil
+}
+
+// EnsureMany is Ensure for many triggers at once (a fan-out such as
+// composing every stale environment): runs[i] and created[i] answer ps[i].
+// On PostgreSQL the runs are one statement, their jobs one more and the
+// jobs' ids a third, however many there are. Two triggers with one
+// identity get one run, created for the first only.
+func (l *Ledger) EnsureMany(ctx context.Context, tx *store.Tx, ps []*EnsureParams) (runs []*reckon.Run, created []bool, err error) {
+	inserts := make([]*store.RunInsert, len(ps))
+	types := make([]*catalog.RunType, len(ps))
+	for i, p := range ps {
+		rt, ok := l.catalog.Lookup(p.Type)
+		if !ok {
+			return nil, nil, fmt.Errorf("%w: %q", ErrUnknownType, p.Type)
+		}
+		if p.Scope.WorkspaceID == 0 {
+			return nil, nil, fmt.Errorf("ledger: run type %s needs a workspace", p.Type)
+		}
+		if rt.EnvironmentScoped && p.Scope.EnvironmentID == 0 {
+			return nil, nil, fmt.Errorf("ledger: run type %s needs an environment", p.Type)
+		}
+		if rt.JobArgs != nil && l.enqueuer == nil {
+			return nil, nil, fmt.Errorf("ledger: no queue to enqueue %s", p.Type)
+		}
+		types[i] = rt
+		inserts[i] = &store.RunInsert{
+			Scope:           p.Scope,
+			Type:            p.Type,
+			IdentityHash:    Identity(p.Type, p.Scope, p.Key),
+			InitiatorUserID: p.InitiatorUserID,
+			Context:         p.Context,
+			DeadlineAt:      tx.Now().Add(rt.QueuedDeadline),
+		}
+	}
+	// The store refuses an environment of another workspace (ErrNotFound).
+	if runs, created, err = tx.InsertRunsIfAbsent(ctx, inserts); err != nil {
+		return nil, nil, err
+	}
+	var (
+		jobs    []river.InsertManyParams
+		started []*reckon.Run
+	)
+	for i, run := range runs {
+		if created[i] && types[i].JobArgs != nil {
+			jobs = append(jobs, river.InsertManyParams{Args: types[i].JobArgs(run.ID), InsertOpts: &river.InsertOpts{}})
+			started = append(started, run)
+		}
+	}
+	if len(jobs) == 0 {
+		return runs, created, nil
+	}
+	jobIDs, err := l.enqueuer.InsertManyTx(ctx, tx, jobs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("ledger: enqueue %d runs: %w", len(jobs), err)
+	}
+	runIDs := make([]int64, len(started))
+	for i, run := range started {
+		run.JobID, runIDs[i] = jobIDs[i], run.ID
+	}
+	if err := tx.SetRunJobs(ctx, runIDs, jobIDs); err != nil {
+		return nil, nil, err
+	}
+	return runs, created, nil
 }
 
 // MarkRunning moves a queued run to running and starts its running
@@ -113,28 +149,33 @@ func (l *Ledger) Ensure(ctx context.Context, tx *store.Tx, p *EnsureParams) (run
 // counted but the deadline is not extended, so crash loops cannot keep a
 // run alive. A completed run is returned unchanged with changed=false.
 func (l *Ledger) MarkRunning(ctx context.Context, tx *store.Tx, runID int64) (run *reckon.Run, changed bool, err error) {
+	run, err = tx.StartRun(ctx, runID, l.runningDeadlines(tx.Now()))
+	if err == nil {
+		return run, true, nil
+	}
+	if !store.IsNotFound(err) {
+		return nil, false, fmt.Errorf("ledger: start run %d: %w", runID, err)
+	}
+	// Not started: read the run to tell completed from missing from unknown.
 	run, err = tx.LockRun(ctx, runID)
 	if err != nil {
 		return nil, false, fmt.Errorf("ledger: load run %d: %w", runID, err)
 	}
-	switch run.Status {
-	case reckon.RunCompleted:
+	if run.Status == reckon.RunCompleted {
 		return run, false, nil
-	case reckon.RunQueued:
-		rt, ok := l.catalog.Lookup(run.Type)
-		if !ok {
-			return nil, false, fmt.Errorf("%w: %q", ErrUnknownType, run.Type)
-		}
-		now := tx.Now()
-		run.Status = reckon.RunRunning
-		run.StartedAt = &now
-		run.DeadlineAt = now.Add(rt.RunningDeadline)
 	}
-	run.Attempts++
-	if err := tx.UpdateRun(ctx, run); err != nil {
-		return nil, false, err
+	return nil, false, fmt.Errorf("%w: %q", ErrUnknownType, run.Type)
+}
+
+// runningDeadlines is the running deadline of every catalog type for a run
+// that starts now.
+func (l *Ledger) runningDeadlines(now time.Time) map[reckon.RunType]time.Time {
+	types := l.catalog.Types()
+	out := make(map[reckon.RunType]time.Time, len(types))
+	for _, rt := range types {
+		out[rt.Key] = now.Add(rt.RunningDeadline)
 	}
-	return run, true, nil
+	return out
 }
 
 // Completion is how a run ends.
@@ -157,42 +198,94 @@ type Completion struct {
 // Complete ends a run. A run that is already completed is left exactly as it
 // is and changed is false: no write, no audit event, no notification.
 func (l *Ledger) Complete(ctx context.Context, tx *store.Tx, runID int64, c *Completion) (run *reckon.Run, changed bool, err error) {
-	if err := c.validate(); err != nil {
+	runs, changes, err := l.CompleteMany(ctx, tx, []RunEnd{{RunID: runID, Completion: c}})
+	if err != nil {
 		return nil, false, err
 	}
-	run, err = tx.LockRun(ctx, runID)
-	if err != nil {
-		return nil, false, fmt.Errorf("ledger: load run %d: %w", runID, err)
-	}
-	if run.Status == reckon.RunCompleted {
-		return run, false, nil
-	}
+	return runs[0], changes[0], nil
+}
+
+// RunEnd is one run's completion in CompleteMany.
+type RunEnd struct {
+	RunID      int64
+	Completion *Completion
+}
+
+// CompleteMany is Complete for many distinct runs in one transaction (the
+// sweep settles a batch so): runs[i] and changed[i] answer ends[i]. On
+// PostgreSQL all the runs, audit events and notifications are one
+// statement. Any invalid completion refuses the whole batch.
+func (l *Ledger) CompleteMany(ctx context.Context, tx *store.Tx, ends []RunEnd) (runs []*reckon.Run, changed []bool, err error) {
 	now := tx.Now()
-	var rec *reckon.Reconciliation
-	if c.Reconciliation != nil {
-		if rec, err = scopedReconciliation(run, c.Reconciliation, now); err != nil {
-			return nil, false, err
+	rcs := make([]*store.RunCompletion, len(ends))
+	seen := make(map[int64]bool, len(ends))
+	for i, e := range ends {
+		if seen[e.RunID] {
+			return nil, nil, fmt.Errorf("%w: run %d ends twice in one batch", ErrInvalidTransition, e.RunID)
+		}
+		seen[e.RunID] = true
+		if rcs[i], err = e.Completion.storeCompletion(e.RunID, now); err != nil {
+			return nil, nil, err
 		}
 	}
-	run.Status = reckon.RunCompleted
-	run.Outcome = c.Outcome
-	run.CompletedAt = &now
-	if c.Summary != nil {
-		run.Summary = c.Summary
+	if runs, err = tx.CompleteRuns(ctx, rcs); err != nil {
+		return nil, nil, fmt.Errorf("ledger: complete %d runs: %w", len(ends), err)
 	}
+	changed = make([]bool, len(ends))
+	for i, e := range ends {
+		c := e.Completion
+		if runs[i] != nil {
+			if c.Summary != nil {
+				runs[i].Summary = c.Summary // as given: PostgreSQL's jsonb answers it reformatted
+			}
+			changed[i] = true
+			continue
+		}
+		// Not completed now: the run is missing, was completed before (a
+		// second terminal write is a no-op), or the evidence is of another
+		// scope.
+		run, err := tx.LockRun(ctx, e.RunID)
+		if err != nil {
+			return nil, nil, fmt.Errorf("ledger: load run %d: %w", e.RunID, err)
+		}
+		if run.Status != reckon.RunCompleted && c.Reconciliation != nil {
+			ev := c.Reconciliation.Evidence
+			return nil, nil, fmt.Errorf("%w: evidence of workspace %d environment %d cannot settle run %d",
+				ErrInvalidTransition, ev.WorkspaceID, ev.EnvironmentID, run.ID)
+		}
+		runs[i] = run
+	}
+	return runs, changed, nil
+}
+
+// storeCompletion validates c and turns it into the store's terminal write
+// of run runID with its audit event and notification.
+func (c *Completion) storeCompletion(runID int64, now time.Time) (*store.RunCompletion, error) {
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	rc := &store.RunCompletion{ID: runID, Outcome: c.Outcome, Summary: c.Summary,
+		Audit: store.AuditEvent{Actor: cmp.Or(c.Actor, "system"), Action: "run.completed"}}
 	if c.ReasonCode != "" && c.Outcome != reckon.OutcomeSucceeded {
-		run.Failure = &reckon.Failure{ReasonCode: c.ReasonCode}
+		rc.Failure = &reckon.Failure{ReasonCode: c.ReasonCode}
 	}
-	if rec != nil {
-		run.Context.Reconciliation = rec
+	meta := auditMetadata{Outcome: c.Outcome, ReasonCode: c.ReasonCode, Note: c.Note}
+	if c.Reconciliation != nil {
+		rec := *c.Reconciliation
+		if rec.ReconciledAt = rec.ReconciledAt.UTC(); rec.ReconciledAt.IsZero() {
+			rec.ReconciledAt = now
+		}
+		rc.Reconciliation, meta.Source = &rec, rec.Source
 	}
-	if err := tx.UpdateRun(ctx, run); err != nil {
-		return nil, false, err
+	var err error
+	if rc.Audit.Metadata, err = json.Marshal(meta); err != nil {
+		return nil, err
 	}
-	if err := l.recordCompletion(ctx, tx, run, c, rec); err != nil {
-		return nil, false, err
+	rc.NotificationKind = NotificationRunCompleted
+	if rc.NotificationPayload, err = json.Marshal(NotificationPayload{Outcome: c.Outcome, ReasonCode: c.ReasonCode}); err != nil {
+		return nil, err
 	}
-	return run, true, nil
+	return rc, nil
 }
 
 // validate rejects completions no run may take, before any row is touched.
@@ -226,54 +319,31 @@ func (c *Completion) validate() error {
 	return nil
 }
 
-// scopedReconciliation returns a copy of rec whose evidence names the run's
-// own scope and whose time is set (both filled in when left out). Evidence
-// from another workspace or environment is refused: a run is settled only
-// from rows of its own scope.
-func scopedReconciliation(run *reckon.Run, rec *reckon.Reconciliation, now time.Time) (*reckon.Reconciliation, error) {
-	out := *rec
-	out.ReconciledAt = rec.ReconciledAt.UTC()
-	if out.ReconciledAt.IsZero() {
-		out.ReconciledAt = now
-	}
-	ev := &out.Evidence
-	if ev.WorkspaceID == 0 {
-		ev.WorkspaceID = run.WorkspaceID
-	}
-	if ev.EnvironmentID == 0 {
-		ev.EnvironmentID = run.EnvironmentID
-	}
-	if ev.WorkspaceID != run.WorkspaceID || ev.EnvironmentID != run.EnvironmentID {
-		return nil, fmt.Errorf("%w: evidence of workspace %d environment %d cannot settle run %d",
-			ErrInvalidTransition, ev.WorkspaceID, ev.EnvironmentID, run.ID)
-	}
-	return &out, nil
-}
-
 // UpdateWithReconciliation settles a run from a reconciliation decision,
 // storing the one metadata shape of docs/design.md §4. Like Complete, it is a
 // no-op on a completed run.
 func (l *Ledger) UpdateWithReconciliation(ctx context.Context, tx *store.Tx, runID int64, rec reckon.Reconciliation, actor string) (*reckon.Run, bool, error) {
-	return l.Complete(ctx, tx, runID, &Completion{
-		Outcome:        rec.Decision,
-		ReasonCode:     rec.ReasonCode,
-		Reconciliation: &rec,
-		Actor:          actor,
-	})
+	return l.Complete(ctx, tx, runID, ReconciliationCompletion(rec, actor))
+}
+
+// ReconciliationCompletion is the completion that settles a run from a
+// reconciliation decision, for CompleteMany.
+func ReconciliationCompletion(rec reckon.Reconciliation, actor string) *Completion {
+	return &Completion{Outcome: rec.Decision, ReasonCode: rec.ReasonCode, Reconciliation: &rec, Actor: actor}
 }
 
 // auditMetadata is what the audit trail records of a terminal transition:
-// safe identifiers and codes only.
+// safe identifiers and codes only. The store adds the run's type and the
+// evidence, scoped to the run.
 type auditMetadata struct {
-	Type       reckon.RunType         `json:"type"`
 	Outcome    reckon.Outcome         `json:"outcome"`
 	ReasonCode string                 `json:"reason_code,omitempty"`
 	Source     reckon.ReconcileSource `json:"source,omitempty"`
-	Evidence   *reckon.Evidence       `json:"evidence,omitempty"`
 	Note       string                 `json:"note,omitempty"`
 }
 
-// NotificationPayload is the payload of a run-ended notification.
+// NotificationPayload is the payload of a run-ended notification. The store
+// fills in RunID, Type and EnvironmentID from the run it completes.
 type NotificationPayload struct {
 	RunID         int64          `json:"run_id"`
 	Type          reckon.RunType `json:"type"`
@@ -284,35 +354,3 @@ type NotificationPayload struct {
 
 // NotificationRunCompleted is the kind of a run-ended notification.
 const NotificationRunCompleted = "run.completed"
-
-func (l *Ledger) recordCompletion(ctx context.Context, tx *store.Tx, run *reckon.Run, c *Completion, rec *reckon.Reconciliation) error {
-	reasonCode, actor := c.ReasonCode, c.Actor
-	meta := auditMetadata{Type: run.Type, Outcome: run.Outcome, ReasonCode: reasonCode, Note: c.Note}
-	if rec != nil {
-		meta.Source = rec.Source
-		meta.Evidence = &rec.Evidence
-	}
-	b, err := json.Marshal(meta)
-	if err != nil {
-		return err
-	}
-	if actor == "" {
-		actor = "system"
-	}
-	if err := tx.InsertAudit(ctx, &store.AuditEvent{
-		WorkspaceID: run.WorkspaceID, Actor: actor, Action: "run.completed",
-		SubjectType: "operation_run", SubjectID: run.ID, Metadata: b,
-	}); err != nil {
-		return err
-	}
-	if run.InitiatorUserID == 0 {
-		return nil
-	}
-	payload, err := json.Marshal(NotificationPayload{RunID: run.ID, Type: run.Type, Outcome: run.Outcome,
-		ReasonCode: reasonCode, EnvironmentID: run.EnvironmentID})
-	if err != nil {
-		return err
-	}
-	return tx.InsertNotification(ctx, &store.Notification{UserID: run.InitiatorUserID, WorkspaceID: run.WorkspaceID,
-		Kind: NotificationRunCompleted, Payload: payload})
-}

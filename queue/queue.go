@@ -18,6 +18,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/reckonhq/reckon/store"
 )
@@ -104,6 +105,56 @@ func (q *Queue) InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, 
 		err = errors.New("unknown transaction type")
 	}
 	return 0, fmt.Errorf("queue: insert %s: %w", args.Kind(), err)
+}
+
+// CompleteJobTx marks the running job completed in the store transaction,
+// from inside its worker: the job's end commits with the run's, so a job is
+// never retried after its run completed, and River's own completion of it
+// afterwards finds the job no longer running and changes nothing. A job
+// the queue is not running (a worker called directly, as demos and tests
+// do) has nothing to complete.
+func CompleteJobTx[T river.JobArgs](ctx context.Context, tx *store.Tx, job *river.Job[T]) error {
+	if job.JobRow == nil || job.State != rivertype.JobStateRunning {
+		return nil
+	}
+	var err error
+	switch raw := tx.Raw().(type) {
+	case pgx.Tx:
+		_, err = river.JobCompleteTx[*riverpgxv5.Driver](ctx, raw, job)
+	case *sql.Tx:
+		_, err = river.JobCompleteTx[*riversqlite.Driver](ctx, raw, job)
+	default:
+		err = errors.New("unknown transaction type")
+	}
+	if err != nil {
+		return fmt.Errorf("queue: complete job %d: %w", job.ID, err)
+	}
+	return nil
+}
+
+// InsertManyTx inserts jobs in the store transaction in one statement and
+// returns their ids in the order of params.
+func (q *Queue) InsertManyTx(ctx context.Context, tx *store.Tx, params []river.InsertManyParams) ([]int64, error) {
+	var (
+		res []*rivertype.JobInsertResult
+		err error
+	)
+	switch raw := tx.Raw().(type) {
+	case pgx.Tx:
+		res, err = q.pg.InsertManyTx(ctx, raw, params)
+	case *sql.Tx:
+		res, err = q.sq.InsertManyTx(ctx, raw, params)
+	default:
+		err = errors.New("unknown transaction type")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("queue: insert %d jobs: %w", len(params), err)
+	}
+	ids := make([]int64, len(res))
+	for i, r := range res {
+		ids[i] = r.Job.ID
+	}
+	return ids, nil
 }
 
 // Start starts working jobs and the periodic jobs. It returns at once.

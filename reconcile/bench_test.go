@@ -48,16 +48,21 @@ func BenchmarkSweep(b *testing.B) {
 			bb.insertBatch(b, scope, reckon.RunTypeReviewCompose, reckon.RunCompleted, reckon.OutcomeSucceeded, history, t0)
 			b.Logf("plan with %d completed runs:\n%s", history, bb.plan(b))
 			b.ResetTimer()
+			var sent store.StatementCount
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
 				bb.insertBatch(b, scope, reckon.RunTypeReviewCompose, reckon.RunQueued, "", 1000, bb.clock.Now().Add(time.Minute))
 				bb.clock.Advance(time.Hour)
 				b.StartTimer()
+				before := bb.db.Statements()
 				res, err := bb.rec.Sweep(context.Background())
+				sent = sent.Add(bb.db.Statements().Sub(before))
 				if err != nil || res.Settled != 1000 {
 					b.Fatalf("sweep %+v: %v", res, err)
 				}
 			}
+			b.ReportMetric(float64(1000*b.N)/b.Elapsed().Seconds(), "settlements/s")
+			b.ReportMetric(float64(sent.Statements)/float64(1000*b.N), "statements/settlement")
 		})
 	}
 }

@@ -161,8 +161,12 @@ func (r *Reconciler) finishSweep(start time.Time, res Result, err error) (Result
 
 // sweepBatch selects and locks one batch with sel and judges each run in it,
 // in one transaction. n is the number of runs selected; 0 ends the pass.
-// A run whose judgement fails is rolled back to its savepoint, logged and
-// remembered in failed, so the rest of the batch still settles.
+//
+// The batch is first judged whole and its decisions written together, one
+// statement on PostgreSQL (settleBatch). Should any judgement or the write
+// fail, that attempt is rolled back to its savepoint and the batch is
+// judged run by run, each in a savepoint of its own: a failing run is
+// logged and remembered in failed, and the rest of the batch still settles.
 func (r *Reconciler) sweepBatch(ctx context.Context, failed map[int64]bool, sel func(tx *store.Tx) ([]*reckon.Run, error), discarded bool) (Result, int, error) {
 	var (
 		res     Result
@@ -178,11 +182,29 @@ func (r *Reconciler) sweepBatch(ctx context.Context, failed map[int64]bool, sel 
 		}
 		n = len(runs)
 		now := tx.Now()
+		var todo []*reckon.Run
 		for _, run := range runs {
-			if failed[run.ID] {
-				continue
+			if !failed[run.ID] {
+				todo = append(todo, run)
 			}
-			res.Examined++
+		}
+		res.Examined = len(todo)
+		if len(todo) == 0 {
+			return nil
+		}
+		err = tx.Savepoint(ctx, func() (err error) {
+			settled, err = r.settleBatch(ctx, tx, todo, now, discarded)
+			return err
+		})
+		if err == nil {
+			res.Settled, res.Unchanged = len(settled), len(todo)-len(settled)
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		settled = nil
+		for _, run := range todo {
 			var s *settlement
 			err := tx.Savepoint(ctx, func() (err error) {
 				s, err = r.settle(ctx, tx, run, now, discarded, ActorReconciler)
@@ -212,6 +234,40 @@ func (r *Reconciler) sweepBatch(ctx context.Context, failed map[int64]bool, sel 
 	}
 	r.observe(settled)
 	return res, n, nil
+}
+
+// settleBatch judges locked, active runs and writes every decision through
+// the ledger at once. It fails whole when any judgement or write fails.
+func (r *Reconciler) settleBatch(ctx context.Context, tx *store.Tx, runs []*reckon.Run, now time.Time, discarded bool) ([]settlement, error) {
+	var (
+		ends    []ledger.RunEnd
+		pending []settlement
+	)
+	for _, run := range runs {
+		rec, err := r.decide(ctx, tx, run, now, discarded)
+		if err != nil {
+			return nil, err
+		}
+		if rec == nil {
+			continue
+		}
+		ends = append(ends, ledger.RunEnd{RunID: run.ID, Completion: ledger.ReconciliationCompletion(*rec, ActorReconciler)})
+		pending = append(pending, settlement{typ: run.Type, reason: rec.ReasonCode})
+	}
+	if len(ends) == 0 {
+		return nil, nil
+	}
+	_, changed, err := r.ledger.CompleteMany(ctx, tx, ends)
+	if err != nil {
+		return nil, err
+	}
+	var settled []settlement
+	for i, s := range pending {
+		if changed[i] {
+			settled = append(settled, s)
+		}
+	}
+	return settled, nil
 }
 
 func (r *Reconciler) observe(settled []settlement) {

@@ -11,6 +11,7 @@ import (
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/catalog"
 	"github.com/reckonhq/reckon/ledger"
+	"github.com/reckonhq/reckon/queue"
 	"github.com/reckonhq/reckon/store"
 )
 
@@ -45,8 +46,27 @@ func (w *worker) Timeout(*river.Job[ExecuteArgs]) time.Duration {
 	return w.catalog.MustLookup(reckon.RunTypeRestoreExecute).JobTimeout
 }
 
+// Work executes a delivery of a restore run; the transaction that completes
+// the run also completes its queue job, so the job never runs again after.
 func (w *worker) Work(ctx context.Context, job *river.Job[ExecuteArgs]) error {
-	return w.svc.Execute(ctx, job.Args.RunID)
+	return w.svc.execute(ctx, job.Args.RunID, func(ctx context.Context, tx *store.Tx) error {
+		return queue.CompleteJobTx(ctx, tx, job)
+	})
+}
+
+// jobEnd ends the queue job of a run in the transaction that completes the
+// run; nil when the run is executed outside the queue.
+type jobEnd func(ctx context.Context, tx *store.Tx) error
+
+// complete completes the run through the ledger and ends its job, in tx.
+func (s *Service) complete(ctx context.Context, tx *store.Tx, runID int64, c *ledger.Completion, end jobEnd) error {
+	if _, _, err := s.ledger.Complete(ctx, tx, runID, c); err != nil {
+		return err
+	}
+	if end == nil {
+		return nil
+	}
+	return end(ctx, tx)
 }
 
 // summary is the run summary of a restore.
@@ -61,7 +81,11 @@ type summary struct {
 // is left alone, items that already have a result are skipped, and the final
 // write goes through the ledger, which ignores a run settled meanwhile.
 func (s *Service) Execute(ctx context.Context, runID int64) error {
-	rr, proceed, err := s.begin(ctx, runID)
+	return s.execute(ctx, runID, nil)
+}
+
+func (s *Service) execute(ctx context.Context, runID int64, end jobEnd) error {
+	rr, proceed, err := s.begin(ctx, runID, end)
 	if err != nil || !proceed {
 		return err
 	}
@@ -91,13 +115,13 @@ func (s *Service) Execute(ctx context.Context, runID int64) error {
 			return fmt.Errorf("restore: run %d: %w", runID, err)
 		}
 	}
-	return s.finish(ctx, runID, rr.ID)
+	return s.finish(ctx, runID, rr.ID, end)
 }
 
 // begin marks the run running and its restore started. proceed is false when
 // there is nothing for the job to do: the run is completed, or it is already
 // past its deadline, which makes it the reconciler's.
-func (s *Service) begin(ctx context.Context, runID int64) (rr *reckon.RestoreRun, proceed bool, err error) {
+func (s *Service) begin(ctx context.Context, runID int64, end jobEnd) (rr *reckon.RestoreRun, proceed bool, err error) {
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		run, err := tx.LockRun(ctx, runID)
 		if err != nil {
@@ -110,9 +134,8 @@ func (s *Service) begin(ctx context.Context, runID int64) (rr *reckon.RestoreRun
 		if store.IsNotFound(err) {
 			// Start writes the run and its restore in one transaction, so
 			// a run without one has nothing it could ever apply.
-			_, _, err = s.ledger.Complete(ctx, tx, runID, &ledger.Completion{
-				Outcome: reckon.OutcomeFailed, ReasonCode: ReasonMissing, Actor: "job"})
-			return err
+			return s.complete(ctx, tx, runID, &ledger.Completion{
+				Outcome: reckon.OutcomeFailed, ReasonCode: ReasonMissing, Actor: "job"}, end)
 		}
 		if err != nil {
 			return err
@@ -132,7 +155,7 @@ func (s *Service) begin(ctx context.Context, runID int64) (rr *reckon.RestoreRun
 // finish records the restore's outcome from its item counts and completes
 // the run in one transaction. The restore's truth is recorded even when the
 // run was settled meanwhile: the items were applied, whatever the ledger says.
-func (s *Service) finish(ctx context.Context, runID, restoreID int64) error {
+func (s *Service) finish(ctx context.Context, runID, restoreID int64, end jobEnd) error {
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
 		if _, err := tx.LockRun(ctx, runID); err != nil {
 			return err
@@ -155,9 +178,8 @@ func (s *Service) finish(ctx context.Context, runID, restoreID int64) error {
 		if err != nil {
 			return err
 		}
-		_, _, err = s.ledger.Complete(ctx, tx, runID, &ledger.Completion{
-			Outcome: outcome, Summary: sum, ReasonCode: reason, Actor: "job"})
-		return err
+		return s.complete(ctx, tx, runID, &ledger.Completion{
+			Outcome: outcome, Summary: sum, ReasonCode: reason, Actor: "job"}, end)
 	})
 	if err != nil {
 		return fmt.Errorf("restore: run %d: finish: %w", runID, err)

@@ -112,7 +112,7 @@ var errLostDraft = errors.New("review: the draft was taken over by another run")
 // reason (step 5); other failures are returned for the queue to retry.
 func (w *Worker) Work(ctx context.Context, job *river.Job[ComposeArgs]) error {
 	runID := job.Args.RunID
-	err := w.work(ctx, runID)
+	err := w.work(ctx, job)
 	var snooze *river.JobSnoozeError
 	if err == nil || errors.As(err, &snooze) {
 		return err
@@ -124,7 +124,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[ComposeArgs]) error {
 		return err
 	}
 	w.opts.Logger.ErrorContext(ctx, "compose job failed", "run_id", runID, "error", err)
-	if ferr := w.fail(ctx, runID); ferr != nil {
+	if ferr := w.fail(ctx, job); ferr != nil {
 		return errors.Join(err, ferr)
 	}
 	return nil
@@ -137,8 +137,8 @@ func (w *Worker) hook(step string) error {
 	return w.opts.Hook(step)
 }
 
-func (w *Worker) work(ctx context.Context, runID int64) error {
-	run, done, err := w.start(ctx, runID)
+func (w *Worker) work(ctx context.Context, job *river.Job[ComposeArgs]) error {
+	run, done, err := w.start(ctx, job)
 	if err != nil {
 		return err
 	}
@@ -147,7 +147,7 @@ func (w *Worker) work(ctx context.Context, runID int64) error {
 	}
 
 	// Step 3: a draft linked to this run.
-	draft, err := w.draft(ctx, run)
+	draft, err := w.draft(ctx, job, run)
 	if err != nil || draft == nil {
 		return err
 	}
@@ -172,7 +172,7 @@ func (w *Worker) work(ctx context.Context, runID int64) error {
 	if err := w.hook(StepComposed); err != nil {
 		return err
 	}
-	err = w.svc.db.InTx(ctx, func(tx *store.Tx) error { return w.finish(ctx, tx, run.ID, draft.ID, snap, content) })
+	err = w.svc.db.InTx(ctx, func(tx *store.Tx) error { return w.finish(ctx, tx, job, draft.ID, snap, content) })
 	if errors.Is(err, errLostDraft) {
 		return w.snooze(run, run.DeadlineAt)
 	}

@@ -15,7 +15,7 @@ import (
 // draft inserts the run's draft review or recovers from the review the
 // uniqueness index holds (docs/design.md §6 step 3). It returns nil and no error
 // when the run was settled, and a snooze error to wait for another run.
-func (w *Worker) draft(ctx context.Context, run *reckon.Run) (draft *reckon.Review, err error) {
+func (w *Worker) draft(ctx context.Context, job *river.Job[ComposeArgs], run *reckon.Run) (draft *reckon.Review, err error) {
 	s := w.svc
 	scope := run.Scope()
 	var wait error
@@ -52,10 +52,10 @@ func (w *Worker) draft(ctx context.Context, run *reckon.Run) (draft *reckon.Revi
 				case err != nil:
 					return err
 				case d.Outcome == reckon.OutcomeSucceeded:
-					return s.settle(ctx, tx, run.ID, d, ReasonDuplicateRecovered)
+					return w.settle(ctx, tx, job, d, ReasonDuplicateRecovered)
 				case d.Settles():
 					// Several current reviews of the fingerprint: ambiguous.
-					return s.settle(ctx, tx, run.ID, d, d.ReasonCode)
+					return w.settle(ctx, tx, job, d, d.ReasonCode)
 				}
 				return fmt.Errorf("run %d: the resolver did not see review %d", run.ID, held.ID)
 			case held.Status == reckon.ReviewDraft:

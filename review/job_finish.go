@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/riverqueue/river"
+
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/store"
 )
@@ -43,8 +45,8 @@ func (w *Worker) compose(ctx context.Context, run *reckon.Run) (*reckon.Snapshot
 // superseded at once when newer evidence already has a current review —
 // older reviews are superseded, and the run completes from the resolver's
 // reading of the rows just written.
-func (w *Worker) finish(ctx context.Context, tx *store.Tx, runID, draftID int64, snap *reckon.Snapshot, content json.RawMessage) error {
-	s := w.svc
+func (w *Worker) finish(ctx context.Context, tx *store.Tx, job *river.Job[ComposeArgs], draftID int64, snap *reckon.Snapshot, content json.RawMessage) error {
+	runID := job.Args.RunID
 	run, err := tx.LockRun(ctx, runID)
 	if err != nil {
 		return err
@@ -108,7 +110,7 @@ func (w *Worker) finish(ctx context.Context, tx *store.Tx, runID, draftID int64,
 			reason = ReasonTookOverStaleDraft
 		}
 	}
-	return s.settle(ctx, tx, run.ID, d, reason)
+	return w.settle(ctx, tx, job, d, reason)
 }
 
 // tookOver reports whether run took review over from another run.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/riverqueue/river"
+
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/store"
 )
@@ -12,8 +14,8 @@ import (
 // its deadline (the reconciler's) — done; else the run is marked running and
 // what the resolver can prove without a deadline is applied (done when it
 // settled the run).
-func (w *Worker) start(ctx context.Context, runID int64) (run *reckon.Run, done bool, err error) {
-	s := w.svc
+func (w *Worker) start(ctx context.Context, job *river.Job[ComposeArgs]) (run *reckon.Run, done bool, err error) {
+	s, runID := w.svc, job.Args.RunID
 	err = s.db.InTx(ctx, func(tx *store.Tx) (err error) {
 		run, err = tx.LockRun(ctx, runID)
 		if store.IsNotFound(err) {
@@ -49,7 +51,7 @@ func (w *Worker) start(ctx context.Context, runID int64) (run *reckon.Run, done 
 			}
 		}
 		done = true
-		return s.settle(ctx, tx, run.ID, d, reason)
+		return w.settle(ctx, tx, job, d, reason)
 	})
 	return run, done, err
 }

@@ -50,6 +50,7 @@ type DB struct {
 	sqldb  *sql.DB       // SQLite
 	clock  reckon.Clock
 	source string // the URL without credentials, for messages
+	count  counter
 }
 
 // Options configure Open.
@@ -85,6 +86,7 @@ func Open(ctx context.Context, rawURL string, opts *Options) (*DB, error) {
 		if opts.MaxConns > 0 {
 			cfg.MaxConns = opts.MaxConns
 		}
+		cfg.ConnConfig.Tracer = &db.count
 		pool, err := pgxpool.NewWithConfig(ctx, cfg)
 		if err != nil {
 			return nil, fmt.Errorf("database %s: %w", db.source, err)
@@ -97,10 +99,7 @@ func Open(ctx context.Context, rawURL string, opts *Options) (*DB, error) {
 		}
 		db.pool = pool
 	case SQLite:
-		sqldb, err := sql.Open("sqlite", sqliteDSN(target))
-		if err != nil {
-			return nil, fmt.Errorf("database %s: %w", db.source, err)
-		}
+		sqldb := sql.OpenDB(countingDriver{c: &db.count, dsn: sqliteDSN(target)})
 		// SQLite allows one writer at a time. One connection serialises
 		// reckon's and River's work in this process instead of failing with
 		// SQLITE_BUSY; the busy timeout covers other processes on the file.

@@ -84,6 +84,27 @@ type LedgerResult struct {
 	Ledger Throughput `json:"ledger"`
 	// Ratio is Ledger's rate over River's.
 	Ratio float64 `json:"ratio"`
+	// RiverCost and LedgerCost are what one job of each phase cost the
+	// database.
+	RiverCost  PerJob `json:"river_per_job"`
+	LedgerCost PerJob `json:"ledger_per_job"`
+}
+
+// PerJob is what one job cost the database on average, counted on the
+// store's connections: statements (each one round trip on PostgreSQL,
+// BEGIN and COMMIT included) and commits. River's own statements — fetch,
+// completion, leadership, maintenance — are counted with the phase's.
+type PerJob struct {
+	Statements float64 `json:"statements"`
+	Commits    float64 `json:"commits"`
+}
+
+func perJob(c store.StatementCount, n int) PerJob {
+	return PerJob{Statements: float64(c.Statements) / float64(n), Commits: float64(c.Commits) / float64(n)}
+}
+
+func (p PerJob) String() string {
+	return fmt.Sprintf("%.1f statements, %.1f commits per job", p.Statements, p.Commits)
 }
 
 // Ledger measures, on one fresh database in this process, (a) River's
@@ -109,16 +130,16 @@ func Ledger(ctx context.Context, opts *LedgerOptions, out io.Writer) (*LedgerRes
 	fmt.Fprintf(out, "%d jobs per phase, %d workers, %d inserters, poll every %s\n", o.Runs, o.Workers, o.Inserters, o.PollInterval)
 
 	fmt.Fprintln(out, "(a) River, no-op jobs")
-	if res.River, err = measure(ctx, s.db, o, out, "river", riverPhase); err != nil {
+	if res.River, res.RiverCost, err = measure(ctx, s.db, o, out, "river", riverPhase); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(out, "(a) River:  %s\n", res.River)
+	fmt.Fprintf(out, "(a) River:  %s\n      %s\n", res.River, res.RiverCost)
 
 	fmt.Fprintln(out, "(b) ledger, ensure + enqueue → mark running → complete with audit")
-	if res.Ledger, err = measure(ctx, s.db, o, out, "ledger", ledgerPhase); err != nil {
+	if res.Ledger, res.LedgerCost, err = measure(ctx, s.db, o, out, "ledger", ledgerPhase); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(out, "(b) ledger: %s\n", res.Ledger)
+	fmt.Fprintf(out, "(b) ledger: %s\n      %s\n", res.Ledger, res.LedgerCost)
 	if a := res.River.PerSecond(); a > 0 {
 		res.Ratio = res.Ledger.PerSecond() / a
 	}
@@ -155,7 +176,7 @@ type ledgerRunArgs struct {
 func (ledgerRunArgs) Kind() string { return "bench.ledger_run" }
 
 // ledgerWorker does what every run's job does around its work: mark the run
-// running in one transaction, complete it in another.
+// running in one transaction, complete it — and its job — in another.
 type ledgerWorker struct {
 	river.WorkerDefaults[ledgerRunArgs]
 	db     *store.DB
@@ -172,8 +193,10 @@ func (w *ledgerWorker) Work(ctx context.Context, job *river.Job[ledgerRunArgs]) 
 		return err
 	}
 	return w.db.InTx(ctx, func(tx *store.Tx) error {
-		_, _, err := w.ledger.Complete(ctx, tx, job.Args.RunID, &ledger.Completion{Outcome: reckon.OutcomeSucceeded, Actor: "job"})
-		return err
+		if _, _, err := w.ledger.Complete(ctx, tx, job.Args.RunID, &ledger.Completion{Outcome: reckon.OutcomeSucceeded, Actor: "job"}); err != nil {
+			return err
+		}
+		return queue.CompleteJobTx(ctx, tx, job)
 	})
 }
 
@@ -239,22 +262,22 @@ func expectCompletedJobs(ctx context.Context, tx *store.Tx, kind string, n int) 
 // insert o.Runs jobs, one transaction each, while o.Workers work them. The
 // clock runs from the first insert until River reports the last job
 // completed.
-func measure(ctx context.Context, db *store.DB, o LedgerOptions, out io.Writer, label string, p phase) (Throughput, error) {
+func measure(ctx context.Context, db *store.DB, o LedgerOptions, out io.Writer, label string, p phase) (Throughput, PerJob, error) {
 	workers := river.NewWorkers()
 	q, err := queue.New(db, &queue.Config{Workers: workers, MaxWorkers: o.Workers,
 		FetchPollInterval: o.PollInterval, Logger: o.Log})
 	if err != nil {
-		return Throughput{}, err
+		return Throughput{}, PerJob{}, err
 	}
 	insert, verify, err := p(ctx, db, q, workers)
 	if err != nil {
-		return Throughput{}, err
+		return Throughput{}, PerJob{}, err
 	}
 	events, unsubscribe := q.SubscribeBuffered(o.Runs+o.Workers, river.EventKindJobCompleted,
 		river.EventKindJobFailed, river.EventKindJobCancelled, river.EventKindJobSnoozed)
 	defer unsubscribe()
 	if err := q.Start(ctx); err != nil {
-		return Throughput{}, err
+		return Throughput{}, PerJob{}, err
 	}
 	defer func() {
 		stopCtx, stop := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -270,7 +293,7 @@ func measure(ctx context.Context, db *store.DB, o LedgerOptions, out io.Writer, 
 	defer inserters.Wait()
 	defer cancel(nil)
 	insertTx := make([][]time.Duration, o.Inserters) // one slice per inserter, merged after the wait
-	start := time.Now()
+	start, before := time.Now(), db.Statements()
 	var insertedAt time.Duration // written by the last insert, read after the wait
 	for n := range o.Inserters {
 		inserters.Go(func() {
@@ -296,14 +319,15 @@ func measure(ctx context.Context, db *store.DB, o LedgerOptions, out io.Writer, 
 		if cause := context.Cause(insertCtx); cause != nil {
 			err = cause
 		}
-		return Throughput{}, err
+		return Throughput{}, PerJob{}, err
 	}
+	cost := perJob(db.Statements().Sub(before), o.Runs)
 	cancel(nil)
 	inserters.Wait()
 	res := Throughput{Count: o.Runs, Elapsed: last.Sub(start), Inserted: insertedAt, InsertTx: spreadOf(slices.Concat(insertTx...))}
 	res.Work, res.Wait = jobSpreads(stats)
 	if err := db.InTx(ctx, func(tx *store.Tx) error { return verify(ctx, tx, o.Runs) }); err != nil {
-		return Throughput{}, err
+		return Throughput{}, PerJob{}, err
 	}
-	return res, nil
+	return res, cost, nil
 }

@@ -41,7 +41,13 @@ func TestLedgerMeasuresBothPhasesOnAScratchDatabase(t *testing.T) {
 			if want := res.Ledger.PerSecond() / res.River.PerSecond(); res.Ratio != want {
 				t.Fatalf("ratio %v, want ledger/river = %v", res.Ratio, want)
 			}
-			for _, line := range []string{"(a) River:  60 in ", "(b) ledger: 60 in ", "b/a = "} {
+			// Counted, not guessed: a ledger run commits at least its three
+			// transactions (ensure, start, complete), a River job its insert.
+			if res.RiverCost.Commits < 1 || res.LedgerCost.Commits < 3 ||
+				res.LedgerCost.Statements < res.LedgerCost.Commits || res.RiverCost.Statements < res.RiverCost.Commits {
+				t.Fatalf("cost per job: river %+v, ledger %+v", res.RiverCost, res.LedgerCost)
+			}
+			for _, line := range []string{"(a) River:  60 in ", "(b) ledger: 60 in ", "b/a = ", " statements, "} {
 				if !strings.Contains(out.String(), line) {
 					t.Fatalf("report lacks %q:\n%s", line, out.String())
 				}

@@ -1,0 +1,10 @@
+package main
+
+import "syscall"
+
+// childAttr puts a child in its own process group, so that a terminal's
+// Ctrl-C reaches only the test (which then stops the children itself), and
+// has the kernel kill it should the test die without cleaning up.
+func childAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+}
