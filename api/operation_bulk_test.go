@@ -87,10 +87,9 @@ func TestLargeBulkRunsAsOneJobWithProgress(t *testing.T) {
 		if again := w.post(t, w.operator, bulk, body); idOf(objectOf(t, again, "operation")) != idOf(op) {
 			t.Fatalf("repeated large bulk started another run: %s", again.Body)
 		}
-		if err := w.ops.WorkBulk(context.Background(), idOf(op)); err != nil {
-			t.Fatal(err)
-		}
-		done := w.get(t, w.readonly, w.opPath(idOf(op), ""))
+		// The queue works the bulk run.
+		w.startWorker(t)
+		done := w.waitCompleted(t, w.readonly, w.opPath(idOf(op), ""))
 		if done.JSON["outcome"] != "succeeded" {
 			t.Fatalf("bulk run: %s", done.Body)
 		}
@@ -113,6 +112,13 @@ func TestLargeBulkRunsAsOneJobWithProgress(t *testing.T) {
 		if err := w.ops.WorkBulk(context.Background(), idOf(op)); err != nil {
 			t.Fatal(err)
 		}
+		w.tx(t, func(tx *store.Tx) error {
+			jobs, err := tx.QueueJobs(context.Background(), string(reckon.RunTypeBulk))
+			if err == nil && (len(jobs) != 1 || jobs[0].State != "completed") {
+				t.Errorf("bulk jobs: %+v", jobs)
+			}
+			return err
+		})
 	})
 }
 

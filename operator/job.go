@@ -11,6 +11,7 @@ import (
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/catalog"
 	"github.com/reckonhq/reckon/ledger"
+	"github.com/reckonhq/reckon/queue"
 	"github.com/reckonhq/reckon/store"
 )
 
@@ -48,8 +49,12 @@ func (w *bulkWorker) Timeout(*river.Job[BulkArgs]) time.Duration {
 	return w.catalog.MustLookup(reckon.RunTypeBulk).JobTimeout
 }
 
+// Work works a delivery of a bulk run; the transaction that completes the
+// run also completes its queue job, as the other domains' jobs do.
 func (w *bulkWorker) Work(ctx context.Context, job *river.Job[BulkArgs]) error {
-	return w.svc.WorkBulk(ctx, job.Args.RunID)
+	return w.svc.workBulk(ctx, job.Args.RunID, func(ctx context.Context, tx *store.Tx) error {
+		return queue.CompleteJobTx(ctx, tx, job)
+	})
 }
 
 // WorkBulk works a bulk run: it acts on the runs of its filter page by
@@ -57,6 +62,12 @@ func (w *bulkWorker) Work(ctx context.Context, job *river.Job[BulkArgs]) error {
 // completes the run with them. A redelivered job resumes after the last run
 // its summary records; a completed (or cancelled) run is left alone.
 func (s *Service) WorkBulk(ctx context.Context, runID int64) error {
+	return s.workBulk(ctx, runID, nil)
+}
+
+// workBulk is WorkBulk; end, when set, ends the queue job in the run's
+// completing transaction.
+func (s *Service) workBulk(ctx context.Context, runID int64, end func(context.Context, *store.Tx) error) error {
 	var (
 		run *reckon.Run
 		sum BulkSummary
@@ -125,9 +136,11 @@ func (s *Service) WorkBulk(ctx context.Context, runID int64) error {
 		return err
 	}
 	return s.db.InTx(ctx, func(tx *store.Tx) error {
-		_, _, err := s.ledger.Complete(ctx, tx, runID, &ledger.Completion{Outcome: reckon.OutcomeSucceeded,
-			Summary: b, Actor: "job"})
-		return err
+		if _, _, err := s.ledger.Complete(ctx, tx, runID, &ledger.Completion{Outcome: reckon.OutcomeSucceeded,
+			Summary: b, Actor: "job"}); err != nil || end == nil {
+			return err
+		}
+		return end(ctx, tx)
 	})
 }
 
