@@ -21,8 +21,11 @@ const (
 	CodeTenantMismatch    ErrorCode = "tenant_mismatch"
 	CodeTooLarge          ErrorCode = "too_large"
 	CodeMalformed         ErrorCode = "malformed"
-	CodeSchemaBehind      ErrorCode = "schema_behind"
-	CodeInternal          ErrorCode = "internal"
+	// CodeUnsupportedMediaType refuses a body sent as anything but JSON.
+	CodeUnsupportedMediaType ErrorCode = "unsupported_media_type"
+	CodeSchemaBehind         ErrorCode = "schema_behind"
+	CodeUnavailable          ErrorCode = "unavailable"
+	CodeInternal             ErrorCode = "internal"
 )
 
 // Message is a translatable text: a catalog key and its named arguments.

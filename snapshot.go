@@ -66,7 +66,32 @@ type Finding struct {
 	// controls by product (ScubaGear); empty for native snapshots.
 	Product string `json:"product,omitempty"`
 	Group   string `json:"group,omitempty"`
+	// Annotation is what the operator said about the result, when the
+	// assessment tool carries it (ScubaGear 1.6+); zero for none.
+	Annotation Annotation `json:"annotation,omitzero"`
 }
+
+// Annotation is an operator's note on one control's result: why a failure
+// stands, until when it is accepted, or that the tool got it wrong.
+type Annotation struct {
+	Comment string `json:"comment,omitempty"`
+	// RemediationDate is the date (YYYY-MM-DD) by which the operator plans
+	// to fix a failure; a failure with one is accepted for now.
+	RemediationDate string `json:"remediation_date,omitempty"`
+	// IncorrectResult marks the tool's result as wrong.
+	IncorrectResult bool `json:"incorrect_result,omitempty"`
+	// OriginalStatus and OriginalDetail are what the tool found before the
+	// operator's configuration changed the result (omitted, incorrect);
+	// empty when the result stands as found.
+	OriginalStatus FindingStatus `json:"original_status,omitempty"`
+	OriginalDetail string        `json:"original_detail,omitempty"`
+}
+
+// IsZero reports whether the annotation says nothing.
+func (a Annotation) IsZero() bool { return a == Annotation{} }
+
+// Explained reports whether the operator gave a reason or a date.
+func (a Annotation) Explained() bool { return a.Comment != "" || a.RemediationDate != "" }
 
 // Snapshot formats: the native body of the API, and CISA ScubaGear reports.
 const (

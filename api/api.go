@@ -75,7 +75,7 @@ func New(d Deps) http.Handler {
 		s.maxBody = DefaultMaxBodyBytes
 	}
 	s.routes()
-	return Observe(s.log, s.mux)
+	return Observe(s.log, s.edge(s.mux))
 }
 
 func (s *Server) routes() {
@@ -83,6 +83,7 @@ func (s *Server) routes() {
 	s.get("/workspaces/{workspace}/environments", web.InWorkspace(s.listEnvironments))
 	s.postLimit("/workspaces/{workspace}/environments/{env}/evidence-snapshots", 0, web.InEnvironment(access.ImportSnapshot, s.importSnapshot))
 	s.get("/workspaces/{workspace}/environments/{env}/evidence-snapshots", web.InEnvironment(access.View, s.listSnapshots))
+	s.postLimit("/workspaces/{workspace}/evidence-snapshots", MaxBulkBodyBytes, web.InWorkspace(s.importSnapshots))
 	s.post("/workspaces/{workspace}/environments/{env}/reviews", web.InEnvironment(access.Compose, s.composeReview))
 	s.postLimit("/workspaces/{workspace}/environments/{env}/restores", MaxRestoreBodyBytes, web.InEnvironment(access.Restore, s.startRestore))
 	s.get("/workspaces/{workspace}/reviews", web.InWorkspace(s.listReviews))

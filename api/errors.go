@@ -41,24 +41,32 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, lang string,
 	e, internal := web.Explain(s.log, r, err)
 	if internal {
 		key := "error.internal"
-		if e.Code == reckon.CodeSchemaBehind {
+		if web.StatusOf(e.Code) == http.StatusServiceUnavailable {
 			key = "api.unavailable"
 		}
+		web.RetryAfter(w, e.Code)
 		writeJSON(w, web.StatusOf(e.Code), errorBody{Error: errorJSON{Code: e.Code,
 			Message: s.text.Translate(lang, key, nil), RequestID: reqID}})
 		return
 	}
-	body := errorJSON{Code: e.Code, Message: s.text.Message(lang, e.Message), RequestID: reqID}
+	body := s.errorView(lang, e)
+	body.RequestID = reqID
+	if e.Err != nil {
+		s.log.DebugContext(r.Context(), "request refused", "request_id", reqID, "code", string(e.Code), slog.Any("cause", e.Err))
+	}
+	writeJSON(w, web.StatusOf(e.Code), errorBody{Error: body})
+}
+
+// errorView is a coded error in the request's language.
+func (s *Server) errorView(lang string, e *reckon.Error) errorJSON {
+	body := errorJSON{Code: e.Code, Message: s.text.Message(lang, e.Message)}
 	if len(e.Fields) > 0 {
 		body.Fields = make(map[string]string, len(e.Fields))
 		for field, m := range e.Fields {
 			body.Fields[field] = s.text.Message(lang, m)
 		}
 	}
-	if e.Err != nil {
-		s.log.DebugContext(r.Context(), "request refused", "request_id", reqID, "code", string(e.Code), slog.Any("cause", e.Err))
-	}
-	writeJSON(w, web.StatusOf(e.Code), errorBody{Error: body})
+	return body
 }
 
 // malformed is a 400 answer about the request itself.

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
 	"reflect"
 	"strings"
 
 	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/internal/validate"
 )
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -21,9 +23,31 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
-// readBody reads a request body under the route's size limit: over it is
+// requireJSON refuses a body not declared as JSON with 415: a client that
+// sends text/plain or a form gets told so instead of having it parsed as
+// JSON anyway. application/json with parameters (charset=utf-8) is JSON.
+// A request with no body and no type has nothing to refuse: its body is
+// answered as empty.
+func requireJSON(r *http.Request) error {
+	if r.ContentLength == 0 && r.Header.Get("Content-Type") == "" {
+		return nil
+	}
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err == nil && mt == "application/json" {
+		if cs, ok := params["charset"]; !ok || strings.EqualFold(cs, "utf-8") {
+			return nil
+		}
+	}
+	return &reckon.Error{Code: reckon.CodeUnsupportedMediaType, Message: reckon.Msg("input.media_type")}
+}
+
+// readBody reads a JSON request body under the route's size limit: not
+// declared as JSON is unsupported_media_type (415), over the limit
 // too_large (413), an empty body malformed (400).
 func readBody(r *http.Request) ([]byte, error) {
+	if err := requireJSON(r); err != nil {
+		return nil, err
+	}
 	b, err := io.ReadAll(r.Body)
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
@@ -39,9 +63,11 @@ func readBody(r *http.Request) ([]byte, error) {
 }
 
 // decodeJSON reads a JSON object into v. Syntax errors are malformed (400)
-// with the line and column; a value of the wrong JSON type or an unknown
-// field is a validation error (422) on that field. No decoder text reaches
-// the caller: it names Go types.
+// with the line and column; a value of the wrong JSON type, an unknown
+// field, a repeated name and a value neither engine can store (NUL, a lone
+// surrogate, invalid UTF-8, a number past float64) are validation errors
+// (422) on that field. No decoder text reaches the caller: it names Go
+// types.
 func decodeJSON(r *http.Request, v any) error {
 	b, err := readBody(r)
 	if err != nil {
@@ -59,7 +85,7 @@ func unmarshalStrict(b []byte, v any) error {
 			line, col := position(b, dec.InputOffset())
 			return malformed("api.json_trailing", "line", line, "column", col)
 		}
-		return nil
+		return validate.Document(b)
 	}
 	var (
 		syntax  *json.SyntaxError
@@ -78,9 +104,8 @@ func unmarshalStrict(b []byte, v any) error {
 			return malformed("api.json_not_object")
 		}
 		return fieldError(field, "api.field_type", "want", jsonKind(typeErr.Type))
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		// encoding/json has no typed error for unknown fields.
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+	}
+	if name, ok := validate.UnknownField(err); ok {
 		return fieldError(name, "api.field_unknown")
 	}
 	return malformed("api.json_invalid")

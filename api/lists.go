@@ -36,8 +36,8 @@ func decodeCursor(s string) (int64, error) {
 	if err != nil || !strings.HasPrefix(string(b), cursorPrefix) {
 		return 0, malformed("api.bad_cursor")
 	}
-	id, err := strconv.ParseInt(strings.TrimPrefix(string(b), cursorPrefix), 10, 64)
-	if err != nil || id <= 0 {
+	id, ok := validate.ID(strings.TrimPrefix(string(b), cursorPrefix))
+	if !ok {
 		return 0, malformed("api.bad_cursor")
 	}
 	return id, nil
@@ -106,8 +106,8 @@ func (q *query) id(name string) int64 {
 	if s == "" {
 		return 0
 	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 {
+	n, ok := validate.ID(s)
+	if !ok {
 		q.errs.Add(name, "api.param_id")
 		return 0
 	}

@@ -28,6 +28,9 @@ type noteBody struct {
 
 // readNote reads an action's optional body {"note": "…"}; no body is no note.
 func readNote(r *http.Request) (string, error) {
+	if err := requireJSON(r); err != nil {
+		return "", err
+	}
 	b, err := io.ReadAll(r.Body)
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {

@@ -25,7 +25,7 @@ const MaxCount = 10_000
 
 // runFilter reads the list parameters of docs/api.md (type, status, outcome,
 // environment, q, since, until, unresolved, limit, cursor) plus
-// reconciled=true.
+// reconciled=true and past_deadline=true.
 func (s *Server) runFilter(r *http.Request) (store.RunFilter, error) {
 	q := newQuery(r.URL)
 	f := s.runFilterOf(q)
@@ -54,6 +54,7 @@ func (s *Server) runFilterOf(q *query) store.RunFilter {
 			"pending, succeeded, partially_succeeded, blocked, failed, cancelled")),
 		EnvironmentID:  q.id("environment"),
 		ReconciledOnly: q.bool("reconciled"),
+		PastDeadline:   q.bool("past_deadline"),
 		Query:          q.text("q"),
 		Since:          q.time("since"),
 		Until:          q.time("until"),

@@ -25,6 +25,7 @@ type reviewJSON struct {
 	PublishedAt          *time.Time          `json:"published_at"`
 	ArchivedAt           *time.Time          `json:"archived_at"`
 	CreatedAt            time.Time           `json:"created_at"`
+	Stale                bool                `json:"stale"`
 	Links                links               `json:"links"`
 }
 
@@ -59,13 +60,18 @@ type composeJSON struct {
 
 // writeCompose answers a create or refresh: 202 when a run was queued, 200
 // when the caller is pointed at an existing run or review.
-func (s *Server) writeCompose(w http.ResponseWriter, c *call, g *access.Grant, res *review.ComposeResult) {
+func (s *Server) writeCompose(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant, res *review.ComposeResult) error {
 	status := http.StatusOK
 	if res.Result == review.ResultQueued {
 		status = http.StatusAccepted
 	}
+	v := reviewView(res.Review, g.Workspace.Slug)
+	if err := s.markStale(r.Context(), g.Workspace.ID, v); err != nil {
+		return err
+	}
 	writeJSON(w, status, composeJSON{Result: res.Result, Message: s.text.Message(c.lang, res.Message()),
-		Operation: s.runView(res.Run, g.Workspace.Slug, c.lang), Review: reviewView(res.Review, g.Workspace.Slug)})
+		Operation: s.runView(res.Run, g.Workspace.Slug, c.lang), Review: v})
+	return nil
 }
 
 func (s *Server) composeReview(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
@@ -73,8 +79,7 @@ func (s *Server) composeReview(w http.ResponseWriter, r *http.Request, c *call, 
 	if err != nil {
 		return err
 	}
-	s.writeCompose(w, c, g, res)
-	return nil
+	return s.writeCompose(w, r, c, g, res)
 }
 
 func (s *Server) refreshReview(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
@@ -82,8 +87,7 @@ func (s *Server) refreshReview(w http.ResponseWriter, r *http.Request, c *call, 
 	if err != nil {
 		return err
 	}
-	s.writeCompose(w, c, g, res)
-	return nil
+	return s.writeCompose(w, r, c, g, res)
 }
 
 // transitionReview is publish or archive.
@@ -93,14 +97,22 @@ func (s *Server) transitionReview(move func(ctx context.Context, workspaceID, re
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, reviewView(v, g.Workspace.Slug))
+		view := reviewView(v, g.Workspace.Slug)
+		if err := s.markStale(r.Context(), g.Workspace.ID, view); err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, view)
 		return nil
 	}
 }
 
 func (s *Server) showReview(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
 	v := c.Review
-	writeJSON(w, http.StatusOK, reviewDetailJSON{reviewJSON: reviewView(v, g.Workspace.Slug), Content: v.Content})
+	view := reviewView(v, g.Workspace.Slug)
+	if err := s.markStale(r.Context(), g.Workspace.ID, view); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, reviewDetailJSON{reviewJSON: view, Content: v.Content})
 	return nil
 }
 
@@ -132,6 +144,9 @@ func (s *Server) listReviews(w http.ResponseWriter, r *http.Request, c *call, g 
 	page := reviewsPage{Reviews: make([]*reviewJSON, len(list))}
 	for i, v := range list {
 		page.Reviews[i] = reviewView(v, g.Workspace.Slug)
+	}
+	if err := s.markStale(r.Context(), g.Workspace.ID, page.Reviews...); err != nil {
+		return err
 	}
 	page.NextCursor = cursorAfter(next)
 	writeJSON(w, http.StatusOK, page)

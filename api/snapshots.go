@@ -26,7 +26,7 @@ func snapshotView(s *reckon.Snapshot) snapshotJSON {
 // importSnapshot stores an evidence snapshot: the native body of docs/api.md,
 // or a ScubaGear ScubaResults document with ?format=scubagear. The decoders
 // bound the body themselves (evidence.MaxNativeBytes,
-// scubagear.MaxBodyBytes). 201 for a new snapshot; 200 when a ScubaGear
+// scubagear.MaxBodyBytes); both formats are JSON and must say so. 201 for a new snapshot; 200 when a ScubaGear
 // report already imported (same report id, same content) is sent again.
 func (s *Server) importSnapshot(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
 	env := c.Environment
@@ -34,6 +34,9 @@ func (s *Server) importSnapshot(w http.ResponseWriter, r *http.Request, c *call,
 	decode, ok := evidence.Decoder(format)
 	if !ok {
 		return fieldError("format", "api.param_enum", "allowed", evidence.Formats)
+	}
+	if err := requireJSON(r); err != nil {
+		return err
 	}
 	in, err := decode(r.Body)
 	if err != nil {

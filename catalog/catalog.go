@@ -70,12 +70,14 @@ func (t *RunType) Label(lang string) string {
 // Catalog is the registry of run types.
 type Catalog struct {
 	types map[reckon.RunType]*RunType
+	// Liveness says how nodes that work jobs prove they are alive.
+	Liveness Liveness
 }
 
 // Default returns the catalog of the run types reckon ships, without jobs or
 // adapters (the domain packages register those).
 func Default() *Catalog {
-	c := &Catalog{types: map[reckon.RunType]*RunType{}}
+	c := &Catalog{types: map[reckon.RunType]*RunType{}, Liveness: DefaultLiveness()}
 	c.types[reckon.RunTypeReviewCompose] = &RunType{
 		Key:               reckon.RunTypeReviewCompose,
 		EnvironmentScoped: true,
@@ -88,7 +90,9 @@ func Default() *Catalog {
 		EnvironmentScoped: true,
 		QueuedDeadline:    30 * time.Minute,
 		RunningDeadline:   2 * time.Hour,
-		JobTimeout:        time.Hour,
+		// Short enough that an attempt cut off by a dead node and one more
+		// full attempt fit in the running deadline.
+		JobTimeout: 55 * time.Minute,
 	}
 	return c
 }
@@ -99,7 +103,7 @@ func (c *Catalog) Add(t *RunType) error {
 	if _, dup := c.types[t.Key]; dup || t.Key == "" {
 		return fmt.Errorf("catalog: run type %q is empty or already registered", t.Key)
 	}
-	if err := t.validate(); err != nil {
+	if err := c.check(t); err != nil {
 		return err
 	}
 	c.types[t.Key] = t
@@ -113,18 +117,21 @@ type Overrides struct {
 	RunningDeadline time.Duration
 }
 
-// Apply sets the overridden deadlines. A job timeout that would no longer be
-// shorter than the running deadline is shortened to half of it.
+// Apply sets the overridden deadlines and keeps Validate's promise: a
+// running deadline too short for the liveness defaults shortens them to a
+// quarter of it for detection, and a job timeout that no longer leaves room
+// for a handed-on attempt is cut to what does.
 func (c *Catalog) Apply(o Overrides) {
+	if o.RunningDeadline > 0 && c.Liveness.DetectionDelay() > o.RunningDeadline/4 {
+		c.Liveness = Liveness{Interval: o.RunningDeadline / 16, DeadAfter: 3 * o.RunningDeadline / 16}
+	}
 	for _, t := range c.types {
 		if o.QueuedDeadline > 0 {
 			t.QueuedDeadline = o.QueuedDeadline
 		}
 		if o.RunningDeadline > 0 {
 			t.RunningDeadline = o.RunningDeadline
-			if t.JobTimeout >= t.RunningDeadline {
-				t.JobTimeout = t.RunningDeadline / 2
-			}
+			t.JobTimeout = min(t.JobTimeout, (t.RunningDeadline-c.Liveness.DetectionDelay())/2)
 		}
 	}
 }
@@ -175,15 +182,44 @@ func (c *Catalog) RegisterAdapter(a Adapter) {
 	}
 }
 
-// Validate checks the catalog's promises: positive deadlines and a job
-// timeout shorter than the running deadline.
+// Validate checks the catalog's promises: positive deadlines, a job
+// timeout shorter than the running deadline, and room within the running
+// deadline for an attempt that a dead node cut off at its timeout, the
+// detection of that death, and one more full attempt on a live node.
 func (c *Catalog) Validate() error {
+	if err := c.Liveness.validate(); err != nil {
+		return err
+	}
 	for _, t := range c.Types() {
-		if err := t.validate(); err != nil {
+		if err := c.check(t); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func (c *Catalog) check(t *RunType) error {
+	if err := t.validate(); err != nil {
+		return err
+	}
+	if need := 2*t.JobTimeout + c.Liveness.DetectionDelay(); t.RunningDeadline < need {
+		return fmt.Errorf("catalog: run type %s: running deadline %s leaves no room for a handed-on attempt: "+
+			"it needs job timeout %s + detection %s + another %s = %s", t.Key, t.RunningDeadline,
+			t.JobTimeout, c.Liveness.DetectionDelay(), t.JobTimeout, need)
+	}
+	return nil
+}
+
+// RescueAfter is when River's own rescuer takes a job still running back:
+// after the longest job timeout and a node's detection delay, so that it
+// never takes a job from an attempt that is still within its timeout, and
+// is the backstop for a job whose node lives but whose work hangs.
+func (c *Catalog) RescueAfter() time.Duration {
+	var longest time.Duration
+	for _, t := range c.types {
+		longest = max(longest, t.JobTimeout)
+	}
+	return longest + c.Liveness.DetectionDelay()
 }
 
 func (t *RunType) validate() error {

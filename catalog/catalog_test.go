@@ -86,3 +86,38 @@ func TestAddRefusesADuplicateOrABrokenPromise(t *testing.T) {
 		t.Fatalf("add: %v", err)
 	}
 }
+
+// A running deadline must leave room for an attempt cut off at its
+// timeout, the detection of the dead node and one more full attempt.
+func TestValidateWantsRoomForAHandedOnAttempt(t *testing.T) {
+	t.Parallel()
+	c := Default()
+	if err := c.Validate(); err != nil {
+		t.Fatalf("the defaults: %v", err)
+	}
+	rt := c.MustLookup(reckon.RunTypeReviewCompose)
+	rt.JobTimeout = (rt.RunningDeadline - c.Liveness.DetectionDelay()) / 2
+	if err := c.Validate(); err != nil {
+		t.Fatalf("exactly enough room: %v", err)
+	}
+	rt.JobTimeout += time.Second
+	if err := c.Validate(); err == nil {
+		t.Fatal("a job timeout that leaves no room for a handed-on attempt was accepted")
+	}
+	if got, want := Default().RescueAfter(), 55*time.Minute+20*time.Second; got != want {
+		t.Errorf("RescueAfter: %s, want the longest job timeout and the detection delay, %s", got, want)
+	}
+}
+
+// Short test deadlines shorten the liveness with them.
+func TestApplyShortensLivenessForShortDeadlines(t *testing.T) {
+	t.Parallel()
+	c := Default()
+	c.Apply(Overrides{RunningDeadline: 8 * time.Second})
+	if d := c.Liveness.DetectionDelay(); d > 2*time.Second {
+		t.Errorf("detection delay %s for an 8s running deadline", d)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}

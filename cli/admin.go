@@ -42,7 +42,7 @@ func adminTx(ctx context.Context, e *env, g *globals, fn func(tx *store.Tx) erro
 	if err != nil {
 		return err
 	}
-	defer a.DB.Close()
+	defer a.Close()
 	return a.DB.InTx(ctx, fn)
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/catalog"
 	"github.com/reckonhq/reckon/internal/app"
+	"github.com/reckonhq/reckon/internal/telemetry"
 	"github.com/reckonhq/reckon/queue"
 	"github.com/reckonhq/reckon/reconcile"
 	"github.com/reckonhq/reckon/store"
@@ -40,7 +41,13 @@ func openApp(ctx context.Context, e *env, g *globals, opts appOptions) (*app.App
 	if sweepEvery <= 0 {
 		sweepEvery = reconcile.DefaultInterval
 	}
+	tracing, err := telemetry.FromEnv(ctx, e.getenv)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	a, err := app.New(db, &app.Options{
+		Tracing:    tracing,
 		Logger:     log,
 		Deadlines:  catalog.Overrides{QueuedDeadline: g.queuedDeadline, RunningDeadline: g.runningDeadline},
 		Work:       opts.work,

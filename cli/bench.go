@@ -7,7 +7,11 @@ import (
 	"log/slog"
 	"time"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
 	"github.com/reckonhq/reckon/internal/bench"
+	"github.com/reckonhq/reckon/internal/telemetry"
 )
 
 var benchCommands = []command{
@@ -32,6 +36,14 @@ func runBenchCompose(ctx context.Context, e *env, args []string) error {
 		return usagef("--reviews, --workers, --callers, --rounds, --findings and --poll-interval must be positive")
 	}
 	o.DatabaseURL, o.Log = benchDatabase(e, fs, &g), benchLog(e)
+	// Not a flag: it measures what tracing costs, spans kept in memory.
+	if e.getenv("RECKON_BENCH_TRACING") == "memory" {
+		var err error
+		if o.Tracing, err = telemetry.New(ctx, sdktrace.WithBatcher(tracetest.NewInMemoryExporter())); err != nil {
+			return err
+		}
+		defer func() { _ = o.Tracing.Shutdown(context.WithoutCancel(ctx)) }()
+	}
 	return report(e, &g, func(out io.Writer) (any, error) { return bench.Compose(ctx, &o, out) })
 }
 

@@ -27,7 +27,7 @@ func runReconcile(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer a.DB.Close()
+	defer a.Close()
 	res, err := a.Reconciler.Sweep(ctx)
 	if err != nil && !errors.Is(err, reconcile.ErrUnjudged) {
 		return err

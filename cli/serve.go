@@ -22,6 +22,7 @@ type serveFlags struct {
 	worker          bool
 	demo            bool
 	secureCookies   bool
+	trustedProxies  string
 	maxWorkers      int
 	shutdownTimeout time.Duration
 }
@@ -35,10 +36,16 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.BoolVar(&f.demo, "demo", false, "seed a demo workspace and print a login")
 	fs.BoolVar(&f.secureCookies, "secure-cookies", envBool(e, "RECKON_SECURE_COOKIES", false),
 		"mark console cookies Secure: set it behind a TLS-terminating proxy (env RECKON_SECURE_COOKIES)")
+	fs.StringVar(&f.trustedProxies, "trusted-proxies", envOr(e, "RECKON_TRUSTED_PROXIES", ""),
+		"comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client address for sign-in throttling; none by default (env RECKON_TRUSTED_PROXIES)")
 	fs.IntVar(&f.maxWorkers, "max-workers", 10, "jobs worked at once")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long jobs in flight may take to finish on SIGINT/SIGTERM")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	proxies, err := parsePrefixes(f.trustedProxies)
+	if err != nil {
+		return usagef("--trusted-proxies: %v", err)
 	}
 	opts := appOptions{work: f.worker, maxWorkers: f.maxWorkers}
 	// The demo is seeded through this process's own wiring, on a clock that
@@ -52,7 +59,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer a.DB.Close()
+	defer a.Close()
 
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
@@ -66,7 +73,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	handler, err := a.Handler(f.secureCookies)
+	handler, err := a.Handler(f.secureCookies, proxies...)
 	if err != nil {
 		ln.Close()
 		return err
@@ -80,7 +87,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		ErrorLog:          nil,
 	}
 	if f.worker {
-		if err := a.Queue.Start(ctx); err != nil {
+		if err := a.StartWorking(ctx); err != nil {
 			ln.Close()
 			return err
 		}
@@ -103,7 +110,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	httpErr := srv.Shutdown(shutdownCtx)
 	var queueErr error
 	if f.worker {
-		queueErr = a.Queue.Stop(shutdownCtx)
+		queueErr = a.StopWorking(shutdownCtx)
 	}
 	return errors.Join(httpErr, queueErr)
 }
@@ -121,6 +128,6 @@ func runWorker(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer a.DB.Close()
+	defer a.Close()
 	return a.Work(ctx, f.shutdownTimeout)
 }

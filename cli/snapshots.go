@@ -12,19 +12,23 @@ import (
 )
 
 var snapshotCommands = []command{
-	{name: "snapshots import", summary: "import an evidence snapshot (native JSON or a ScubaGear report) into an environment", run: runSnapshotsImport},
+	{name: "snapshots import", summary: "import an evidence snapshot (native JSON or a ScubaGear report) into an environment, or with --dir every ScubaGear report of a folder by tenant", run: runSnapshotsImport},
 }
 
 func runSnapshotsImport(ctx context.Context, e *env, args []string) error {
 	var g globals
-	var ws, envSlug, file, format string
+	var ws, envSlug, file, format, dir string
 	fs := newFlagSet(e, "snapshots import", &g)
 	fs.StringVar(&ws, "workspace", "", "workspace slug")
 	fs.StringVar(&envSlug, "environment", "", "environment slug")
 	fs.StringVar(&file, "file", "", "the snapshot file; - reads standard input")
 	fs.StringVar(&format, "format", reckon.SnapshotFormatNative, "native (the API's snapshot body) or scubagear (ScubaResults_*.json)")
+	fs.StringVar(&dir, "dir", "", "a folder: import every ScubaResults_*.json in it into the environment that recorded its tenant id (with --format scubagear, without --environment and --file)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if dir != "" {
+		return importDir(ctx, e, &g, ws, dir, format, envSlug, file)
 	}
 	if err := require(map[string]string{"workspace": ws, "environment": envSlug, "file": file}); err != nil {
 		return err
@@ -41,7 +45,7 @@ func runSnapshotsImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer a.DB.Close()
+	defer a.Close()
 	var scope reckon.Scope
 	if err := a.DB.InTx(ctx, func(tx *store.Tx) error {
 		w, err := lookupWorkspace(ctx, tx, ws)

@@ -78,8 +78,15 @@ func TestConsoleInARealBrowser(t *testing.T) {
 		defer cancel()
 		_ = q.Stop(stop)
 	})
+	queueUI, err := q.UI(console.QueuePath, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := queueUI.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 	h, err := console.New(console.Deps{DB: db, Catalog: cat, Reviews: reviews, Reconciler: rec,
-		Logger: slog.New(slog.DiscardHandler), LiveInterval: 500 * time.Millisecond})
+		Logger: slog.New(slog.DiscardHandler), LiveInterval: 500 * time.Millisecond, QueueUI: queueUI})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,8 +191,18 @@ func TestConsoleInARealBrowser(t *testing.T) {
 		do("back to desktop width", chromedp.EmulateViewport(1280, 900))
 	}
 
-	// The sign-in page, then sign in.
+	// The sign-in page; a wrong password leaves the focus in its field.
 	shoot("login", "/login")
+	do("fail to sign in",
+		chromedp.Navigate(srv.URL+"/login"),
+		chromedp.SendKeys(chromedp.ID("login-email"), login.Email),
+		chromedp.SendKeys(chromedp.ID("login-password"), "not the password"),
+		chromedp.Click(chromedp.CSS(`form.stacked button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.ID("login-error")),
+	)
+	if focus := eval("focus after a failed sign-in", `document.activeElement ? document.activeElement.id : ""`); focus != "login-password" {
+		t.Fatalf("after a failed sign-in the focus is on %q", focus)
+	}
 	do("sign in",
 		chromedp.Navigate(srv.URL+"/login"),
 		chromedp.SendKeys(chromedp.ID("login-email"), login.Email),
@@ -260,6 +277,21 @@ func TestConsoleInARealBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(".flash a")),
 	)
 	snap("dashboard-queued", 1280)
+	// The run completes while the dashboard is open: its panels show the
+	// ready review and the compose message goes, without a reload.
+	eval("mark the dashboard", `window.reckonTestMark = "same dashboard"; "ok"`)
+	do("wait for the dashboard to show the review",
+		chromedp.Poll[chromedp.Void](`(() => { const b = document.querySelector("#review-panel .review-summary .badge"); return b !== null && b.textContent.trim() === `+
+			jsString(en("review.status.ready"))+` && document.getElementById("flash") === null; })()`,
+			chromedp.WithPollingTimeout(40*time.Second), chromedp.WithPollingInterval(100*time.Millisecond)),
+	)
+	if mark := eval("dashboard mark", `String(window.reckonTestMark)`); mark != "same dashboard" {
+		t.Fatal("the dashboard was reloaded instead of refreshed in place")
+	}
+	if label := eval("compose button", `document.getElementById("compose-button").textContent.trim()`); label != en("console.action.refresh") {
+		t.Fatalf("the compose button after the review: %q", label)
+	}
+	snap("dashboard-composed", 1280)
 
 	// Composing again is up to date, with the review's link, on a phone.
 	do("compose again on a narrow screen",
@@ -291,6 +323,18 @@ func TestConsoleInARealBrowser(t *testing.T) {
 	shoot("notifications", "/notifications")
 	shoot("system-runs", "/system/ops/runs")
 	shoot("system-run", fmt.Sprintf("/system/ops/runs/%d", blocked.ID))
+	shoot("operations-past-deadline", fmt.Sprintf("/admin/workspaces/northwind/operations?environment=%d&past_deadline=true", prod.ID))
+	shoot("notifications-failures", "/notifications?show=failures")
+	shoot("settings", "/settings")
+	// River UI, for platform support, from the system runs page's link.
+	do("open the job queue",
+		chromedp.Navigate(srv.URL+"/system/ops/runs"),
+		chromedp.Click(chromedp.CSS(`a[href="/system/queue/"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/system/queue/jobs"]`)),
+		chromedp.Navigate(srv.URL+"/system/queue/jobs?state=completed"),
+		chromedp.WaitVisible(chromedp.CSS(`a[href^="/system/queue/jobs/"]`)),
+	)
+	snap("system-queue", 1280)
 
 	// Switch to German on the operation's page: its decision in German.
 	do("switch to German",
@@ -308,6 +352,10 @@ func TestConsoleInARealBrowser(t *testing.T) {
 	shoot("operation-blocked-de", fmt.Sprintf("/admin/workspaces/northwind/operations/%d", blocked.ID))
 	shoot("dashboard-de", dashboard)
 	shoot("review-published-de", fmt.Sprintf("/admin/workspaces/northwind/reviews/%d", published.ID))
+	shoot("environments-de", "/admin/workspaces/northwind")
+	shoot("operation-stalled-de", fmt.Sprintf("/admin/workspaces/northwind/operations/%d", stalled.ID))
+	shoot("notifications-de", "/notifications")
+	shoot("settings-de", "/settings")
 }
 
 // importEvidence stores new evidence for an environment, as an assessment

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/reckonhq/reckon"
@@ -49,6 +50,13 @@ type Deps struct {
 	// LiveInterval is how often the page script asks for fresh active
 	// rows (DefaultLiveInterval when 0).
 	LiveInterval time.Duration
+	// TrustedProxies are the proxies whose X-Forwarded-For names the
+	// client address (for the sign-in throttle); none when empty, so the
+	// header counts for nothing unless the operator opts in.
+	TrustedProxies []netip.Prefix
+	// QueueUI serves River UI at QueuePath (system_queue.go); no queue
+	// page when nil.
+	QueueUI http.Handler
 }
 
 // Defaults.
@@ -71,6 +79,9 @@ type Server struct {
 	live       time.Duration
 	views      *views
 	mux        *http.ServeMux
+	// trustedProxies may name the client in X-Forwarded-For.
+	trustedProxies []netip.Prefix
+	queueUI        http.Handler
 }
 
 // New returns the console's handler. Mount it at "/": it serves /login,
@@ -82,7 +93,7 @@ func New(d Deps) (http.Handler, error) {
 	}
 	s := &Server{db: d.DB, catalog: d.Catalog, reviews: d.Reviews, reconciler: d.Reconciler, log: d.Logger,
 		text: d.Text, clock: d.Clock, secure: d.SecureCookies, sessionTTL: d.SessionTTL, live: d.LiveInterval,
-		mux: http.NewServeMux()}
+		trustedProxies: d.TrustedProxies, mux: http.NewServeMux(), queueUI: d.QueueUI}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -120,8 +131,11 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /notifications", s.signedIn(web.Plain(s.listNotifications)))
 	s.mux.Handle("POST /notifications/read", s.signedIn(web.Plain(s.readAllNotifications)))
 	s.mux.Handle("POST /notifications/{id}/read", s.signedIn(web.Plain(s.readNotification)))
+	s.mux.Handle("GET /settings", s.signedIn(web.Plain(s.showSettings)))
+	s.mux.Handle("POST /settings", s.signedIn(web.Plain(s.saveSettings)))
 	s.mux.Handle("GET /system/ops/runs", s.signedIn(web.System(s.listSystemRuns)))
 	s.mux.Handle("GET /system/ops/runs/{id}", s.signedIn(web.System(s.showSystemRun)))
+	s.mux.Handle(QueuePath+"/", s.queueRoute())
 
 	ws := "/admin/workspaces/{workspace}"
 	s.mux.Handle("GET "+ws, s.signedIn(web.InWorkspace(s.listEnvironments)))

@@ -5,7 +5,7 @@ import (
 	"strconv"
 
 	"github.com/reckonhq/reckon"
-	"github.com/reckonhq/reckon/locale"
+	"github.com/reckonhq/reckon/access"
 	"github.com/reckonhq/reckon/review"
 )
 
@@ -29,7 +29,7 @@ var checkKeys = map[string]string{
 // domain keeps in the catalogs under the code itself.
 func (s *Server) decisionSentence(t tr, run *reckon.Run) string {
 	if run.Status.Active() {
-		deadline := locale.FormatTime(t.lang, run.DeadlineAt)
+		deadline := t.Abs(run.DeadlineAt)
 		switch {
 		case run.PastDeadline(t.now):
 			return t.T("console.decision.past_deadline", "deadline", deadline)
@@ -68,15 +68,25 @@ type action struct {
 	Note  string // why the action is not offered, when it is not
 }
 
+// neverPickedUp reports whether a settled run was reconciled without any
+// worker ever starting it.
+func neverPickedUp(run *reckon.Run) bool {
+	return run.Status == reckon.RunCompleted && reconciled(run) && run.Attempts == 0
+}
+
 // primaryAction picks the one action that fits a run: Reconcile now while
-// it is active (for those who may), View review when it produced one, else
-// Open environment.
-func (s *Server) primaryAction(t tr, run *reckon.Run, ws string, reviewID int64, canReconcile bool) *action {
+// it is active (for those who may), View review when it produced one,
+// Compose again for a compose run no worker picked up, else Open
+// environment.
+func (s *Server) primaryAction(t tr, run *reckon.Run, ws string, reviewID int64, g *access.Grant) *action {
 	switch {
-	case run.Status.Active() && canReconcile && s.reconciler != nil:
+	case run.Status.Active() && g.Can(access.ReconcileNow) && s.reconciler != nil:
 		return &action{Label: t.T("console.action.reconcile_now"), Href: operationPath(ws, run.ID) + "/reconcile", Post: true}
 	case reviewID != 0 && (run.Outcome == reckon.OutcomeSucceeded || run.Outcome == reckon.OutcomePartiallySucceeded):
 		return &action{Label: t.T("console.action.view_review"), Href: reviewPath(ws, reviewID)}
+	case neverPickedUp(run) && (run.Outcome == reckon.OutcomeFailed || run.Outcome == reckon.OutcomeCancelled) &&
+		run.Type == reckon.RunTypeReviewCompose && run.EnvironmentID != 0 && s.reviews != nil && g.Can(access.Compose):
+		return &action{Label: t.T("console.action.compose_again"), Href: environmentPath(ws, run.EnvironmentID) + "/reviews", Post: true}
 	case run.EnvironmentID != 0:
 		return &action{Label: t.T("console.action.open_environment"), Href: environmentPath(ws, run.EnvironmentID)}
 	}
@@ -99,6 +109,7 @@ type fact struct {
 	Time  *timeView
 	Badge *badge
 	Links []link
+	Note  string // a word on the value, after it
 }
 
 type link struct {
@@ -119,7 +130,18 @@ type runDetail struct {
 	Check       string
 	Action      *action
 	Diagnostics []fact
+	Attempts    []attemptView // run_attempts.go
+	// FailedItems are a restore's failed items; FailedMore says how many
+	// more failed than are listed.
+	FailedItems []failedItem
+	FailedMore  string
 	RawContext  string
+}
+
+type failedItem struct {
+	Key   string
+	Error string
+	Code  string
 }
 
 // linker makes the links of a run's diagnostics; on system pages runs link
@@ -144,12 +166,17 @@ func (l linker) links(ids []int64, href func(int64) string) []link {
 	return out
 }
 
-// runDetail builds a run's page. env is the run's environment (nil for
-// none), initiator its initiator's name ("" for the system).
-func (s *Server) runDetail(t tr, run *reckon.Run, env *reckon.Environment, initiator string, l linker) *runDetail {
+// runDetail builds a run's page from the run and the rows its page names.
+func (s *Server) runDetail(t tr, run *reckon.Run, rs *runSurroundings, l linker) *runDetail {
+	env, initiator := rs.env, rs.initiator
 	d := &runDetail{Title: runTitle(t, run.ID), TypeLabel: s.runTypeLabel(t, run.Type),
 		Status: statusBadge(t, run.Status), Outcome: outcomeBadge(t, run.Outcome), Reconciled: reconciled(run),
 		Live: run.Status.Active(), Decision: s.decisionSentence(t, run), Check: checkSentence(t, run)}
+	// The stale-queue reason says so itself; every other reason of a run
+	// no worker started gets it said first.
+	if neverPickedUp(run) && reasonOf(run) != reckon.ReasonStaleQueued {
+		d.Decision = t.T("console.decision.never_picked_up") + " " + d.Decision
+	}
 	add := func(f fact) { d.Diagnostics = append(d.Diagnostics, f) }
 
 	add(fact{Label: t.T("console.diag.type"), Text: d.TypeLabel, Code: string(run.Type)})
@@ -177,9 +204,12 @@ func (s *Server) runDetail(t tr, run *reckon.Run, env *reckon.Environment, initi
 		ev := rec.Evidence
 		if ev.ReviewID != 0 {
 			f := fact{Label: t.T("console.diag.review"), Links: l.links([]int64{ev.ReviewID}, l.review)}
+			// The status the reconciliation saw, which the review may have
+			// left since: said as such.
 			if ev.ReviewStatus != "" {
 				b := reviewBadge(t, ev.ReviewStatus)
 				f.Badge = &b
+				f.Note = t.T("console.diag.review_status_then")
 			}
 			add(f)
 		}
@@ -217,6 +247,12 @@ func (s *Server) runDetail(t tr, run *reckon.Run, env *reckon.Environment, initi
 	if ref := run.Context.BackupRef; ref != "" {
 		add(fact{Label: t.T("console.diag.backup"), Code: ref})
 	}
+	if len(rs.takenOverBy) > 0 {
+		add(fact{Label: t.T("console.diag.taken_over_by"), Links: l.links(rs.takenOverBy, l.run)})
+	}
+	if len(rs.tookOverFrom) > 0 {
+		add(fact{Label: t.T("console.diag.took_over_from"), Links: l.links(rs.tookOverFrom, l.run)})
+	}
 	if run.Status.Active() {
 		add(fact{Label: t.T("console.diag.deadline"), Time: t.Time(run.DeadlineAt)})
 	}
@@ -236,6 +272,17 @@ func (s *Server) runDetail(t tr, run *reckon.Run, env *reckon.Environment, initi
 		who = t.T("console.diag.system")
 	}
 	add(fact{Label: t.T("console.diag.initiator"), Text: who})
+
+	for _, it := range rs.failedItems {
+		fi := failedItem{Key: it.Key, Code: it.ErrorCode}
+		if t.text.Has(t.lang, it.ErrorCode) {
+			fi.Error = t.T(it.ErrorCode)
+		}
+		d.FailedItems = append(d.FailedItems, fi)
+	}
+	if counts, ok := itemCounts(run.Summary); ok && counts.Failed > len(rs.failedItems) && len(rs.failedItems) > 0 {
+		d.FailedMore = t.T("console.operation.failed_items_more", "n", t.Num(int64(counts.Failed-len(rs.failedItems))))
+	}
 
 	raw, err := json.MarshalIndent(run.Context, "", "  ")
 	if err == nil {

@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 
+	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/access"
 	"github.com/reckonhq/reckon/store"
 )
@@ -22,6 +23,14 @@ type environmentRow struct {
 	Evidence  *timeView
 }
 
+// staleAgainst marks a card stale when the environment's newest snapshot
+// is not the one its review was built from (what store.StaleReviews asks).
+func staleAgainst(card *reviewCard, v *reckon.Review, newest *reckon.Snapshot) {
+	if card != nil && v != nil && newest != nil {
+		card.Stale = newest.ID != v.EvidenceSnapshotID
+	}
+}
+
 // listEnvironments is a workspace's front page: the environments the
 // member sees, each with its latest review and what needs attention.
 func (s *Server) listEnvironments(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
@@ -30,6 +39,7 @@ func (s *Server) listEnvironments(w http.ResponseWriter, r *http.Request, c *cal
 	slug := g.Workspace.Slug
 	p := &environmentsPage{}
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		p.Rows = nil // afresh when the transaction runs again
 		envs, err := g.VisibleEnvironments(ctx, tx)
 		if err != nil {
 			return err
@@ -48,6 +58,7 @@ func (s *Server) listEnvironments(w http.ResponseWriter, r *http.Request, c *cal
 			switch {
 			case err == nil:
 				row.Evidence = t.Time(snap.CapturedAt)
+				staleAgainst(row.Latest, v, snap)
 			case !store.IsNotFound(err):
 				return err
 			}

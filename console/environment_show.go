@@ -51,6 +51,8 @@ type reviewCard struct {
 	Failing  string
 	Controls string
 	Composed *timeView
+	// Stale: the environment holds evidence newer than the review's.
+	Stale bool
 }
 
 // reviewContent reads a review's composed content; nil while there is none.
@@ -118,19 +120,21 @@ func (s *Server) showEnvironment(w http.ResponseWriter, r *http.Request, c *call
 	}
 	p := &environmentPage{Env: env, AllClear: attention.Total() == 0,
 		AllRuns: fmt.Sprintf("%s?environment=%d", operationsPath(slug), env.ID)}
-	filtered := func(outcome reckon.Outcome) string {
-		return operationsPath(slug) + "?" + url.Values{"environment": {fmt.Sprint(env.ID)}, "outcome": {string(outcome)}}.Encode()
+	filtered := func(name, value string) string {
+		return operationsPath(slug) + "?" + url.Values{"environment": {fmt.Sprint(env.ID)}, name: {value}}.Encode()
 	}
 	p.Attention = []attentionItem{
-		{Label: t.T("console.attention.blocked"), Count: t.Num(attention.Blocked), Href: filtered(reckon.OutcomeBlocked), Tone: toneIf(attention.Blocked, "warn")},
-		{Label: t.T("console.attention.failed"), Count: t.Num(attention.Failed), Href: filtered(reckon.OutcomeFailed), Tone: toneIf(attention.Failed, "bad")},
-		{Label: t.T("console.attention.past_deadline"), Count: t.Num(attention.PastDeadline), Href: filtered(reckon.OutcomePending), Tone: toneIf(attention.PastDeadline, "bad")},
+		{Label: t.T("console.attention.blocked"), Count: t.Num(attention.Blocked), Href: filtered("outcome", string(reckon.OutcomeBlocked)), Tone: toneIf(attention.Blocked, "warn")},
+		{Label: t.T("console.attention.failed"), Count: t.Num(attention.Failed), Href: filtered("outcome", string(reckon.OutcomeFailed)), Tone: toneIf(attention.Failed, "bad")},
+		{Label: t.T("console.attention.partial"), Count: t.Num(attention.Partial), Href: filtered("outcome", string(reckon.OutcomePartiallySucceeded)), Tone: toneIf(attention.Partial, "warn")},
+		{Label: t.T("console.attention.past_deadline"), Count: t.Num(attention.PastDeadline), Href: filtered("past_deadline", "true"), Tone: toneIf(attention.PastDeadline, "bad")},
 	}
 	if snap != nil {
 		p.Evidence = &evidenceView{Captured: t.Time(snap.CapturedAt), Findings: t.Num(int64(snap.FindingCount))}
 	}
 	if latest != nil {
 		p.Latest = s.reviewCard(t, slug, latest)
+		staleAgainst(p.Latest, latest, snap)
 	}
 	if s.reviews != nil && g.Can(access.Compose) {
 		if latest == nil {

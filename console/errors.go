@@ -50,6 +50,7 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, c *call, er
 	case internal:
 		if status == http.StatusServiceUnavailable {
 			text = t.T("console.error.unavailable")
+			web.RetryAfter(w, e.Code)
 		}
 	case status == http.StatusNotFound:
 		// What the caller may not see and what does not exist read alike.

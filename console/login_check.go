@@ -3,7 +3,6 @@ package console
 import (
 	"context"
 	"math"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -11,31 +10,37 @@ import (
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/access"
+	"github.com/reckonhq/reckon/internal/validate"
+	"github.com/reckonhq/reckon/internal/web"
 	"github.com/reckonhq/reckon/store"
 )
 
-// Failed sign-ins are counted per account and per client address in a
-// window; reaching the limit locks that key for a while, whatever password
-// comes next. The address limit is higher, since many people may share an
-// address.
+// Sign-in attempts are counted per account and per client address in a
+// window, before any password is checked; the attempt that reaches the
+// limit locks that key for a while, and attempts beyond it are refused
+// without a check, whatever password they bring. The address limit is
+// higher, since many people may share an address.
 const (
 	loginWindow          = 15 * time.Minute
 	loginLock            = 15 * time.Minute
-	loginAccountFailures = 5
-	loginAddressFailures = 20
+	loginAccountAttempts = 5
+	loginAddressAttempts = 20
 )
 
-// throttleKeys are the keys of a sign-in attempt, stored hashed.
-type throttleKeys struct{ account, address string }
+// throttleKey is one counted key of a sign-in attempt, stored hashed, with
+// its limit.
+type throttleKey struct {
+	hash string
+	max  int
+}
 
-func keysOf(r *http.Request, email string) throttleKeys {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
+// throttleKeys are the keys of a sign-in attempt.
+type throttleKeys struct{ account, address throttleKey }
+
+func (s *Server) keysOf(r *http.Request, email string) throttleKeys {
 	return throttleKeys{
-		account: access.HashToken("login:account:" + strings.ToLower(email)),
-		address: access.HashToken("login:address:" + host),
+		account: throttleKey{access.HashToken("login:account:" + strings.ToLower(email)), loginAccountAttempts},
+		address: throttleKey{access.HashToken("login:address:" + s.clientAddress(r)), loginAddressAttempts},
 	}
 }
 
@@ -49,20 +54,29 @@ var decoyHash = sync.OnceValue(func() string {
 	return h
 })
 
-// checkLogin signs a user in: a locked key is refused before any password
-// is checked; a wrong email or password answers one message for both.
+// checkLogin signs a user in. The attempt is counted on both keys first;
+// one over a limit is refused before any password is checked, so that
+// concurrent guesses cannot all be checked against a lock not yet set. A
+// wrong email or password answers one message for both.
 func (s *Server) checkLogin(w http.ResponseWriter, r *http.Request, c *call) error {
 	ctx := r.Context()
 	t := s.tr(c)
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	password := r.PostFormValue("password")
 	p := &loginPage{Email: email, Next: localPath(r.PostFormValue("next"), "/admin")}
-	keys := keysOf(r, email)
+	if !validate.Text(email) {
+		// No account has such an email; the page shows none of it.
+		p.Email = ""
+	}
+	keys := s.keysOf(r, email)
 
-	if until, err := s.lockedUntil(ctx, keys); err != nil {
+	a, err := s.reserveAttempt(ctx, keys)
+	if err != nil {
 		return err
-	} else if until != nil {
-		p.Error = t.T("console.login.locked", "minutes", minutesUntil(t.now, *until))
+	}
+	if !a.allowed {
+		s.log.InfoContext(ctx, "sign-in refused", "request_id", web.RequestID(ctx), "password_checked", false)
+		p.Error = t.T("console.login.locked", "minutes", a.lockMinutes())
 		return s.renderLogin(w, r, c, http.StatusTooManyRequests, p)
 	}
 
@@ -71,19 +85,22 @@ func (s *Server) checkLogin(w http.ResponseWriter, r *http.Request, c *call) err
 		return err
 	}
 	if user == nil {
-		until, err := s.recordFailure(ctx, keys)
-		if err != nil {
-			return err
-		}
+		s.log.InfoContext(ctx, "sign-in refused", "request_id", web.RequestID(ctx), "password_checked", true)
 		p.Error = t.T("console.login.failed")
 		status := http.StatusUnauthorized
-		if until != nil {
-			p.Error = t.T("console.login.locked", "minutes", minutesUntil(t.now, *until))
+		if a.until != nil {
+			p.Error = t.T("console.login.locked", "minutes", a.lockMinutes())
 			status = http.StatusTooManyRequests
 		}
 		return s.renderLogin(w, r, c, status, p)
 	}
-	if err := s.db.InTx(ctx, func(tx *store.Tx) error { return tx.ClearLoginThrottle(ctx, keys.account) }); err != nil {
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.ClearLoginThrottle(ctx, keys.account.hash); err != nil {
+			return err
+		}
+		return tx.ReleaseLoginAttempt(ctx, keys.address.hash, keys.address.max)
+	})
+	if err != nil {
 		return err
 	}
 	if err := s.startSession(ctx, w, r, c, user); err != nil {
@@ -96,15 +113,19 @@ func (s *Server) checkLogin(w http.ResponseWriter, r *http.Request, c *call) err
 // verify returns the user whose email and password match, nil when none.
 func (s *Server) verify(ctx context.Context, email, password string) (*reckon.User, error) {
 	var user *reckon.User
-	err := s.db.InTx(ctx, func(tx *store.Tx) (err error) {
-		user, err = tx.UserByEmail(ctx, email)
-		if store.IsNotFound(err) {
-			return nil
+	if validate.Text(email) {
+		// Text no engine can store names no account; PostgreSQL would
+		// refuse even to compare it.
+		err := s.db.InTx(ctx, func(tx *store.Tx) (err error) {
+			user, err = tx.UserByEmail(ctx, email)
+			if store.IsNotFound(err) {
+				return nil
+			}
+			return err
+		})
+		if err != nil {
+			return nil, err
 		}
-		return err
-	})
-	if err != nil {
-		return nil, err
 	}
 	hash := decoyHash()
 	if user != nil {
@@ -119,58 +140,41 @@ func (s *Server) verify(ctx context.Context, email, password string) (*reckon.Us
 	return user, nil
 }
 
-// lockedUntil returns when the later lock of the attempt's keys ends, nil
-// when neither is locked.
-func (s *Server) lockedUntil(ctx context.Context, keys throttleKeys) (*time.Time, error) {
-	var until *time.Time
-	now := s.clock()
-	err := s.db.InTx(ctx, func(tx *store.Tx) error {
-		for _, k := range []string{keys.account, keys.address} {
-			l, err := tx.LoginThrottleByKey(ctx, k)
-			if store.IsNotFound(err) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			until = laterLock(until, l, now)
-		}
-		return nil
-	})
-	return until, err
+// attempt is a counted sign-in attempt.
+type attempt struct {
+	allowed bool       // within both limits: its password may be checked
+	until   *time.Time // when the later lock of its keys ends; nil when none
+	now     time.Time  // the time the count was taken at
 }
 
-// laterLock returns the later of a lock end and a key's lock, if it holds
-// at now.
-func laterLock(until *time.Time, l *store.LoginThrottle, now time.Time) *time.Time {
-	if l.Locked(now) && (until == nil || l.LockedUntil.After(*until)) {
-		return l.LockedUntil
+// lockMinutes rounds the wait until the lock ends up to whole minutes, at
+// least one, from the time the lock was read at: a 15-minute lock says 15.
+func (a *attempt) lockMinutes() int64 {
+	if a.until == nil { // over a limit whose lock a right password took back
+		return int64(loginLock.Minutes())
 	}
-	return until
+	return max(1, int64(math.Ceil(a.until.Sub(a.now).Minutes())))
 }
 
-// recordFailure counts a failed attempt on both keys and returns the lock
-// it caused, if any.
-func (s *Server) recordFailure(ctx context.Context, keys throttleKeys) (*time.Time, error) {
-	var until *time.Time
-	now := s.clock()
+// reserveAttempt counts an attempt on both keys in one transaction; it is
+// allowed when neither count is over its limit.
+func (s *Server) reserveAttempt(ctx context.Context, keys throttleKeys) (*attempt, error) {
+	a := &attempt{allowed: true}
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
-		for _, k := range []struct {
-			hash string
-			max  int
-		}{{keys.account, loginAccountFailures}, {keys.address, loginAddressFailures}} {
-			l, err := tx.RecordLoginFailure(ctx, k.hash, loginWindow, k.max, loginLock)
+		a.allowed, a.until, a.now = true, nil, tx.Now()
+		for _, k := range []throttleKey{keys.account, keys.address} {
+			l, err := tx.ReserveLoginAttempt(ctx, k.hash, loginWindow, k.max, loginLock)
 			if err != nil {
 				return err
 			}
-			until = laterLock(until, l, now)
+			if l.Attempts > k.max {
+				a.allowed = false
+			}
+			if l.Locked(a.now) && (a.until == nil || l.LockedUntil.After(*a.until)) {
+				a.until = l.LockedUntil
+			}
 		}
 		return nil
 	})
-	return until, err
-}
-
-// minutesUntil rounds a wait up to whole minutes, at least one.
-func minutesUntil(now, until time.Time) int64 {
-	return max(1, int64(math.Ceil(until.Sub(now).Minutes())))
+	return a, err
 }

@@ -3,6 +3,7 @@ package console
 import (
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/access"
@@ -47,6 +48,7 @@ type call struct {
 	web.Access
 	session *store.ConsoleSession
 	lang    string
+	zone    *time.Location // the reader's time zone; nil for UTC
 }
 
 type (
@@ -73,6 +75,7 @@ func (s *Server) serve(rt route) http.Handler {
 		c := &call{}
 		err := web.Resolve(r, s.db, rt.Need, s.sessionOf(r, c), &c.Access)
 		c.lang = s.language(r, c.User)
+		c.zone = timeZone(r, c.session)
 		if errors.Is(err, web.ErrSignedOut) {
 			if r.Method == http.MethodGet {
 				http.Redirect(w, r, "/login?next="+queryEscape(r.URL.RequestURI()), http.StatusSeeOther)

@@ -15,17 +15,39 @@ type notificationsPage struct {
 	Items   []*notificationItem
 	Pager   pager
 	AnyOpen bool
+	Views   []link // all, unread, failures; the current one without Href
+	Muted   bool
+	Ignored bool
+}
+
+// notificationViews are the notification list's filters, by their
+// parameter value ("" for all).
+var notificationViews = []struct{ value, key string }{
+	{"", "console.notifications.all"},
+	{"unread", "console.notifications.unread"},
+	{"failures", "console.notifications.failures"},
+}
+
+// notificationFilter is what a user's notifications are filtered by: the
+// view asked for, and their muting.
+func notificationFilter(show string, c *call) store.NotificationFilter {
+	f := store.NotificationFilter{UnreadOnly: show == "unread", FailuresOnly: show == "failures"}
+	if c.session != nil {
+		f.HideSucceeded = c.session.Settings.MuteSuccess
+	}
+	return f
 }
 
 type notificationItem struct {
-	ID       int64
-	Unread   bool
-	Heading  string
-	Text     string
-	Outcome  badge
-	Link     *link
-	Created  *timeView
-	ReadHref string
+	ID        int64
+	Unread    bool
+	Heading   string
+	Text      string
+	Outcome   badge
+	Link      *link
+	Workspace link
+	Created   *timeView
+	ReadHref  string
 }
 
 func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -34,12 +56,32 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request, c *ca
 	q := r.URL.Query()
 	var ignored bool
 	before := positiveID(q.Get("before"), &ignored)
+	show := q.Get("show")
+	known := false
+	for _, v := range notificationViews {
+		known = known || v.value == show
+	}
+	if !known {
+		show, ignored = "", true
+	}
+	f := notificationFilter(show, c)
 	var (
 		list []*store.Notification
-		p    = &notificationsPage{}
+		p    = &notificationsPage{Muted: f.HideSucceeded, Ignored: ignored}
 	)
+	for _, v := range notificationViews {
+		l := link{Text: t.T(v.key)}
+		if v.value != show {
+			l.Href = "/notifications"
+			if v.value != "" {
+				l.Href += "?show=" + v.value
+			}
+		}
+		p.Views = append(p.Views, l)
+	}
 	err := s.db.InTx(ctx, func(tx *store.Tx) (err error) {
-		if list, err = tx.NotificationsOfUser(ctx, c.User.ID, before, pageSize+1); err != nil {
+		p.Items, p.AnyOpen = nil, false // afresh when the transaction runs again
+		if list, err = tx.NotificationsOf(ctx, c.User.ID, f, before, pageSize+1); err != nil {
 			return err
 		}
 		list, p.Pager = pageOf(list, pageSize, func(n *store.Notification) int64 { return n.ID }, "/notifications", q)
@@ -107,6 +149,7 @@ func (s *Server) notificationItem(ctx context.Context, t tr, n *store.Notificati
 	if err != nil {
 		return nil, err
 	}
+	item.Workspace = link{Text: ws.Name, Href: workspacePath(ws.Slug)}
 	var payload ledger.NotificationPayload
 	if n.Kind != ledger.NotificationRunCompleted || json.Unmarshal(n.Payload, &payload) != nil {
 		item.Heading = t.T("console.notifications.other")

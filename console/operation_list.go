@@ -15,6 +15,8 @@ type operationsPage struct {
 	Filter  *filterForm
 	Table   *runTable
 	Pager   pager
+	// QueueLink leads platform support to River UI (system_queue.go).
+	QueueLink string
 }
 
 // runList reads one page of runs and makes its table. The filter is

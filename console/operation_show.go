@@ -7,6 +7,7 @@ import (
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/access"
 	"github.com/reckonhq/reckon/internal/web"
+	"github.com/reckonhq/reckon/review"
 	"github.com/reckonhq/reckon/store"
 )
 
@@ -23,7 +24,16 @@ type runSurroundings struct {
 	env       *reckon.Environment
 	initiator string
 	reviewID  int64
+	attempts  []*store.RunAttempt
+	// takenOverBy are the runs that took over this run's draft;
+	// tookOverFrom the runs whose draft this run took over.
+	takenOverBy, tookOverFrom []int64
+	// failedItems are the first failed items of a restore run.
+	failedItems []store.FailedRestoreItem
 }
+
+// failedItemsShown is how many failed restore items a run's page lists.
+const failedItemsShown = 50
 
 // loadRun reads a run through find — a grant, or platform support's
 // unscoped read — with the rows its page names.
@@ -37,6 +47,9 @@ func (s *Server) loadRun(ctx context.Context, find func(tx *store.Tx) (*reckon.R
 			return err
 		}
 		rs.reviewID = reviewOfDecision(run)
+		if rs.attempts, err = tx.RunAttempts(ctx, run.ID); err != nil {
+			return err
+		}
 		if rs.ws, err = tx.WorkspaceByID(ctx, run.WorkspaceID); err != nil {
 			return err
 		}
@@ -63,9 +76,37 @@ func (s *Server) loadRun(ctx context.Context, find func(tx *store.Tx) (*reckon.R
 				return err
 			}
 		}
+		if rs.reviewID != 0 {
+			list, err := review.Takeovers(ctx, tx, run.WorkspaceID, rs.reviewID)
+			if err != nil {
+				return err
+			}
+			for _, to := range list {
+				switch {
+				case to.PreviousRunID == run.ID && to.RunID != 0:
+					rs.takenOverBy = append(rs.takenOverBy, to.RunID)
+				case to.RunID == run.ID && to.PreviousRunID != 0:
+					rs.tookOverFrom = append(rs.tookOverFrom, to.PreviousRunID)
+				}
+			}
+		}
+		if run.Type == reckon.RunTypeRestoreExecute && run.Status == reckon.RunCompleted {
+			if rs.failedItems, err = tx.FailedRestoreItems(ctx, run.WorkspaceID, run.ID, failedItemsShown); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	return run, rs, err
+}
+
+// workspaceLinker links a run's diagnostics to a workspace's pages.
+func workspaceLinker(slug string) linker {
+	return linker{
+		run:         func(id int64) string { return operationPath(slug, id) },
+		review:      func(id int64) string { return reviewPath(slug, id) },
+		environment: func(id int64) string { return environmentPath(slug, id) },
+	}
 }
 
 // renderRun shows a run's page.
@@ -90,11 +131,8 @@ func (s *Server) showOperation(w http.ResponseWriter, r *http.Request, c *call, 
 	}
 	t := s.tr(c)
 	slug := g.Workspace.Slug
-	d := s.runDetail(t, run, rs.env, rs.initiator, linker{
-		run:         func(id int64) string { return operationPath(slug, id) },
-		review:      func(id int64) string { return reviewPath(slug, id) },
-		environment: func(id int64) string { return environmentPath(slug, id) },
-	})
-	d.Action = s.primaryAction(t, run, slug, rs.reviewID, g.Can(access.ReconcileNow))
+	d := s.runDetail(t, run, rs, workspaceLinker(slug))
+	d.Action = s.primaryAction(t, run, slug, rs.reviewID, g)
+	d.Attempts = attemptViews(t, rs.attempts)
 	return s.renderRun(w, r, c, d, "operations", g.Workspace, operationsPath(slug))
 }

@@ -21,7 +21,8 @@ import (
 var templateFS embed.FS
 
 // shared templates are parsed into every page.
-var shared = []string{"templates/layout.html", "templates/partials.html"}
+var shared = []string{"templates/layout.html", "templates/partials.html", "templates/run_attempts.html",
+	"templates/review_content.html"}
 
 // views holds one parsed template set per page.
 type views struct {
@@ -127,6 +128,7 @@ type flashView struct {
 	Text      string
 	LinkLabel string
 	LinkHref  string
+	Run       int64 // the active run the message is about, 0 for none
 }
 
 // languageNames are written in their own language, so that everyone finds
@@ -148,7 +150,7 @@ func (s *Server) page(ctx context.Context, r *http.Request, c *call, title, sect
 	l.Support = c.User.IsPlatformSupport
 	var f *flash
 	err := s.db.InTx(ctx, func(tx *store.Tx) (err error) {
-		if l.Unread, err = tx.CountUnreadNotifications(ctx, c.User.ID); err != nil {
+		if l.Unread, err = tx.CountNotificationsOf(ctx, c.User.ID, notificationFilter("unread", c)); err != nil {
 			return err
 		}
 		// The page script's refreshes leave the message of the last form
@@ -174,7 +176,7 @@ func (s *Server) page(ctx context.Context, r *http.Request, c *call, title, sect
 			}
 			m.Args = args
 		}
-		l.Flash = &flashView{Level: f.Level, Text: t.Msg(m)}
+		l.Flash = &flashView{Level: f.Level, Text: t.Msg(m), Run: f.Run}
 		if f.Link != nil {
 			l.Flash.LinkLabel, l.Flash.LinkHref = t.T(f.Link.Label), localPath(f.Link.Href, "")
 		}

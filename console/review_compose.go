@@ -33,6 +33,9 @@ func composeFlash(slug string, res *review.ComposeResult) *flash {
 	switch {
 	case res.Run != nil:
 		f.Link = &flashLink{Label: "console.action.open_operation", Href: operationPath(slug, res.Run.ID)}
+		if res.Run.Status.Active() {
+			f.Run = res.Run.ID
+		}
 	case res.Review != nil:
 		f.Level = levelInfo
 		f.Link = &flashLink{Label: "console.action.view_review", Href: reviewPath(slug, res.Review.ID)}

@@ -77,9 +77,15 @@ func (s *Server) listReviews(w http.ResponseWriter, r *http.Request, c *call, g 
 	for i, v := range list {
 		ids[i] = v.ID
 	}
-	var glances map[int64]store.ReviewGlance
+	var (
+		glances map[int64]store.ReviewGlance
+		stale   map[int64]bool
+	)
 	err = s.db.InTx(ctx, func(tx *store.Tx) (err error) {
-		glances, err = tx.ReviewGlances(ctx, g.Workspace.ID, ids)
+		if glances, err = tx.ReviewGlances(ctx, g.Workspace.ID, ids); err != nil {
+			return err
+		}
+		stale, err = tx.StaleReviews(ctx, g.Workspace.ID, ids)
 		return err
 	})
 	if err != nil {
@@ -89,6 +95,7 @@ func (s *Server) listReviews(w http.ResponseWriter, r *http.Request, c *call, g 
 	p := &reviewsPage{Filter: form, Pager: pagerLinks(form.Action, q, next)}
 	for _, v := range list {
 		row := &reviewRow{reviewCard: s.reviewCard(t, slug, v), Published: t.TimePtr(v.PublishedAt)}
+		row.Stale = stale[v.ID]
 		if gl, ok := glances[v.ID]; ok {
 			row.Score, row.Failing = scoreText(t, gl.Score), t.Num(int64(gl.Failing))
 		}

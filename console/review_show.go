@@ -18,8 +18,13 @@ type reviewPage struct {
 	Statuses     []countItem
 	FailingCount string
 	Groups       []controlGroup
+	Annotations  []countItem
+	Incorrect    []controlRow
 	Changes      []changeSection
 	Baseline     *timeView
+	// Earlier is the environment's review before this one when there is
+	// nothing to compare with; nil for the environment's first review.
+	Earlier      *link
 	Supersedes   []link
 	SupersededBy *link
 	Facts        []fact
@@ -49,6 +54,9 @@ type controlRow struct {
 	Severity badge
 	Status   string
 	Previous string
+	// PreviousID and Note: see review_content.go.
+	PreviousID string
+	Note       *annotationNote
 }
 
 type changeSection struct {
@@ -68,6 +76,9 @@ func (s *Server) showReview(w http.ResponseWriter, r *http.Request, c *call, g *
 		env        *reckon.Environment
 		snap       *reckon.Snapshot
 		supersedes []*reckon.Review
+		stale      map[int64]bool
+		earlier    *reckon.Review
+		takeovers  []review.Takeover
 	)
 	err := s.db.InTx(ctx, func(tx *store.Tx) (err error) {
 		if env, err = tx.Environment(ctx, g.Workspace.ID, v.EnvironmentID); err != nil {
@@ -76,13 +87,28 @@ func (s *Server) showReview(w http.ResponseWriter, r *http.Request, c *call, g *
 		if snap, err = tx.Snapshot(ctx, g.Workspace.ID, v.EvidenceSnapshotID); err != nil {
 			return err
 		}
-		supersedes, err = tx.ReviewsSupersededBy(ctx, g.Workspace.ID, v.ID)
+		if supersedes, err = tx.ReviewsSupersededBy(ctx, g.Workspace.ID, v.ID); err != nil {
+			return err
+		}
+		// Only the environment's first review may say so: a review on the
+		// same evidence as an earlier one has nothing to compare either.
+		if earlier, err = tx.EarlierReview(ctx, g.Workspace.ID, v.EnvironmentID, v.ID); err != nil && !store.IsNotFound(err) {
+			return err
+		}
+		if takeovers, err = review.Takeovers(ctx, tx, g.Workspace.ID, v.ID); err != nil {
+			return err
+		}
+		stale, err = tx.StaleReviews(ctx, g.Workspace.ID, []int64{v.ID})
 		return err
 	})
 	if err != nil {
 		return err
 	}
 	p := &reviewPage{Card: s.reviewCard(t, slug, v), Environment: link{Text: env.Name, Href: environmentPath(slug, env.ID)}}
+	p.Card.Stale = stale[v.ID]
+	if earlier != nil {
+		p.Earlier = &link{Text: reviewTitle(t, earlier.ID), Href: reviewPath(slug, earlier.ID)}
+	}
 	if content := reviewContent(v); content != nil {
 		p.Composed = true
 		s.describeContent(t, p, content)
@@ -106,6 +132,15 @@ func (s *Server) showReview(w http.ResponseWriter, r *http.Request, c *call, g *
 	add(fact{Label: t.T("console.diag.fingerprint"), Code: v.Fingerprint})
 	if v.OperationRunID != 0 {
 		add(fact{Label: t.T("console.review.operation"), Links: []link{{Text: idText(v.OperationRunID), Href: operationPath(slug, v.OperationRunID)}}})
+	}
+	var left []int64
+	for _, to := range takeovers {
+		if to.PreviousRunID != 0 {
+			left = append(left, to.PreviousRunID)
+		}
+	}
+	if len(left) > 0 {
+		add(fact{Label: t.T("console.review.draft_left_by"), Links: linker{}.links(left, func(id int64) string { return operationPath(slug, id) })})
 	}
 	add(fact{Label: t.T("console.diag.created"), Time: t.Time(v.CreatedAt)})
 	if v.ComposedAt != nil {
@@ -160,6 +195,10 @@ func (s *Server) describeContent(t tr, p *reviewPage, c *review.Content) {
 	}
 	p.FailingCount = t.Num(int64(len(c.Failing)))
 	p.Groups = groupByProduct(t, c.Failing)
+	p.Annotations = annotationCounts(t, c.Annotations)
+	for _, ctl := range c.IncorrectResults {
+		p.Incorrect = append(p.Incorrect, controlRowOf(t, ctl))
+	}
 	if ch := c.Changes; ch != nil {
 		p.Baseline = t.Time(ch.Baseline.CapturedAt)
 		sections := []struct {
@@ -171,6 +210,7 @@ func (s *Server) describeContent(t tr, p *reviewPage, c *review.Content) {
 			{"added", "console.review.added", "console.review.none_added", ch.Added},
 			{"removed", "console.review.removed", "console.review.none_removed", ch.Removed},
 		}
+		sections = append(sections, versionSections(ch)...)
 		for _, sec := range sections {
 			cs := changeSection{ID: sec.id, Title: t.T(sec.title), Count: t.Num(int64(len(sec.list))), Empty: t.T(sec.empty)}
 			for _, ctl := range sec.list {
@@ -183,7 +223,7 @@ func (s *Server) describeContent(t tr, p *reviewPage, c *review.Content) {
 
 func controlRowOf(t tr, c review.ControlSummary) controlRow {
 	row := controlRow{ID: c.ControlID, Title: c.Title, Group: c.Group, Severity: severityBadge(t, c.Severity),
-		Status: label(t, findingKeys, c.Status)}
+		Status: label(t, findingKeys, c.Status), PreviousID: c.PreviousID, Note: noteOf(t, c)}
 	if c.Previous != "" {
 		row.Previous = label(t, findingKeys, c.Previous)
 	}

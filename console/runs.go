@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/internal/validate"
 	"github.com/reckonhq/reckon/store"
 )
 
@@ -117,6 +118,7 @@ type filterForm struct {
 	// ShowReconciled adds the run lists' "reconciled only" box.
 	ShowReconciled bool
 	Reconciled     bool
+	PastDeadline   bool
 	Active         bool // some filter is set
 	Ignored        bool // some parameter was not understood and is ignored
 }
@@ -164,15 +166,11 @@ func (s *Server) runFilter(t tr, q url.Values) (store.RunFilter, *filterForm) {
 	}
 	f.EnvironmentID = positiveID(q.Get("environment"), &form.Ignored)
 	f.BeforeID = positiveID(q.Get("before"), &form.Ignored)
-	switch q.Get("reconciled") {
-	case "":
-	case "1", "true", "on":
-		f.ReconciledOnly = true
-	default:
-		form.Ignored = true
-	}
+	f.ReconciledOnly = flagValue(q.Get("reconciled"), &form.Ignored)
 	form.Reconciled = f.ReconciledOnly
-	form.Active = f.Type != "" || f.Status != "" || f.Outcome != "" || f.EnvironmentID != 0 || f.ReconciledOnly
+	f.PastDeadline = flagValue(q.Get("past_deadline"), &form.Ignored)
+	form.PastDeadline = f.PastDeadline
+	form.Active = f.Type != "" || f.Status != "" || f.Outcome != "" || f.EnvironmentID != 0 || f.ReconciledOnly || f.PastDeadline
 
 	types := []option{{Label: t.T("console.filter.any_type")}}
 	for _, rt := range s.catalog.Types() {
@@ -213,12 +211,24 @@ type optionGroupSource struct {
 	environments []*reckon.Environment
 }
 
+// flagValue reads a box of a filter form: set, unset, or not understood.
+func flagValue(s string, ignored *bool) bool {
+	switch s {
+	case "":
+		return false
+	case "1", "true", "on":
+		return true
+	}
+	*ignored = true
+	return false
+}
+
 func positiveID(s string, ignored *bool) int64 {
 	if s == "" {
 		return 0
 	}
-	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || id <= 0 {
+	id, ok := validate.ID(s)
+	if !ok {
 		*ignored = true
 		return 0
 	}

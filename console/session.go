@@ -114,6 +114,9 @@ type flash struct {
 	// translated when the message is shown.
 	Keys map[string]string `json:"keys,omitempty"`
 	Link *flashLink        `json:"link,omitempty"`
+	// Run is the active run the message is about ("is being composed"):
+	// the page script drops the message once that run's row has finished.
+	Run int64 `json:"run,omitempty"`
 }
 
 type flashLink struct {
@@ -176,19 +179,6 @@ func (s *Server) redirectWithFlash(w http.ResponseWriter, r *http.Request, c *ca
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil
-}
-
-// localPath returns p when it is a path on this site, else fallback, so
-// that a "next" or "return" parameter never sends anyone elsewhere.
-func localPath(p, fallback string) string {
-	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
-		return fallback
-	}
-	u, err := url.Parse(p)
-	if err != nil || u.IsAbs() || u.Host != "" {
-		return fallback
-	}
-	return p
 }
 
 func queryEscape(s string) string { return url.QueryEscape(s) }

@@ -22,6 +22,7 @@ func (s *Server) listSystemRuns(w http.ResponseWriter, r *http.Request, c *call)
 	}
 	var groups []optionGroupSource
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		groups = nil // afresh when the transaction runs again
 		all, err := tx.Workspaces(ctx)
 		if err != nil {
 			return err
@@ -53,5 +54,9 @@ func (s *Server) listSystemRuns(w http.ResponseWriter, r *http.Request, c *call)
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, c, http.StatusOK, "operations", &operationsPage{layout: l, Heading: title, Filter: form, Table: table, Pager: p})
+	page := &operationsPage{layout: l, Heading: title, Filter: form, Table: table, Pager: p}
+	if s.queueUI != nil {
+		page.QueueLink = QueuePath + "/"
+	}
+	return s.render(w, r, c, http.StatusOK, "operations", page)
 }

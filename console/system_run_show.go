@@ -4,13 +4,15 @@ import (
 	"net/http"
 
 	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/access"
 	"github.com/reckonhq/reckon/internal/web"
 	"github.com/reckonhq/reckon/store"
 )
 
-// showSystemRun shows any run to platform support, read-only: the decision
-// and diagnostics of the workspace page without its actions, and runs as
-// the only links (support holds no workspace grant).
+// showSystemRun shows any run to platform support: the decision and
+// diagnostics of the workspace page, with runs as the only links unless
+// the support person is also a member of the run's workspace (the flag
+// itself grants no workspace).
 func (s *Server) showSystemRun(w http.ResponseWriter, r *http.Request, c *call) error {
 	id, err := web.PathID(r, "id", "page")
 	if err != nil {
@@ -26,8 +28,29 @@ func (s *Server) showSystemRun(w http.ResponseWriter, r *http.Request, c *call) 
 	if err != nil {
 		return err
 	}
+	// A support person who is also a member of the run's workspace gets
+	// its links and the actions their role allows there.
+	var g *access.Grant
+	err = s.db.InTx(r.Context(), func(tx *store.Tx) (err error) {
+		g, err = access.Authorize(r.Context(), tx, c.User, rs.ws.Slug)
+		return err
+	})
+	if err != nil && reckon.ErrorCodeOf(err) != reckon.CodeNotFound {
+		return err
+	}
 	t := s.tr(c)
-	d := s.runDetail(t, run, rs.env, rs.initiator, linker{run: systemRunPath})
-	d.Diagnostics = append([]fact{{Label: t.T("console.diag.workspace"), Text: rs.ws.Name, Code: rs.ws.Slug}}, d.Diagnostics...)
+	l := linker{run: systemRunPath}
+	ws := fact{Label: t.T("console.diag.workspace"), Links: []link{{Text: rs.ws.Name}}, Code: rs.ws.Slug}
+	if g != nil && (run.EnvironmentID == 0 || g.Sees(run.EnvironmentID)) {
+		l.review = func(id int64) string { return reviewPath(rs.ws.Slug, id) }
+		l.environment = func(id int64) string { return environmentPath(rs.ws.Slug, id) }
+		ws.Links[0].Href = workspacePath(rs.ws.Slug)
+	}
+	d := s.runDetail(t, run, rs, l)
+	d.Diagnostics = append([]fact{ws}, d.Diagnostics...)
+	if g != nil && l.environment != nil {
+		d.Action = s.primaryAction(t, run, rs.ws.Slug, rs.reviewID, g)
+	}
+	d.Attempts = attemptViews(t, rs.attempts)
 	return s.renderRun(w, r, c, d, "system", nil, "/system/ops/runs")
 }

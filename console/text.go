@@ -8,14 +8,15 @@ import (
 	"github.com/reckonhq/reckon/locale"
 )
 
-// tr translates for one request: its language and its "now".
+// tr translates for one request: its language, its time zone and its "now".
 type tr struct {
 	text locale.Catalog
 	lang string
+	zone *time.Location // nil for UTC
 	now  time.Time
 }
 
-func (s *Server) tr(c *call) tr { return tr{text: s.text, lang: c.lang, now: s.clock()} }
+func (s *Server) tr(c *call) tr { return tr{text: s.text, lang: c.lang, zone: c.zone, now: s.clock()} }
 
 // T translates a key with arguments given as alternating name, value pairs.
 func (t tr) T(key string, args ...any) string {
@@ -33,16 +34,31 @@ func (t tr) Reason(code string) (string, bool) { return t.text.Reason(t.lang, co
 func (t tr) Num(n int64) string { return locale.FormatInt(t.lang, n) }
 
 // timeView is a time shown twice: relative ("3 minutes ago") for reading at
-// a glance and absolute for the record, plus the machine-readable form.
+// a glance and absolute in the reader's time zone for the record, with UTC
+// on hover and the machine-readable form.
 type timeView struct {
 	ISO string
 	Abs string
+	UTC string
 	Rel string
 }
 
 // Time renders a time.
 func (t tr) Time(at time.Time) *timeView {
-	return &timeView{ISO: at.UTC().Format(time.RFC3339), Abs: locale.FormatTime(t.lang, at), Rel: t.relative(at)}
+	return &timeView{ISO: at.UTC().Format(time.RFC3339), Abs: t.Abs(at), UTC: locale.FormatTime(t.lang, at), Rel: t.relative(at)}
+}
+
+// Abs writes a time out in the reader's time zone, named by its
+// abbreviation; in UTC, the way locale.FormatTime does.
+func (t tr) Abs(at time.Time) string {
+	if t.zone == nil || t.zone == time.UTC {
+		return locale.FormatTime(t.lang, at)
+	}
+	at = at.In(t.zone)
+	if t.lang == "de" {
+		return at.Format("02.01.2006, 15:04:05 MST")
+	}
+	return at.Format("2006-01-02 15:04:05 MST")
 }
 
 // TimePtr renders an optional time; nil stays nil.

@@ -35,6 +35,7 @@ func (s *Server) listWorkspaces(w http.ResponseWriter, r *http.Request, c *call)
 	p := &workspacesPage{}
 	var list []*reckon.Workspace
 	err := s.db.InTx(ctx, func(tx *store.Tx) (err error) {
+		p.Workspaces = nil // afresh when the transaction runs again
 		if list, err = tx.WorkspacesOfUser(ctx, c.User.ID); err != nil {
 			return err
 		}

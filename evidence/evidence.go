@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/internal/validate"
 	"github.com/reckonhq/reckon/scubagear"
 	"github.com/reckonhq/reckon/store"
 )
@@ -70,7 +71,8 @@ func (s *Service) environment(ctx context.Context, tx *store.Tx, scope reckon.Sc
 }
 
 // Import stores an evidence snapshot of an environment. The input is
-// validated first; a bad one writes nothing.
+// validated first; a bad one writes nothing. A capture time later than the
+// database clock plus validate.CaptureSkew is refused.
 //
 // When the input names an external id, importing is idempotent: the same
 // format, external id and content return the stored snapshot with
@@ -88,6 +90,13 @@ func (s *Service) Import(ctx context.Context, scope reckon.Scope, input reckon.S
 	hash := ContentHash(findings)
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		snap, existed = nil, false
+		if !validate.CapturedAt(in.CapturedAt, tx.Now()) {
+			// A snapshot from the future would stay the newest and pin
+			// every later review to it.
+			v := reckon.ValidationErrors{}
+			v.Add("captured_at", "input.captured_future", "minutes", int(validate.CaptureSkew.Minutes()))
+			return v.Err()
+		}
 		env, err := s.environment(ctx, tx, scope)
 		if err != nil {
 			return err

@@ -21,8 +21,11 @@ func canonicalFindings(findings []reckon.Finding) []reckon.Finding {
 // ContentHash is the canonical hash of a snapshot's findings: "sha256:" and
 // the hex SHA-256 of the JSON array of the findings ordered by control_id,
 // each an object with the keys control_id, title, severity, status and —
-// when not empty — detail, product, group, in that order, as Go's
-// encoding/json writes it (no spaces; <, > and & escaped). The same findings
+// when not empty — detail, product, group and annotation (its keys comment,
+// remediation_date, incorrect_result, original_status, original_detail,
+// each when set), in that order, as Go's encoding/json writes it (no
+// spaces; <, > and & escaped). Findings without annotations hash as they
+// did before annotations existed. The same findings
 // in any order hash alike; the capture time and source are metadata and are
 // not hashed.
 func ContentHash(findings []reckon.Finding) string {

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/internal/validate"
 )
 
 // Limits of an evidence snapshot. A body over MaxNativeBytes or with more
@@ -37,13 +38,36 @@ type nativeFinding struct {
 	Detail    *string `json:"detail"`
 	Product   *string `json:"product"`
 	Group     *string `json:"group"`
+	// Annotation is optional: the operator's note on the result.
+	Annotation *nativeAnnotation `json:"annotation"`
+}
+
+type nativeAnnotation struct {
+	Comment         *string `json:"comment"`
+	RemediationDate *string `json:"remediation_date"`
+	IncorrectResult *bool   `json:"incorrect_result"`
+	OriginalStatus  *string `json:"original_status"`
+	OriginalDetail  *string `json:"original_detail"`
+}
+
+func (a *nativeAnnotation) annotation() reckon.Annotation {
+	if a == nil {
+		return reckon.Annotation{}
+	}
+	return reckon.Annotation{Comment: deref(a.Comment), RemediationDate: deref(a.RemediationDate),
+		IncorrectResult: a.IncorrectResult != nil && *a.IncorrectResult,
+		OriginalStatus:  reckon.FindingStatus(deref(a.OriginalStatus)), OriginalDetail: deref(a.OriginalDetail)}
 }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 // DecodeNative reads and validates a native snapshot body (docs/api.md):
 // {"captured_at": RFC 3339, "findings": [{"control_id", "title", "severity",
-// "status", "detail"?, "product"?, "group"?}]}. Unknown fields are ignored.
+// "status", "detail"?, "product"?, "group"?, "annotation"?}]}, where an
+// annotation is {"comment"?, "remediation_date"? (YYYY-MM-DD),
+// "incorrect_result"?, "original_status"?, "original_detail"?}. Unknown
+// fields, repeated names and values neither engine can store are validation
+// errors, as on every other JSON body.
 //
 // Errors: reckon.CodeTooLarge over MaxNativeBytes or MaxFindings;
 // reckon.CodeMalformed for JSON that does not parse (the message names the
@@ -60,8 +84,11 @@ func DecodeNative(r io.Reader) (reckon.SnapshotInput, error) {
 	// PowerShell and some editors write a byte-order mark.
 	b = bytes.TrimPrefix(b, utf8BOM)
 	var body nativeBody
-	if err := json.Unmarshal(b, &body); err != nil {
+	if err := strictUnmarshal(b, &body); err != nil {
 		return reckon.SnapshotInput{}, jsonError(b, err)
+	}
+	if err := validate.Document(b); err != nil {
+		return reckon.SnapshotInput{}, err
 	}
 	if len(body.Findings) > MaxFindings {
 		return reckon.SnapshotInput{}, reckon.Errorf(reckon.CodeTooLarge, "snapshot.error.too_many_findings", "limit", MaxFindings)
@@ -75,6 +102,8 @@ func DecodeNative(r io.Reader) (reckon.SnapshotInput, error) {
 		t, err := time.Parse(time.RFC3339Nano, *body.CapturedAt)
 		if err != nil {
 			verr.Add("captured_at", "review.field.invalid_time")
+		} else if !validate.Time(t) {
+			verr.Add("captured_at", "input.time_range")
 		} else {
 			in.CapturedAt = t.UTC().Truncate(time.Microsecond)
 		}
@@ -88,9 +117,13 @@ func DecodeNative(r io.Reader) (reckon.SnapshotInput, error) {
 	typeErrs := reckon.ValidationErrors{}
 	for i, raw := range body.Findings {
 		var nf nativeFinding
-		if err := json.Unmarshal(raw, &nf); err != nil {
+		if err := strictUnmarshal(raw, &nf); err != nil {
 			field := fmt.Sprintf("findings[%d]", i)
 			var te *json.UnmarshalTypeError
+			if name, unknown := validate.UnknownField(err); unknown {
+				typeErrs.Add(field+"."+name, "input.unknown_field")
+				continue
+			}
 			if errors.As(err, &te) && te.Field != "" {
 				field += "." + te.Field
 			}
@@ -100,6 +133,7 @@ func DecodeNative(r io.Reader) (reckon.SnapshotInput, error) {
 			ControlID: deref(nf.ControlID), Title: deref(nf.Title),
 			Severity: reckon.Severity(deref(nf.Severity)), Status: reckon.FindingStatus(deref(nf.Status)),
 			Detail: deref(nf.Detail), Product: deref(nf.Product), Group: deref(nf.Group),
+			Annotation: nf.Annotation.annotation(),
 		})
 	}
 	validateFindings(in.Findings, verr)
@@ -120,6 +154,18 @@ func DecodeNative(r io.Reader) (reckon.SnapshotInput, error) {
 	return in, nil
 }
 
+// strictUnmarshal decodes one JSON value into v, refusing fields v does
+// not have. json.Unmarshal goes first for its errors: the positions of
+// syntax errors (a Decoder reports a truncated body without one).
+func strictUnmarshal(b []byte, v any) error {
+	if err := json.Unmarshal(b, v); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}
+
 func deref(s *string) string {
 	if s == nil {
 		return ""
@@ -130,6 +176,11 @@ func deref(s *string) string {
 // jsonError turns a decoding error into a coded one: a syntax error is
 // malformed (with its line and column), a type error is a field error.
 func jsonError(b []byte, err error) error {
+	if name, ok := validate.UnknownField(err); ok {
+		v := reckon.ValidationErrors{}
+		v.Add(name, "input.unknown_field")
+		return v.Err()
+	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
 		field := te.Field

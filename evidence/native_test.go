@@ -25,7 +25,7 @@ func codedErr(t *testing.T, err error) *reckon.Error {
 
 func TestDecodeSnapshotValid(t *testing.T) {
 	t.Parallel()
-	body := "\xEF\xBB\xBF" + `{"captured_at": "2026-11-28T10:00:00+01:00", "extra": true, "findings": [
+	body := "\xEF\xBB\xBF" + `{"captured_at": "2026-11-28T10:00:00+01:00", "findings": [
 		{"control_id": "B.1", "title": "Second", "severity": "high", "status": "fail", "detail": "why"},
 		{"control_id": "A.1", "title": "First", "severity": "info", "status": "warning", "product": "aad", "group": "1"}]}`
 	in, err := evidence.DecodeNative(strings.NewReader(body))

@@ -3,9 +3,11 @@ package evidence
 import (
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/internal/validate"
 )
 
 // Field limits, in characters.
@@ -27,6 +29,8 @@ func Validate(in *reckon.SnapshotInput) error {
 	verr := reckon.ValidationErrors{}
 	if in.CapturedAt.IsZero() {
 		verr.Add("captured_at", "review.field.required")
+	} else if !validate.Time(in.CapturedAt) {
+		verr.Add("captured_at", "input.time_range")
 	}
 	switch in.Source.Format {
 	case reckon.SnapshotFormatNative, reckon.SnapshotFormatScubaGear:
@@ -72,6 +76,22 @@ func validateFindings(findings []reckon.Finding, verr reckon.ValidationErrors) {
 		checkText(verr, p+"detail", f.Detail, false, maxDetailLen)
 		checkText(verr, p+"product", f.Product, false, maxLabelLen)
 		checkText(verr, p+"group", f.Group, false, maxLabelLen)
+		validateAnnotation(f.Annotation, p+"annotation.", verr)
+	}
+}
+
+// validateAnnotation checks a finding's optional annotation; prefix is the
+// finding's field path.
+func validateAnnotation(a reckon.Annotation, prefix string, verr reckon.ValidationErrors) {
+	checkText(verr, prefix+"comment", a.Comment, false, maxDetailLen)
+	checkText(verr, prefix+"original_detail", a.OriginalDetail, false, maxDetailLen)
+	if a.RemediationDate != "" {
+		if _, err := time.Parse(time.DateOnly, a.RemediationDate); err != nil {
+			verr.Add(prefix+"remediation_date", "snapshot.error.bad_date")
+		}
+	}
+	if a.OriginalStatus != "" && !a.OriginalStatus.Valid() {
+		verr.Add(prefix+"original_status", "review.field.invalid_choice", "choices", joinChoices(reckon.FindingStatuses))
 	}
 }
 
@@ -83,7 +103,7 @@ func checkText(verr reckon.ValidationErrors, field, v string, required bool, max
 			verr.Add(field, "review.field.required")
 			return false
 		}
-	case !utf8.ValidString(v), strings.ContainsRune(v, 0): // PostgreSQL text cannot hold NUL
+	case !validate.Text(v):
 		verr.Add(field, "review.field.invalid_text")
 		return false
 	case utf8.RuneCountInString(v) > max:

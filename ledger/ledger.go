@@ -13,9 +13,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/catalog"
@@ -32,6 +34,9 @@ type Enqueuer interface {
 type Ledger struct {
 	catalog  *catalog.Catalog
 	enqueuer Enqueuer
+	node     atomic.Int64 // this process's node, for attempts (attempts.go)
+	tracer   trace.Tracer // telemetry.go
+	observer Observer
 }
 
 // New returns a ledger. enqueuer may be nil for processes that never create
@@ -74,6 +79,11 @@ type EnsureParams struct {
 // queued one and enqueues its job in the same transaction. created tells the
 // caller which happened. Concurrent callers with one identity get one run.
 func (l *Ledger) Ensure(ctx context.Context, tx *store.Tx, p *EnsureParams) (run *reckon.Run, created bool, err error) {
+	if l.tracer != nil {
+		var end func(*reckon.Run, bool, error)
+		ctx, end = l.startSpan(ctx, tx, "ledger.ensure", p.Type)
+		defer func() { end(run, created, err) }()
+	}
 	runs, createdRuns, err := l.EnsureMany(ctx, tx, []*EnsureParams{p})
 	if err != nil {
 		return nil, false, err
@@ -117,6 +127,11 @@ func (l *Ledger) EnsureMany(ctx context.Context, tx *store.Tx, ps []*EnsureParam
 	if runs, created, err = tx.InsertRunsIfAbsent(ctx, inserts); err != nil {
 		return nil, nil, err
 	}
+	for i, run := range runs {
+		if created[i] {
+			l.transitioned(tx, run)
+		}
+	}
 	var (
 		jobs    []river.InsertManyParams
 		started []*reckon.Run
@@ -149,8 +164,19 @@ func (l *Ledger) EnsureMany(ctx context.Context, tx *store.Tx, ps []*EnsureParam
 // counted but the deadline is not extended, so crash loops cannot keep a
 // run alive. A completed run is returned unchanged with changed=false.
 func (l *Ledger) MarkRunning(ctx context.Context, tx *store.Tx, runID int64) (run *reckon.Run, changed bool, err error) {
+	if l.tracer != nil {
+		var end func(*reckon.Run, bool, error)
+		ctx, end = l.startSpan(ctx, tx, "ledger.mark_running", "")
+		defer func() { end(run, changed, err) }()
+	}
 	run, err = tx.StartRun(ctx, runID, l.runningDeadlines(tx.Now()))
 	if err == nil {
+		if err := l.recordAttempt(ctx, tx, run); err != nil {
+			return nil, false, err
+		}
+		if run.Attempts == 1 { // queued → running; later attempts are redeliveries
+			l.transitioned(tx, run)
+		}
 		return run, true, nil
 	}
 	if !store.IsNotFound(err) {
@@ -198,6 +224,11 @@ type Completion struct {
 // Complete ends a run. A run that is already completed is left exactly as it
 // is and changed is false: no write, no audit event, no notification.
 func (l *Ledger) Complete(ctx context.Context, tx *store.Tx, runID int64, c *Completion) (run *reckon.Run, changed bool, err error) {
+	if l.tracer != nil {
+		var end func(*reckon.Run, bool, error)
+		ctx, end = l.startSpan(ctx, tx, "ledger.complete", "")
+		defer func() { end(run, changed, err) }()
+	}
 	runs, changes, err := l.CompleteMany(ctx, tx, []RunEnd{{RunID: runID, Completion: c}})
 	if err != nil {
 		return nil, false, err
@@ -239,6 +270,7 @@ func (l *Ledger) CompleteMany(ctx context.Context, tx *store.Tx, ends []RunEnd) 
 				runs[i].Summary = c.Summary // as given: PostgreSQL's jsonb answers it reformatted
 			}
 			changed[i] = true
+			l.transitioned(tx, runs[i])
 			continue
 		}
 		// Not completed now: the run is missing, was completed before (a

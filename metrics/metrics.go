@@ -1,7 +1,10 @@
 // Package metrics exposes reckon's operational figures to Prometheus:
 // reconciliation settlements by run type and reason code, the duration of
-// sweeps, and — read from the database at scrape time — active runs by type
-// and status and runs past their deadline.
+// sweeps and the runs they examined or could not judge, the ledger's
+// transitions, HTTP request durations by route pattern, the job queue's
+// attempts, waits and rescues, and — read from the database at scrape time —
+// active runs by type and status, runs past their deadline and queue jobs
+// by state and kind.
 package metrics
 
 import (
@@ -28,6 +31,10 @@ type Metrics struct {
 
 	settlements   *prometheus.CounterVec
 	sweepDuration prometheus.Histogram
+	examined      prometheus.Counter
+	unjudged      prometheus.Counter
+	transitions   *prometheus.CounterVec
+	httpDuration  *prometheus.HistogramVec
 	scrapeErrors  prometheus.Counter
 	activeDesc    *prometheus.Desc
 	pastDesc      *prometheus.Desc
@@ -60,6 +67,23 @@ func New(reg prometheus.Registerer, db *store.DB, logger *slog.Logger) (*Metrics
 			Help:    "Duration of reconciliation sweeps.",
 			Buckets: prometheus.ExponentialBuckets(0.005, 3, 10),
 		}),
+		examined: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "reckon_reconcile_runs_examined_total",
+			Help: "Runs the reconciler's sweeps locked and judged.",
+		}),
+		unjudged: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "reckon_reconcile_runs_unjudged_total",
+			Help: "Runs a sweep could not judge (an adapter failed); they stay for the next sweep.",
+		}),
+		transitions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "reckon_ledger_transitions_total",
+			Help: "Run transitions the ledger committed, by run type, new status and outcome.",
+		}, []string{"type", "status", "outcome"}),
+		httpDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "reckon_http_request_duration_seconds",
+			Help:    "Duration of HTTP requests, by route pattern, method and status class.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"route", "method", "code_class"}),
 		scrapeErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "reckon_metrics_scrape_errors_total",
 			Help: "Scrapes whose database reads failed; their run gauges were left out.",
@@ -70,7 +94,8 @@ func New(reg prometheus.Registerer, db *store.DB, logger *slog.Logger) (*Metrics
 			nil, nil),
 		seen: map[activeKey]bool{},
 	}
-	for _, c := range []prometheus.Collector{m.settlements, m.sweepDuration, m.scrapeErrors, m} {
+	for _, c := range []prometheus.Collector{m.settlements, m.sweepDuration, m.examined, m.unjudged,
+		m.transitions, m.httpDuration, m.scrapeErrors, m} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -84,8 +109,10 @@ func (m *Metrics) Settled(typ reckon.RunType, reasonCode string) {
 }
 
 // SweepFinished implements reconcile.Observer.
-func (m *Metrics) SweepFinished(d time.Duration, _ reconcile.Result) {
+func (m *Metrics) SweepFinished(d time.Duration, res reconcile.Result) {
 	m.sweepDuration.Observe(d.Seconds())
+	m.examined.Add(float64(res.Examined))
+	m.unjudged.Add(float64(res.Errors))
 }
 
 // Describe implements prometheus.Collector for the gauges read on scrape.
@@ -112,8 +139,7 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 		return err
 	})
 	if err != nil {
-		m.scrapeErrors.Inc()
-		m.logger.Warn("metrics: run counts unavailable", "err", err)
+		m.scrapeFailed("run counts", err)
 		return
 	}
 	counts := make(map[activeKey]int64, len(active))
@@ -129,4 +155,10 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	}
 	m.mu.Unlock()
 	ch <- prometheus.MustNewConstMetric(m.pastDesc, prometheus.GaugeValue, float64(past))
+}
+
+// scrapeFailed counts and logs a scrape's failed database read.
+func (m *Metrics) scrapeFailed(what string, err error) {
+	m.scrapeErrors.Inc()
+	m.logger.Warn("metrics: "+what+" unavailable", "err", err)
 }

@@ -28,7 +28,7 @@ func (BulkArgs) Kind() string { return string(reckon.RunTypeBulk) }
 // catalogs.
 func Register(cat *catalog.Catalog, workers *river.Workers, svc *Service) error {
 	if err := cat.Add(&catalog.RunType{Key: reckon.RunTypeBulk, QueuedDeadline: 15 * time.Minute,
-		RunningDeadline: 2 * time.Hour, JobTimeout: time.Hour,
+		RunningDeadline: 2 * time.Hour, JobTimeout: 30 * time.Minute,
 		JobArgs: func(runID int64) river.JobArgs { return BulkArgs{RunID: runID} }}); err != nil {
 		return err
 	}

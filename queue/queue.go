@@ -39,7 +39,12 @@ type Config struct {
 	// default when 0). SQLite has no LISTEN/NOTIFY, so polling is how work
 	// is found there.
 	FetchPollInterval time.Duration
-	Logger            *slog.Logger
+	// RescueAfter is when River's rescuer takes back a job still running
+	// (catalog.RescueAfter); River's default of one hour when 0.
+	RescueAfter time.Duration
+	Logger      *slog.Logger
+	// Middleware wraps every insert and every attempt (traces, metrics).
+	Middleware []rivertype.Middleware
 }
 
 // Queue is a River client for either engine.
@@ -52,9 +57,15 @@ type Queue struct {
 // New returns a queue client on db.
 func New(db *store.DB, cfg *Config) (*Queue, error) {
 	rc := &river.Config{
-		Logger:       cfg.Logger,
-		PeriodicJobs: cfg.PeriodicJobs,
-		JobTimeout:   cfg.JobTimeout,
+		Logger:               cfg.Logger,
+		PeriodicJobs:         cfg.PeriodicJobs,
+		JobTimeout:           cfg.JobTimeout,
+		RescueStuckJobsAfter: cfg.RescueAfter,
+		Middleware:           cfg.Middleware,
+	}
+	if rc.RescueStuckJobsAfter > 0 && rc.JobTimeout == 0 {
+		// River refuses a rescue sooner than the default job timeout.
+		rc.JobTimeout = min(river.JobTimeoutDefault, rc.RescueStuckJobsAfter)
 	}
 	if cfg.FetchPollInterval > 0 {
 		rc.FetchPollInterval = cfg.FetchPollInterval
@@ -105,6 +116,15 @@ func (q *Queue) InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, 
 		err = errors.New("unknown transaction type")
 	}
 	return 0, fmt.Errorf("queue: insert %s: %w", args.Kind(), err)
+}
+
+// ClientID is the River client's id, which River's attempted_by records
+// for each attempt of a job.
+func (q *Queue) ClientID() string {
+	if q.pg != nil {
+		return q.pg.ID()
+	}
+	return q.sq.ID()
 }
 
 // CompleteJobTx marks the running job completed in the store transaction,

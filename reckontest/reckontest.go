@@ -8,6 +8,7 @@ import (
 	"context"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/queue"
@@ -44,6 +45,8 @@ func EachEngine(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 type Options struct {
 	Clock    reckon.Clock
 	MaxConns int32
+	// BusyTimeout shortens SQLite's wait for another process's lock.
+	BusyTimeout time.Duration
 }
 
 // Open returns a fresh, migrated database (reckon's and River's schema) of
@@ -55,7 +58,7 @@ func Open(t testing.TB, engine store.Engine, opts *Options) *store.DB {
 	}
 	ctx := context.Background()
 	dbURL := URL(t, engine)
-	db, err := store.Open(ctx, dbURL, &store.Options{Clock: opts.Clock, MaxConns: opts.MaxConns})
+	db, err := store.Open(ctx, dbURL, &store.Options{Clock: opts.Clock, MaxConns: opts.MaxConns, BusyTimeout: opts.BusyTimeout})
 	if err != nil {
 		t.Fatalf("open %s: %v", engine, err)
 	}

@@ -15,6 +15,8 @@ import (
 	"log/slog"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/catalog"
 	"github.com/reckonhq/reckon/ledger"
@@ -41,6 +43,8 @@ type Config struct {
 	BatchSize int
 	Logger    *slog.Logger
 	Observer  Observer
+	// Tracer, when set, makes every sweep a span (trace.go).
+	Tracer trace.Tracer
 }
 
 // Reconciler settles runs. It is safe for concurrent use, in one process or
@@ -52,6 +56,7 @@ type Reconciler struct {
 	batch    int
 	logger   *slog.Logger
 	observer Observer
+	tracer   trace.Tracer
 }
 
 // New returns a reconciler. It reads adapters and deadlines from the ledger's
@@ -60,7 +65,8 @@ func New(db *store.DB, l *ledger.Ledger, cfg *Config) *Reconciler {
 	if cfg == nil {
 		cfg = &Config{}
 	}
-	r := &Reconciler{db: db, ledger: l, batch: cfg.BatchSize, logger: cfg.Logger, observer: cfg.Observer}
+	r := &Reconciler{db: db, ledger: l, batch: cfg.BatchSize, logger: cfg.Logger, observer: cfg.Observer,
+		tracer: cfg.Tracer}
 	if r.batch <= 0 {
 		r.batch = DefaultBatchSize
 	}
@@ -103,18 +109,27 @@ type settlement struct {
 // an error when the database fails or when some runs could not be judged;
 // the result still counts what was done.
 func (r *Reconciler) Sweep(ctx context.Context) (Result, error) {
+	if r.tracer != nil {
+		return r.tracedSweep(ctx)
+	}
+	return r.sweep(ctx)
+}
+
+func (r *Reconciler) sweep(ctx context.Context) (Result, error) {
 	start := time.Now()
 	var res Result
 	failed := map[int64]bool{}
 
 	// Runs of discarded jobs first, so that they are named for what
 	// happened to them even when they are also past their deadline.
-	var afterID int64
+	// The cursors move only once a batch committed: a transaction that is
+	// run again reads the same batch.
+	var afterID, nextID int64
 	for {
 		batch, n, err := r.sweepBatch(ctx, failed, func(tx *store.Tx) ([]*reckon.Run, error) {
 			runs, err := tx.DiscardedJobRuns(ctx, afterID, r.batch)
 			if len(runs) > 0 {
-				afterID = runs[len(runs)-1].ID
+				nextID = runs[len(runs)-1].ID
 			}
 			return runs, err
 		}, true)
@@ -125,15 +140,16 @@ func (r *Reconciler) Sweep(ctx context.Context) (Result, error) {
 		if n == 0 {
 			break
 		}
+		afterID = nextID
 	}
 
-	var cursor store.SweepCursor
+	var cursor, next store.SweepCursor
 	for {
 		batch, n, err := r.sweepBatch(ctx, failed, func(tx *store.Tx) ([]*reckon.Run, error) {
 			runs, err := tx.StaleRuns(ctx, tx.Now(), cursor, r.batch)
 			if len(runs) > 0 {
 				last := runs[len(runs)-1]
-				cursor = store.SweepCursor{DeadlineAt: last.DeadlineAt, ID: last.ID}
+				next = store.SweepCursor{DeadlineAt: last.DeadlineAt, ID: last.ID}
 			}
 			return runs, err
 		}, false)
@@ -144,6 +160,7 @@ func (r *Reconciler) Sweep(ctx context.Context) (Result, error) {
 		if n == 0 {
 			break
 		}
+		cursor = next
 	}
 	var err error
 	if res.Errors > 0 {

@@ -18,6 +18,7 @@ import (
 	"unicode"
 
 	"github.com/reckonhq/reckon"
+	input "github.com/reckonhq/reckon/internal/validate"
 	"github.com/reckonhq/reckon/ledger"
 	"github.com/reckonhq/reckon/store"
 )
@@ -143,7 +144,7 @@ func validate(backupRef string, items []Item) error {
 	switch {
 	case strings.TrimSpace(backupRef) == "":
 		v.Add("backup_ref", "restore.validation.backup_ref_required")
-	case len(backupRef) > MaxRefLength || strings.ContainsFunc(backupRef, unicode.IsControl):
+	case len(backupRef) > MaxRefLength || !input.Text(backupRef) || strings.ContainsFunc(backupRef, unicode.IsControl):
 		v.Add("backup_ref", "restore.validation.backup_ref_invalid", "max", MaxRefLength)
 	}
 	switch {
@@ -158,13 +159,15 @@ func validate(backupRef string, items []Item) error {
 		switch {
 		case strings.TrimSpace(it.Key) == "":
 			v.Add(field, "restore.validation.item_key_required")
-		case len(it.Key) > MaxKeyLength || strings.ContainsFunc(it.Key, unicode.IsControl):
+		case len(it.Key) > MaxKeyLength || !input.Text(it.Key) || strings.ContainsFunc(it.Key, unicode.IsControl):
 			v.Add(field, "restore.validation.item_key_invalid", "max", MaxKeyLength)
 		case seen[it.Key]:
 			v.Add(field, "restore.validation.item_key_duplicate")
 		}
 		seen[it.Key] = true
-		if len(it.Payload) > 0 && !json.Valid(it.Payload) {
+		// A payload goes to jsonb on PostgreSQL: NUL, a lone surrogate,
+		// invalid UTF-8 or a number past its range would fail there only.
+		if len(it.Payload) > 0 && (!json.Valid(it.Payload) || input.JSON(it.Payload) != nil) {
 			v.Add(fmt.Sprintf("items[%d].payload", i), "restore.validation.item_payload_malformed")
 		}
 	}

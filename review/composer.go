@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/scubagear"
 )
 
 // Content is a composed review. It is a pure function of the snapshot, the
@@ -21,6 +22,11 @@ type Content struct {
 	BySeverity SeverityCounts   `json:"by_severity"`
 	ByStatus   StatusCounts     `json:"by_status"`
 	Failing    []ControlSummary `json:"failing"`
+	// Annotations counts what the operator said about the results.
+	Annotations AnnotationCounts `json:"annotations"`
+	// IncorrectResults lists the controls whose result the operator marked
+	// wrong, whatever their status.
+	IncorrectResults []ControlSummary `json:"incorrect_results"`
 	// Changes is null when the environment had no earlier review.
 	Changes *Changes `json:"changes"`
 }
@@ -51,6 +57,37 @@ type StatusCounts struct {
 	Error         int `json:"error"`
 }
 
+// AnnotationCounts counts the operator's annotations (see
+// reckon.Annotation). Every failing control is in exactly one of Accepted,
+// Commented and Unexplained; IncorrectResult counts the controls whose
+// result the operator marked wrong, whatever their status.
+type AnnotationCounts struct {
+	// Accepted: failing with a remediation date — a known gap with a plan.
+	Accepted int `json:"accepted"`
+	// Commented: failing with a comment and no date.
+	Commented int `json:"commented"`
+	// Unexplained: failing with neither.
+	Unexplained     int `json:"unexplained"`
+	IncorrectResult int `json:"incorrect_result"`
+}
+
+func (c *AnnotationCounts) add(f reckon.Finding) {
+	if f.Annotation.IncorrectResult {
+		c.IncorrectResult++
+	}
+	if f.Status != reckon.FindingFail {
+		return
+	}
+	switch {
+	case f.Annotation.RemediationDate != "":
+		c.Accepted++
+	case f.Annotation.Comment != "":
+		c.Commented++
+	default:
+		c.Unexplained++
+	}
+}
+
 // ControlSummary is one control in a list. Product and group are kept so
 // that a reader can group the list by product.
 type ControlSummary struct {
@@ -62,11 +99,21 @@ type ControlSummary struct {
 	Group     string               `json:"group,omitempty"`
 	// Previous is the control's status in the baseline, for changes.
 	Previous reckon.FindingStatus `json:"previous_status,omitempty"`
+	// PreviousID is the control's id in the baseline when it differs: a
+	// new version suffix, or a policy moved to another id.
+	PreviousID string `json:"previous_control_id,omitempty"`
+	// Annotation is the operator's note on the result.
+	Annotation reckon.Annotation `json:"annotation,omitzero"`
 }
 
-// Changes compares the snapshot with the baseline snapshot by control id.
-// Assessment tools add and retire controls between versions, so controls
-// that appear or disappear are lists of their own, not failures or fixes.
+// Changes compares the snapshot with the baseline snapshot control by
+// control. Controls are matched by id; a control of a ScubaGear snapshot
+// whose id is not in the baseline is matched on its identity
+// (scubagear.Identity: the id without its version suffix, moved policies
+// under their new id), so that a new version or a move is not counted as
+// one control removed and another added. Assessment tools add and retire
+// controls between versions, so controls that appear or disappear are lists
+// of their own, not failures or fixes.
 type Changes struct {
 	Baseline EvidenceSummary `json:"baseline"`
 	// NewlyFailing: failing now, present and not failing in the baseline.
@@ -79,6 +126,14 @@ type Changes struct {
 	Added []ControlSummary `json:"added"`
 	// Removed: present in the baseline, absent now (with their old status).
 	Removed []ControlSummary `json:"removed"`
+	// VersionChanged: the same control under a new version suffix
+	// (MS.TEAMS.1.2v1 → MS.TEAMS.1.2v2), with previous_control_id.
+	VersionChanged []ControlSummary `json:"version_changed"`
+	// Moved: a policy the tool moved to another id (MS.EXO.12.1v1 →
+	// MS.SECURITYSUITE.8.1v1), with previous_control_id. Version-changed
+	// and moved controls are compared like any other: a change of status
+	// also lists them as newly failing or resolved.
+	Moved []ControlSummary `json:"moved"`
 }
 
 // Score weights: a control's severity sets how much it counts.
@@ -125,20 +180,26 @@ func Score(findings []reckon.Finding) *int {
 // environment had an earlier review, that review's snapshot (nil for none).
 func Compose(snap, baseline *reckon.Snapshot) *Content {
 	c := &Content{
-		ComposerVersion: ComposerVersion,
-		Evidence:        summarize(snap),
-		Score:           Score(snap.Findings),
-		Controls:        len(snap.Findings),
-		Failing:         []ControlSummary{},
+		ComposerVersion:  ComposerVersion,
+		Evidence:         summarize(snap),
+		Score:            Score(snap.Findings),
+		Controls:         len(snap.Findings),
+		Failing:          []ControlSummary{},
+		IncorrectResults: []ControlSummary{},
 	}
 	for _, f := range snap.Findings {
 		c.BySeverity.add(f.Severity)
 		c.ByStatus.add(f.Status)
+		c.Annotations.add(f)
 		if f.Status == reckon.FindingFail {
 			c.Failing = append(c.Failing, controlSummary(f, ""))
 		}
+		if f.Annotation.IncorrectResult {
+			c.IncorrectResults = append(c.IncorrectResults, controlSummary(f, ""))
+		}
 	}
 	sortControls(c.Failing)
+	sortControls(c.IncorrectResults)
 	if baseline != nil {
 		c.Changes = changes(snap, baseline)
 	}
@@ -155,30 +216,66 @@ func summarize(s *reckon.Snapshot) EvidenceSummary {
 
 func changes(snap, baseline *reckon.Snapshot) *Changes {
 	ch := &Changes{Baseline: summarize(baseline), NewlyFailing: []ControlSummary{}, Resolved: []ControlSummary{},
-		Added: []ControlSummary{}, Removed: []ControlSummary{}}
-	before := make(map[string]reckon.Finding, len(baseline.Findings))
-	for _, f := range baseline.Findings {
-		before[f.ControlID] = f
+		Added: []ControlSummary{}, Removed: []ControlSummary{}, VersionChanged: []ControlSummary{}, Moved: []ControlSummary{}}
+	identity := func(id string) string { return id }
+	if snap.Source.Format == reckon.SnapshotFormatScubaGear && baseline.Source.Format == reckon.SnapshotFormatScubaGear {
+		identity = scubagear.Identity
 	}
 	now := make(map[string]bool, len(snap.Findings))
 	for _, f := range snap.Findings {
 		now[f.ControlID] = true
+	}
+	before := make(map[string]reckon.Finding, len(baseline.Findings))
+	// Baseline controls whose id is gone, by identity, in id order, to be
+	// matched with controls whose id is new.
+	gone := map[string][]reckon.Finding{}
+	for _, f := range baseline.Findings {
+		before[f.ControlID] = f
+		if !now[f.ControlID] {
+			gone[identity(f.ControlID)] = append(gone[identity(f.ControlID)], f)
+		}
+	}
+	for k := range gone {
+		slices.SortFunc(gone[k], func(a, b reckon.Finding) int { return strings.Compare(a.ControlID, b.ControlID) })
+	}
+	matched := map[string]bool{} // baseline ids matched by identity
+	// In id order, so that the matching does not depend on the input order.
+	current := slices.Clone(snap.Findings)
+	slices.SortFunc(current, func(a, b reckon.Finding) int { return strings.Compare(a.ControlID, b.ControlID) })
+	for _, f := range current {
 		old, ok := before[f.ControlID]
-		switch {
-		case !ok:
+		previousID := ""
+		if key := identity(f.ControlID); !ok && len(gone[key]) > 0 {
+			old, ok, previousID = gone[key][0], true, gone[key][0].ControlID
+			gone[key] = gone[key][1:]
+			matched[previousID] = true
+		}
+		if !ok {
 			ch.Added = append(ch.Added, controlSummary(f, ""))
+			continue
+		}
+		s := controlSummary(f, old.Status)
+		s.PreviousID = previousID
+		switch {
+		case previousID == "":
+		case scubagear.BaseID(previousID) == scubagear.BaseID(f.ControlID):
+			ch.VersionChanged = append(ch.VersionChanged, s)
+		default:
+			ch.Moved = append(ch.Moved, s)
+		}
+		switch {
 		case f.Status == reckon.FindingFail && old.Status != reckon.FindingFail:
-			ch.NewlyFailing = append(ch.NewlyFailing, controlSummary(f, old.Status))
+			ch.NewlyFailing = append(ch.NewlyFailing, s)
 		case old.Status == reckon.FindingFail && f.Status != reckon.FindingFail && f.Status != reckon.FindingError:
-			ch.Resolved = append(ch.Resolved, controlSummary(f, old.Status))
+			ch.Resolved = append(ch.Resolved, s)
 		}
 	}
 	for _, f := range baseline.Findings {
-		if !now[f.ControlID] {
+		if !now[f.ControlID] && !matched[f.ControlID] {
 			ch.Removed = append(ch.Removed, controlSummary(f, ""))
 		}
 	}
-	for _, l := range [][]ControlSummary{ch.NewlyFailing, ch.Resolved, ch.Added, ch.Removed} {
+	for _, l := range [][]ControlSummary{ch.NewlyFailing, ch.Resolved, ch.Added, ch.Removed, ch.VersionChanged, ch.Moved} {
 		sortControls(l)
 	}
 	return ch
@@ -186,7 +283,7 @@ func changes(snap, baseline *reckon.Snapshot) *Changes {
 
 func controlSummary(f reckon.Finding, previous reckon.FindingStatus) ControlSummary {
 	return ControlSummary{ControlID: f.ControlID, Title: f.Title, Severity: f.Severity, Status: f.Status,
-		Product: f.Product, Group: f.Group, Previous: previous}
+		Product: f.Product, Group: f.Group, Previous: previous, Annotation: f.Annotation}
 }
 
 // sortControls orders controls by severity, most severe first, then by

@@ -9,7 +9,7 @@ import (
 // ComposerVersion names the composer's output format and rules. It is part
 // of every fingerprint: changing what the composer writes means changing
 // this constant, so that reviews are composed afresh.
-const ComposerVersion = "1"
+const ComposerVersion = "2"
 
 // Options are the composition choices that change a review's content.
 type Options struct {

@@ -115,18 +115,11 @@ func (w *Worker) finish(ctx context.Context, tx *store.Tx, job *river.Job[Compos
 
 // tookOver reports whether run took review over from another run.
 func tookOver(ctx context.Context, tx *store.Tx, workspaceID, reviewID, runID int64) (bool, error) {
-	events, err := tx.AuditEvents(ctx, workspaceID, "environment_review", reviewID)
-	if err != nil {
-		return false, err
-	}
-	for _, e := range events {
-		if e.Action != actionTakenOver {
-			continue
-		}
-		var m reviewAudit
-		if json.Unmarshal(e.Metadata, &m) == nil && m.RunID == runID {
+	list, err := Takeovers(ctx, tx, workspaceID, reviewID)
+	for _, t := range list {
+		if t.RunID == runID {
 			return true, nil
 		}
 	}
-	return false, nil
+	return false, err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"regexp"
 	"slices"
 	"testing"
 
@@ -79,22 +80,42 @@ func TestRealReportSeries(t *testing.T) {
 					t.Errorf("%s: the first review has changes", file)
 				}
 			} else {
-				// Added and removed, read straight from the two snapshots.
+				// Added and removed, read straight from the two snapshots: a
+				// new id whose id without the version suffix was in the
+				// baseline is the same control in a new version.
 				before, now := controlIDs(previous), controlIDs(full)
-				var added, removed []string
+				goneBase := map[string]bool{}
+				for id := range before {
+					if !now[id] {
+						goneBase[versionSuffix.ReplaceAllString(id, "")] = true
+					}
+				}
+				newBase := map[string]bool{}
+				var added, removed, versioned []string
 				for id := range now {
-					if !before[id] {
+					if before[id] {
+						continue
+					}
+					base := versionSuffix.ReplaceAllString(id, "")
+					newBase[base] = true
+					if goneBase[base] {
+						versioned = append(versioned, id)
+					} else {
 						added = append(added, id)
 					}
 				}
 				for id := range before {
-					if !now[id] {
+					if !now[id] && !newBase[versionSuffix.ReplaceAllString(id, "")] {
 						removed = append(removed, id)
 					}
 				}
 				slices.Sort(added)
 				slices.Sort(removed)
-				if got := sortedIDs(c.Changes.Added); !slices.Equal(got, added) || len(added) == 0 {
+				slices.Sort(versioned)
+				if got := sortedIDs(c.Changes.VersionChanged); !slices.Equal(got, versioned) {
+					t.Errorf("%s: version changed %v, want %v", file, got, versioned)
+				}
+				if got := sortedIDs(c.Changes.Added); !slices.Equal(got, added) {
 					t.Errorf("%s: added %v, want %v", file, got, added)
 				}
 				if got := sortedIDs(c.Changes.Removed); !slices.Equal(got, removed) || len(removed) == 0 {
@@ -116,6 +137,9 @@ func TestRealReportSeries(t *testing.T) {
 		}
 	})
 }
+
+// versionSuffix is a ScubaGear control id's version: MS.AAD.3.3v1.
+var versionSuffix = regexp.MustCompile(`v[0-9]+$`)
 
 func controlIDs(s *reckon.Snapshot) map[string]bool {
 	out := make(map[string]bool, len(s.Findings))

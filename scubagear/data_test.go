@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -73,10 +74,15 @@ func parseRaw(t testing.TB, path string) *rawReport {
 }
 
 // rawChanges are the changes between two assessments, counted from the raw
-// results: newly failing (Fail now, present and not Fail before), resolved
-// (Fail before, present now and neither Fail nor an error), added and
-// removed control ids.
-type rawChanges struct{ NewlyFailing, Resolved, Added, Removed []string }
+// results. Controls are matched by id, then a new id with an old one that
+// is gone on the id without its version suffix (version changed). Newly
+// failing: Fail now, present and not Fail before; resolved: Fail before,
+// present now and neither Fail nor an error; added and removed: the ids
+// left unmatched.
+type rawChanges struct{ NewlyFailing, Resolved, Added, Removed, VersionChanged []string }
+
+// rawVersion is a control id's version suffix, as in MS.AAD.3.3v1.
+var rawVersion = regexp.MustCompile(`v[0-9]+$`)
 
 func changesBetween(before, after *rawReport) rawChanges {
 	old := map[string]string{}
@@ -84,10 +90,24 @@ func changesBetween(before, after *rawReport) rawChanges {
 		old[c.ID] = c.Result
 	}
 	now := map[string]bool{}
-	var ch rawChanges
 	for _, c := range after.Controls {
 		now[c.ID] = true
+	}
+	gone := map[string]string{} // base id → old id no longer present
+	for _, c := range before.Controls {
+		if !now[c.ID] {
+			gone[rawVersion.ReplaceAllString(c.ID, "")] = c.ID
+		}
+	}
+	matched := map[string]bool{}
+	var ch rawChanges
+	for _, c := range after.Controls {
 		was, ok := old[c.ID]
+		if prev, found := gone[rawVersion.ReplaceAllString(c.ID, "")]; !ok && found {
+			was, ok = old[prev], true
+			matched[prev] = true
+			ch.VersionChanged = append(ch.VersionChanged, c.ID)
+		}
 		switch {
 		case !ok:
 			ch.Added = append(ch.Added, c.ID)
@@ -98,11 +118,11 @@ func changesBetween(before, after *rawReport) rawChanges {
 		}
 	}
 	for _, c := range before.Controls {
-		if !now[c.ID] {
+		if !now[c.ID] && !matched[c.ID] {
 			ch.Removed = append(ch.Removed, c.ID)
 		}
 	}
-	for _, l := range [][]string{ch.NewlyFailing, ch.Resolved, ch.Added, ch.Removed} {
+	for _, l := range [][]string{ch.NewlyFailing, ch.Resolved, ch.Added, ch.Removed, ch.VersionChanged} {
 		sort.Strings(l)
 	}
 	return ch

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -101,6 +102,20 @@ func decode(r io.Reader, limit int64) (reckon.SnapshotInput, error) {
 type report struct {
 	meta     *metaData
 	products []product
+	// annotated is AnnotatedFailedPolicies (1.6+): control id → the
+	// operator's annotation of a failing control.
+	annotated map[string]annotatedPolicy
+	// unknown lists top-level members reckon does not read or skip by
+	// name, to name them when the report has no Results.
+	unknown []string
+}
+
+// annotatedPolicy is one entry of AnnotatedFailedPolicies; null is how
+// ScubaGear writes an empty comment or date.
+type annotatedPolicy struct {
+	Comment         *string `json:"Comment"`
+	RemediationDate *string `json:"RemediationDate"`
+	IncorrectResult *bool   `json:"IncorrectResult"`
 }
 
 type metaData struct {
@@ -126,15 +141,25 @@ type control struct {
 	Result      string `json:"Result"`
 	Criticality string `json:"Criticality"`
 	Details     string `json:"Details"`
+	// 1.7 and later: the operator's comments and resolution date, and the
+	// result before the operator's configuration changed it.
+	Comments        []string `json:"Comments"`
+	ResolutionDate  *string  `json:"ResolutionDate"`
+	OriginalResult  *string  `json:"OriginalResult"`
+	OriginalDetails *string  `json:"OriginalDetails"`
 }
 
 var (
-	pointerMetaData = jsontext.Pointer("/MetaData")
-	pointerResults  = jsontext.Pointer("/Results")
+	pointerMetaData  = jsontext.Pointer("/MetaData")
+	pointerResults   = jsontext.Pointer("/Results")
+	pointerAnnotated = jsontext.Pointer("/AnnotatedFailedPolicies")
 )
 
-// readReport streams the top-level object: MetaData and Results are decoded,
-// every other member (Raw, Summary, AnnotatedFailedPolicies, …) is skipped
+// skipped are the top-level members Decode knows and does not need.
+var skipped = map[string]bool{"Summary": true, "Raw": true}
+
+// readReport streams the top-level object: MetaData, AnnotatedFailedPolicies
+// and Results are decoded, every other member (Raw, Summary, …) is skipped
 // token by token and never held. It returns syntax and read errors; shape
 // problems go to probs.
 func readReport(dec *jsontext.Decoder, probs *problems) (*report, error) {
@@ -170,7 +195,16 @@ func readReport(dec *jsontext.Decoder, probs *problems) (*report, error) {
 			if rep.products, err = readResults(dec, probs); err != nil {
 				return nil, err
 			}
+		case "AnnotatedFailedPolicies":
+			if err := readValue(dec, pointerAnnotated, &rep.annotated, probs); err != nil {
+				return nil, err
+			}
 		default:
+			// A newer ScubaGear may add sections: they are skipped, and
+			// named only if the report lacks the Results it must have.
+			if name := tok.String(); !skipped[name] && len(rep.unknown) < maxProblems {
+				rep.unknown = append(rep.unknown, clip(name, 64))
+			}
 			if err := dec.SkipValue(); err != nil {
 				return nil, err
 			}
@@ -239,10 +273,56 @@ func readValue(dec *jsontext.Decoder, at jsontext.Pointer, v any, probs *problem
 		var se *json.SemanticError
 		if errors.As(err, &se) {
 			field += se.JSONPointer
+			if found, want := kindName(se.JSONKind), typeName(se.GoType); found != "" && want != "" {
+				probs.add(string(field), "scubagear.wrong_type", "field", string(field), "found", found, "want", want)
+				return nil
+			}
 		}
 		probs.add(string(field), "scubagear.wrong_shape", "field", string(field))
 	}
 	return nil
+}
+
+// kindName names a JSON value kind by its JSON type, a term the same in
+// every language of the messages.
+func kindName(k jsontext.Kind) string {
+	switch k {
+	case 'n':
+		return "null"
+	case 'f', 't':
+		return "boolean"
+	case '"':
+		return "string"
+	case '0':
+		return "number"
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	}
+	return ""
+}
+
+// typeName names the JSON type a report field must have, by the Go type it
+// is read into.
+func typeName(t reflect.Type) string {
+	if t == nil {
+		return ""
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Struct, reflect.Map:
+		return "object"
+	case reflect.Slice:
+		return "array"
+	}
+	return ""
 }
 
 // snapshot maps the report to a snapshot input, recording every problem.
@@ -255,7 +335,13 @@ func (rep *report) snapshot(probs *problems) reckon.SnapshotInput {
 		rep.meta.source(&in, probs)
 	}
 	if rep.products == nil && !probs.has(string(pointerResults)) {
-		probs.add(string(pointerResults), "scubagear.missing", "field", string(pointerResults))
+		if len(rep.unknown) > 0 {
+			// Most likely a ScubaGear release that moved the results.
+			probs.add(string(pointerResults), "scubagear.unknown_sections", "field", string(pointerResults),
+				"sections", strings.Join(rep.unknown, ", "), "version", rep.toolVersion())
+		} else {
+			probs.add(string(pointerResults), "scubagear.missing", "field", string(pointerResults))
+		}
 	}
 	seen := map[string]string{} // control id → pointer of its first occurrence
 	for _, p := range rep.products {
@@ -265,6 +351,7 @@ func (rep *report) snapshot(probs *problems) reckon.SnapshotInput {
 				if f, ok := c.finding(at, seen, probs); ok {
 					f.Product = plainText(p.name, MaxLabelRunes)
 					f.Group = plainText(g.GroupName, MaxLabelRunes)
+					c.annotate(&f, rep.annotated[f.ControlID], at, probs)
 					in.Findings = append(in.Findings, f)
 				}
 			}
@@ -274,6 +361,14 @@ func (rep *report) snapshot(probs *problems) reckon.SnapshotInput {
 		probs.add(string(pointerResults), "scubagear.no_controls")
 	}
 	return in
+}
+
+// toolVersion is the report's ToolVersion, or "?" when it has none.
+func (rep *report) toolVersion() string {
+	if rep.meta == nil || strings.TrimSpace(rep.meta.ToolVersion) == "" {
+		return "?"
+	}
+	return clip(strings.TrimSpace(rep.meta.ToolVersion), MaxLabelRunes)
 }
 
 // source fills the captured time and the snapshot source from MetaData.

@@ -124,7 +124,9 @@ func TestDecodeMapsEveryResultAndCriticality(t *testing.T) {
 			i++
 			id := fmt.Sprintf("MS.TEST.%dv1", i)
 			controls = append(controls, ctl{ID: id, Requirement: "R", Result: result, Criticality: crit})
-			want[id] = reckon.Finding{ControlID: id, Title: "R", Status: status, Severity: sev, Product: "AAD", Group: "Group of AAD"}
+			want[id] = reckon.Finding{ControlID: id, Title: "R", Status: status, Severity: sev, Product: "AAD", Group: "Group of AAD",
+				// The result itself says the operator marked it incorrect.
+				Annotation: reckon.Annotation{IncorrectResult: strings.EqualFold(strings.Join(strings.Fields(result), " "), "incorrect result")}}
 		}
 	}
 	in, err := decodeString(reportJSON(metaJSON(testUUID), "AAD", controls))
@@ -403,7 +405,7 @@ func TestDecodeValidationNamesValueAndControl(t *testing.T) {
 		{"zero time", reportJSON(`{"TenantId": "t", "TimestampZulu": "0001-01-01T00:00:00Z"}`, "AAD", []ctl{pass("MS.AAD.1.1v1")}), "/MetaData/TimestampZulu", ""},
 		{"results not an object", `{"MetaData": ` + metaJSON(testUUID) + `, "Results": [1]}`, "/Results", "/Results does not have the shape of a ScubaGear report."},
 		{"details a number", `{"MetaData": ` + metaJSON(testUUID) + `, "Results": {"AAD": [{"Controls": [{"Control ID": "MS.AAD.1.1v1", "Requirement": "R", "Result": "Pass", "Criticality": "Shall", "Details": 5}]}]}}`,
-			"/Results/AAD/0/Controls/0/Details", "/Results/AAD/0/Controls/0/Details does not have the shape of a ScubaGear report."},
+			"/Results/AAD/0/Controls/0/Details", "/Results/AAD/0/Controls/0/Details is a JSON number, but a ScubaGear report has a JSON string there."},
 		{"metadata a string", `{"MetaData": "x", "Results": {"AAD": [{"Controls": [` + pass("MS.AAD.1.1v1").json() + `]}]}}`, "/MetaData", ""},
 		{"product with a slash", `{"MetaData": ` + metaJSON(testUUID) + `, "Results": {"A/B~": 7}}`, "/Results/A~1B~0", ""},
 	}

@@ -5,8 +5,8 @@
 // # Reading
 //
 // Decode streams the report: a leading UTF-8 byte-order mark (PowerShell
-// writes one) is dropped; MetaData and Results are decoded; every other
-// section — Summary, AnnotatedFailedPolicies and above all Raw, the tenant's
+// writes one) is dropped; MetaData, AnnotatedFailedPolicies and Results are
+// decoded; every other section — Summary and above all Raw, the tenant's
 // configuration export that makes up most of the file — is skipped token by
 // token and never held in memory or stored. A body over MaxBodyBytes (16 MiB;
 // real reports are 1.4–1.9 MB) is refused with reckon.CodeTooLarge after
@@ -78,6 +78,39 @@
 // evidence service refuse a report of another tenant (evidence.Service.Import).
 // ReportUUID alone is not unique across tenants: two of ScubaGear's own
 // published sample reports of different tenants carry the same one.
+//
+// # Annotations
+//
+// ScubaGear 1.6 and later let the operator annotate results in its
+// configuration (AnnotatePolicy). They are read into the finding's
+// annotation; the sample reports carry the fields, all empty:
+//
+//	annotation        from
+//	comment           1.7 Comments (each as plain text, joined by line breaks);
+//	                  else AnnotatedFailedPolicies[id].Comment (1.6+)
+//	remediation_date  AnnotatedFailedPolicies[id].RemediationDate; else 1.7
+//	                  ResolutionDate unless "N/A" — a date YYYY-MM-DD, anything
+//	                  else is a validation error naming the field
+//	incorrect_result  AnnotatedFailedPolicies[id].IncorrectResult, or a Result
+//	                  of "Incorrect result"
+//	original_status   1.7 OriginalResult mapped as Result is, kept only when it
+//	                  differs from the status (the operator's configuration
+//	                  changed the result: omitted, incorrect)
+//	original_detail   1.7 OriginalDetails as plain text, with original_status
+//
+// null, "" and [] say nothing. A finding whose annotation says nothing
+// has none, so its content hash is what it was before annotations existed.
+//
+// # Newer tool versions
+//
+// Decode reads by shape, not by version: a report of any ToolVersion
+// imports when MetaData and Results have the shape above. Top-level
+// sections and control fields it does not know are skipped. A report
+// without Results that has unknown top-level sections is refused naming
+// them and the tool version (a release that moved the results); a known
+// field of another JSON type is refused naming the field, the type found
+// and the type expected ("…/Comments is a JSON string, but a ScubaGear
+// report has a JSON array there").
 //
 // # Summary
 //

@@ -295,12 +295,12 @@ func TestComposeRealSeries(t *testing.T) {
 			}
 			want := changesBetween(series[i-1], raw)
 			got := rawChanges{NewlyFailing: ids(c.Changes.NewlyFailing), Resolved: ids(c.Changes.Resolved),
-				Added: ids(c.Changes.Added), Removed: ids(c.Changes.Removed)}
+				Added: ids(c.Changes.Added), Removed: ids(c.Changes.Removed), VersionChanged: ids(c.Changes.VersionChanged)}
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("%s: changes\n got %+v\nwant %+v", name, got, want)
 			}
-			t.Logf("%s: newly failing %d, resolved %d, added %d, removed %d", name,
-				len(got.NewlyFailing), len(got.Resolved), len(got.Added), len(got.Removed))
+			t.Logf("%s: newly failing %d, resolved %d, added %d, removed %d, version changed %d", name,
+				len(got.NewlyFailing), len(got.Resolved), len(got.Added), len(got.Removed), len(got.VersionChanged))
 		}
 	})
 }

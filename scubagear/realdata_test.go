@@ -184,12 +184,18 @@ func TestRealReportChanges(t *testing.T) {
 	var total rawChanges
 	for i := 1; i < len(series); i++ {
 		ch := changesBetween(series[i-1], series[i])
-		t.Logf("%s → %s: newly failing %v, resolved %v, added %d, removed %d", filepath.Base(series[i-1].Path),
-			filepath.Base(series[i].Path), ch.NewlyFailing, ch.Resolved, len(ch.Added), len(ch.Removed))
+		t.Logf("%s → %s: newly failing %v, resolved %v, added %d, removed %d, version changed %v", filepath.Base(series[i-1].Path),
+			filepath.Base(series[i].Path), ch.NewlyFailing, ch.Resolved, len(ch.Added), len(ch.Removed), ch.VersionChanged)
 		total.NewlyFailing = append(total.NewlyFailing, ch.NewlyFailing...)
 		total.Resolved = append(total.Resolved, ch.Resolved...)
 		total.Added = append(total.Added, ch.Added...)
 		total.Removed = append(total.Removed, ch.Removed...)
+		total.VersionChanged = append(total.VersionChanged, ch.VersionChanged...)
+	}
+	// Eleven controls of the series change only their version suffix
+	// (MS.TEAMS.1.2v1 → v2, MS.AAD.3.3v1 → v2, …).
+	if len(total.VersionChanged) != 11 {
+		t.Errorf("%d controls changed their version, want 11: %v", len(total.VersionChanged), total.VersionChanged)
 	}
 	if len(total.NewlyFailing) == 0 || len(total.Resolved) == 0 || len(total.Added) == 0 || len(total.Removed) == 0 {
 		t.Fatalf("the series should hold every kind of change: %+v", total)

@@ -16,6 +16,8 @@ type ConsoleSession struct {
 	User      *reckon.User
 	CreatedAt time.Time
 	ExpiresAt time.Time
+	// Settings are the user's console settings, read with the session.
+	Settings UserSettings
 }
 
 // CreateConsoleSession stores a new session for a user.
@@ -34,10 +36,11 @@ func (tx *Tx) ConsoleSessionByHash(ctx context.Context, idHash string) (*Console
 	s := &ConsoleSession{IDHash: idHash, User: &reckon.User{}}
 	u := s.User
 	err := tx.queryRow(ctx, `SELECT u.id, u.email, u.name, u.password_hash, u.locale, u.is_platform_support, u.created_at,
-	s.created_at, s.expires_at
-FROM console_sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1 AND s.expires_at > $2`, idHash, tx.now).
+	s.created_at, s.expires_at, COALESCE(us.time_zone, ''), COALESCE(us.mute_success_notifications, FALSE)
+FROM console_sessions s JOIN users u ON u.id = s.user_id LEFT JOIN user_settings us ON us.user_id = u.id
+WHERE s.id_hash = $1 AND s.expires_at > $2`, idHash, tx.now).
 		Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.Locale, &u.IsPlatformSupport, scanTime(&u.CreatedAt),
-			scanTime(&s.CreatedAt), scanTime(&s.ExpiresAt))
+			scanTime(&s.CreatedAt), scanTime(&s.ExpiresAt), &s.Settings.TimeZone, &s.Settings.MuteSuccess)
 	if err != nil {
 		return nil, err
 	}

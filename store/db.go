@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel/trace"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -51,6 +52,7 @@ type DB struct {
 	clock  reckon.Clock
 	source string // the URL without credentials, for messages
 	count  counter
+	tracer trace.Tracer // a span per transaction when set (trace.go)
 }
 
 // Options configure Open.
@@ -59,6 +61,9 @@ type Options struct {
 	Clock reckon.Clock
 	// MaxConns bounds the PostgreSQL pool; pgx's default when 0.
 	MaxConns int32
+	// BusyTimeout is how long an SQLite writer waits for another process's
+	// lock before SQLITE_BUSY (10s when 0).
+	BusyTimeout time.Duration
 }
 
 // Open connects to the database named by rawURL: "postgres://…" or
@@ -99,7 +104,7 @@ func Open(ctx context.Context, rawURL string, opts *Options) (*DB, error) {
 		}
 		db.pool = pool
 	case SQLite:
-		sqldb := sql.OpenDB(countingDriver{c: &db.count, dsn: sqliteDSN(target)})
+		sqldb := sql.OpenDB(countingDriver{c: &db.count, dsn: sqliteDSN(target, opts.BusyTimeout)})
 		// SQLite allows one writer at a time. One connection serialises
 		// reckon's and River's work in this process instead of failing with
 		// SQLITE_BUSY; the busy timeout covers other processes on the file.
@@ -141,9 +146,12 @@ func sqliteTarget(path string) (Engine, string, error) {
 // WAL for concurrent readers in other processes, a busy timeout, foreign keys
 // enforced, and IMMEDIATE transactions so a writer waits for the lock at BEGIN
 // rather than failing when it upgrades a read lock.
-func sqliteDSN(path string) string {
+func sqliteDSN(path string, busy time.Duration) string {
+	if busy <= 0 {
+		busy = 10 * time.Second
+	}
 	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
@@ -243,25 +251,74 @@ func (db *DB) Ping(ctx context.Context) error {
 }
 
 // InTx runs fn in a transaction and commits when fn returns nil. The
-// transaction's Now is fixed once, from the clock.
+// transaction's Now is fixed once per attempt, from the clock.
+//
+// A transaction that the database lost or refused before it committed — a
+// connection cut or refused, a server shutting down (57P01–57P03), too many
+// connections (53300), a connection exception (08…), a serialization failure
+// (40001), a deadlock (40P01), SQLITE_BUSY past the busy timeout — runs
+// again, up to retryAttempts times within retryBudget, after a jittered
+// backoff. Every fn must therefore be safe to run again: it writes only
+// through tx (a job inserted through tx is part of it), and what it leaves
+// in variables outside it is assigned afresh on each run, never appended to
+// or counted across runs; effects outside the database — metrics, messages,
+// files, channels — belong after InTx returns. A failure that remains, or a
+// connection lost during the commit itself without an answer (the commit
+// may have landed, so it is not run again), is returned wrapped in
+// ErrUnavailable.
+//
+// With a tracer, the whole call (its runs again included) is one span.
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	if db.tracer != nil {
+		var end func(error)
+		ctx, end = db.startTx(ctx)
+		defer func() { end(err) }()
+	}
+	start := time.Now()
+	for n := 0; ; n++ {
+		f, aerr := db.attempt(ctx, fn)
+		if f == failPermanent || ctx.Err() != nil {
+			return aerr
+		}
+		if f == failRetry && n+1 < retryAttempts {
+			if wait := backoff(n); time.Since(start)+wait < retryBudget {
+				if sleep(ctx, wait) != nil {
+					return aerr
+				}
+				continue
+			}
+		}
+		return fmt.Errorf("%w: %w", ErrUnavailable, aerr)
+	}
+}
+
+// attempt runs fn in one transaction and says how it failed, if it did.
+func (db *DB) attempt(ctx context.Context, fn func(tx *Tx) error) (failure, error) {
 	tx, err := db.begin(ctx)
 	if err != nil {
-		return err
+		return classify(err, false, false), err
+	}
+	if db.tracer != nil {
+		tx.span = trace.SpanFromContext(ctx)
 	}
 	defer func() {
 		if p := recover(); p != nil {
 			tx.rollback()
 			panic(p)
 		}
-		if err != nil {
-			tx.rollback()
-		}
 	}()
-	if err = fn(tx); err != nil {
-		return err
+	if err := fn(tx); err != nil {
+		lost := tx.connLost()
+		tx.rollback()
+		return classify(err, lost, false), err
 	}
-	return tx.commit(ctx)
+	if err := tx.commit(ctx); err != nil {
+		return classify(err, tx.connLost(), true), err
+	}
+	for _, f := range tx.afterCommit {
+		f()
+	}
+	return failPermanent, nil
 }
 
 func (db *DB) begin(ctx context.Context) (*Tx, error) {
@@ -286,6 +343,9 @@ type Tx struct {
 	pg     pgx.Tx
 	sq     *sql.Tx
 	now    time.Time
+	// afterCommit runs once the transaction has committed (AfterCommit).
+	afterCommit []func()
+	span        trace.Span // the transaction's span when traced (trace.go)
 }
 
 // Now is the transaction's fixed current time.
@@ -315,6 +375,10 @@ func (tx *Tx) commit(ctx context.Context) error {
 	}
 	return nil
 }
+
+// connLost reports whether the transaction's connection is gone, whatever
+// error the body made of that.
+func (tx *Tx) connLost() bool { return tx.pg != nil && tx.pg.Conn().IsClosed() }
 
 func (tx *Tx) rollback() {
 	if tx.pg != nil {

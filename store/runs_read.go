@@ -30,6 +30,9 @@ type RunFilter struct {
 	Status         reckon.RunStatus
 	Outcome        reckon.Outcome
 	ReconciledOnly bool
+	// PastDeadline keeps only active runs whose deadline is before the
+	// transaction's now.
+	PastDeadline bool
 	// Query matches a run id, a review id or fingerprint (of the review a
 	// run composed, or the fingerprint it composes) or a backup reference;
 	// "" matches every run.
@@ -159,6 +162,9 @@ func (tx *Tx) runWhere(f *RunFilter) (string, []any, error) {
 	if f.Unresolved {
 		where = append(where, "outcome IN ('failed', 'blocked') AND "+unresolvedRun)
 	}
+	if f.PastDeadline {
+		where = append(where, "status IN ('queued', 'running') AND deadline_at < "+arg(tx.Now()))
+	}
 	if f.BeforeID > 0 {
 		where = append(where, "id < "+arg(f.BeforeID))
 	}
@@ -192,16 +198,18 @@ func (tx *Tx) runQueryMatch(f *RunFilter, arg func(any) string) string {
 
 // RunAttention counts the runs of an environment that want an operator:
 // completed blocked and completed failed ones that are unresolved (neither
-// acknowledged nor followed by a succeeded run of their type), and active
-// ones past their deadline.
+// acknowledged nor followed by a succeeded run of their type), completed
+// partially succeeded ones (some items did not restore), and active ones
+// past their deadline.
 type RunAttention struct {
 	Blocked      int64
 	Failed       int64
+	Partial      int64
 	PastDeadline int64
 }
 
 // Total is the number of runs that want attention.
-func (a RunAttention) Total() int64 { return a.Blocked + a.Failed + a.PastDeadline }
+func (a RunAttention) Total() int64 { return a.Blocked + a.Failed + a.Partial + a.PastDeadline }
 
 // RunAttentionOf counts what needs attention among an environment's runs at
 // now. It reads the environment's runs through their newest-first index.
@@ -210,9 +218,10 @@ func (tx *Tx) RunAttentionOf(ctx context.Context, scope reckon.Scope, now time.T
 	err := tx.queryRow(ctx, `SELECT
 	COALESCE(SUM(CASE WHEN outcome = 'blocked' AND `+unresolvedRun+` THEN 1 ELSE 0 END), 0),
 	COALESCE(SUM(CASE WHEN outcome = 'failed' AND `+unresolvedRun+` THEN 1 ELSE 0 END), 0),
+	COALESCE(SUM(CASE WHEN outcome = 'partially_succeeded' THEN 1 ELSE 0 END), 0),
 	COALESCE(SUM(CASE WHEN status IN ('queued', 'running') AND deadline_at < $3 THEN 1 ELSE 0 END), 0)
 FROM operation_runs r WHERE workspace_id = $1 AND environment_id = $2`, scope.WorkspaceID, scope.EnvironmentID, now).
-		Scan(&a.Blocked, &a.Failed, &a.PastDeadline)
+		Scan(&a.Blocked, &a.Failed, &a.Partial, &a.PastDeadline)
 	return a, err
 }
 

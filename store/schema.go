@@ -220,7 +220,41 @@ CREATE INDEX notifications_user_newest ON notifications (user_id, id DESC);
 	`
 ALTER TABLE console_sessions ADD COLUMN flash {{.JSON}};
 `,
-	// 3: an operator's acknowledgement of a failed or blocked run. It lives
+	// 3: node liveness and the attempts of runs (docs/design.md §12): each
+	// process that works jobs heartbeats; a run's attempts say on which
+	// node each ran and when a dead node's attempt was handed on.
+	`
+CREATE TABLE nodes (
+	id {{.ID}},
+	name TEXT NOT NULL,
+	river_client_id TEXT NOT NULL,
+	started_at {{.Time}} NOT NULL,
+	heartbeat_at {{.Time}} NOT NULL,
+	stopped_at {{.Time}}
+);
+
+CREATE TABLE run_attempts (
+	run_id BIGINT NOT NULL REFERENCES operation_runs (id) ON DELETE CASCADE,
+	attempt INTEGER NOT NULL,
+	node_id BIGINT REFERENCES nodes (id) ON DELETE SET NULL,
+	started_at {{.Time}} NOT NULL,
+	handed_on_at {{.Time}},
+	PRIMARY KEY (run_id, attempt)
+);
+CREATE INDEX run_attempts_node ON run_attempts (node_id) WHERE handed_on_at IS NULL;
+`,
+	// 4: a user's console settings, kept with the user like the language:
+	// the time zone times are shown in ('' for the browser's) and whether
+	// notifications of succeeded runs are muted.
+	`
+CREATE TABLE user_settings (
+	user_id BIGINT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+	time_zone TEXT NOT NULL DEFAULT '',
+	mute_success_notifications {{.Bool}} NOT NULL DEFAULT FALSE,
+	updated_at {{.Time}} NOT NULL
+);
+`,
+	// 5: an operator's acknowledgement of a failed or blocked run. It lives
 	// beside the run, not in it: a completed run never changes.
 	`
 CREATE TABLE run_acknowledgements (

@@ -2,11 +2,25 @@
 //
 // While a page shows active runs (elements marked data-live), the script
 // asks for the same page again every few seconds and swaps the content of
-// those elements — and of the notifications link (data-live-always) — for
-// the fresh version. Once nothing on the page is active, it stops. Without
-// JavaScript the page works the same; it is only not refreshed.
+// those elements — and of the parts a run changes when it ends, such as
+// the notifications link and a dashboard's panels (data-live-always) — for
+// the fresh version. A message about an active run (data-live-run, the id
+// of its row) goes once that row has finished: the panels say the rest.
+// Once nothing on the page is active, it stops. Without JavaScript the page
+// works the same; it is only not refreshed.
 (function () {
   "use strict";
+
+  // The browser's time zone, for the server to show times in when the user
+  // has not chosen one.
+  try {
+    var zone = window.Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone && document.cookie.indexOf("reckon_tz=" + encodeURIComponent(zone)) < 0) {
+      document.cookie = "reckon_tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; samesite=lax";
+    }
+  } catch (e) {
+    // Without Intl the times stay in UTC.
+  }
 
   var interval = parseInt(document.body.getAttribute("data-live-interval"), 10) || 2000;
 
@@ -55,6 +69,12 @@
         var fresh = doc.getElementById(el.id);
         if (fresh) {
           swap(el, fresh);
+        }
+      });
+      document.querySelectorAll("[data-live-run]").forEach(function (el) {
+        var row = document.getElementById(el.getAttribute("data-live-run"));
+        if (row && !row.hasAttribute("data-live")) {
+          el.parentNode.removeChild(el);
         }
       });
       schedule(interval);

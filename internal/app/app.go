@@ -8,6 +8,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -15,8 +16,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
+	"github.com/riverqueue/rivercontrib/otelriver"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
 
 	"github.com/reckonhq/reckon/catalog"
+	"github.com/reckonhq/reckon/internal/telemetry"
 	"github.com/reckonhq/reckon/ledger"
 	"github.com/reckonhq/reckon/metrics"
 	"github.com/reckonhq/reckon/operator"
@@ -50,6 +54,9 @@ type Options struct {
 	// so that a crash test can kill a worker in that window. A test seam;
 	// 0 in production.
 	ComposeDelay time.Duration
+	// Tracing traces requests, jobs, transactions, the ledger and sweeps
+	// (telemetry.FromEnv); off when nil.
+	Tracing *telemetry.Tracing
 }
 
 // App is one wired process. Workers and Composer are nil unless the
@@ -68,6 +75,10 @@ type App struct {
 	Operator   *operator.Service
 	// Registry holds reckon's metrics and the Go and process collectors.
 	Registry *prometheus.Registry
+	// heartbeat is this process's node while it works jobs (StartWorking).
+	heartbeat *queue.Heartbeat
+	Metrics   *metrics.Metrics
+	Tracing   *telemetry.Tracing
 }
 
 // New wires a process on db, whose schema must be current. The queue is not
@@ -80,9 +91,29 @@ func New(db *store.DB, opts *Options) (*App, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a := &App{DB: db, Log: log, Catalog: catalog.Default(), Registry: prometheus.NewRegistry()}
+	a := &App{DB: db, Log: log, Catalog: catalog.Default(), Registry: prometheus.NewRegistry(), Tracing: opts.Tracing}
 	a.Catalog.Apply(opts.Deadlines)
-	qcfg := &queue.Config{Logger: log.With("component", "queue"), FetchPollInterval: opts.PollInterval}
+	var err error
+	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if a.Metrics, err = metrics.New(a.Registry, db, log.With("component", "metrics")); err != nil {
+		return nil, err
+	}
+	qm, err := metrics.NewQueue(a.Registry, db, a.Metrics)
+	if err != nil {
+		return nil, err
+	}
+	tracer := opts.Tracing.Tracer()
+	db.SetTracer(tracer)
+	qcfg := &queue.Config{Logger: log.With("component", "queue"), FetchPollInterval: opts.PollInterval,
+		RescueAfter: a.Catalog.RescueAfter(), Middleware: []rivertype.Middleware{qm}}
+	if opts.Tracing != nil {
+		// Trace context travels in the job's metadata; the work span links
+		// to the span that enqueued it.
+		qcfg.Middleware = append([]rivertype.Middleware{otelriver.NewMiddleware(&otelriver.MiddlewareConfig{
+			TracerProvider: opts.Tracing.Provider, MeterProvider: metricnoop.NewMeterProvider(),
+			EnableTracePropagation: true, EnableWorkSpanJobKindSuffix: true,
+		})}, qcfg.Middleware...)
+	}
 	if qcfg.FetchPollInterval <= 0 {
 		qcfg.FetchPollInterval = pollInterval(db)
 	}
@@ -93,11 +124,11 @@ func New(db *store.DB, opts *Options) (*App, error) {
 			qcfg.PeriodicJobs = []*river.PeriodicJob{reconcile.PeriodicJob(opts.SweepEvery)}
 		}
 	}
-	var err error
 	if a.Queue, err = queue.New(db, qcfg); err != nil {
 		return nil, err
 	}
 	a.Ledger = ledger.New(a.Catalog, a.Queue)
+	a.Ledger.Instrument(tracer, a.Metrics)
 
 	// Every domain registers the same way: its job, its adapter, and its
 	// worker when the process works jobs.
@@ -107,12 +138,8 @@ func New(db *store.DB, opts *Options) (*App, error) {
 	a.Restores = restore.NewService(db, a.Ledger, &restore.Options{Logger: log.With("component", "restore")})
 	restore.Register(a.Catalog, a.Workers, a.Restores)
 
-	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	m, err := metrics.New(a.Registry, db, log.With("component", "metrics"))
-	if err != nil {
-		return nil, err
-	}
-	a.Reconciler = reconcile.New(db, a.Ledger, &reconcile.Config{Logger: log.With("component", "reconcile"), Observer: m})
+	a.Reconciler = reconcile.New(db, a.Ledger, &reconcile.Config{Logger: log.With("component", "reconcile"),
+		Observer: a.Metrics, Tracer: tracer})
 	if a.Workers != nil {
 		reconcile.Register(a.Workers, a.Reconciler)
 	}
@@ -156,10 +183,10 @@ func WorkCompose(ctx context.Context, w *review.Worker, runID int64) error {
 	})
 }
 
-// Work starts the queue's workers, works jobs until ctx ends, then stops,
-// giving jobs in flight up to shutdownTimeout to finish.
+// Work starts working jobs, works them until ctx ends, then stops, giving
+// jobs in flight up to shutdownTimeout to finish.
 func (a *App) Work(ctx context.Context, shutdownTimeout time.Duration) error {
-	if err := a.Queue.Start(ctx); err != nil {
+	if err := a.StartWorking(ctx); err != nil {
 		return err
 	}
 	a.Log.Info("reckon worker started", "database", a.DB.Source(), "engine", a.DB.Engine())
@@ -167,5 +194,54 @@ func (a *App) Work(ctx context.Context, shutdownTimeout time.Duration) error {
 	a.Log.Info("shutting down", "timeout", shutdownTimeout)
 	stopCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
-	return a.Queue.Stop(stopCtx)
+	return a.StopWorking(stopCtx)
+}
+
+// StartWorking registers this process as a node, heartbeating at the
+// catalog's interval and handing dead nodes' runs on after each beat, and
+// starts the queue's workers. The ledger records each attempt on the node.
+func (a *App) StartWorking(ctx context.Context) error {
+	hb, err := queue.StartHeartbeat(ctx, a.DB, queue.NodeName(), a.Queue.ClientID(), a.Catalog.Liveness.Interval,
+		func(ctx context.Context) {
+			if _, err := a.Reconciler.HandOn(ctx); err != nil && ctx.Err() == nil {
+				a.Log.Warn("handing dead nodes' runs on failed", "error", err)
+			}
+		}, a.Log.With("component", "node"))
+	if err != nil {
+		return err
+	}
+	a.heartbeat = hb
+	a.Ledger.SetNode(hb.NodeID())
+	if err := a.Queue.Start(ctx); err != nil {
+		return errors.Join(err, a.stopNode())
+	}
+	return nil
+}
+
+// StopWorking stops the queue — jobs in flight may finish until ctx ends,
+// then the rest are cancelled — and then marks the node stopped, so that
+// live nodes hand on at once whatever did not finish.
+func (a *App) StopWorking(ctx context.Context) error {
+	return errors.Join(a.Queue.Stop(ctx), a.stopNode())
+}
+
+func (a *App) stopNode() error {
+	if a.heartbeat == nil {
+		return nil
+	}
+	// Its own short time: the node must be marked stopped even when the
+	// shutdown timeout is spent.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return a.heartbeat.Stop(ctx)
+}
+
+// Close flushes the spans not yet exported, then closes the database.
+func (a *App) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := a.Tracing.Shutdown(ctx); err != nil {
+		a.Log.Warn("telemetry: spans not exported", "err", err)
+	}
+	a.DB.Close()
 }

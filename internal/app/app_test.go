@@ -6,10 +6,8 @@ import (
 	"time"
 
 	"github.com/reckonhq/reckon"
-	"github.com/reckonhq/reckon/evidence"
 	"github.com/reckonhq/reckon/internal/app"
 	"github.com/reckonhq/reckon/reckontest"
-	"github.com/reckonhq/reckon/review"
 	"github.com/reckonhq/reckon/store"
 )
 
@@ -47,23 +45,15 @@ func TestComposeDelayIsAnOption(t *testing.T) {
 		t.Fatal(err)
 	}
 	scope := reckontest.NewFixture(t, db).Scope()
-	if _, _, err := evidence.NewService(a.DB).Import(ctx, scope, reckon.SnapshotInput{CapturedAt: db.Now().Add(-time.Hour),
-		Findings: []reckon.Finding{{ControlID: "AAD.1", Title: "MFA for admins", Severity: reckon.SeverityCritical, Status: reckon.FindingFail}},
-		Source:   reckon.SnapshotSource{Format: reckon.SnapshotFormatNative}}); err != nil {
-		t.Fatal(err)
-	}
-	res, err := a.Reviews.Compose(ctx, scope, 0)
-	if err != nil || res.Result != review.ResultQueued {
-		t.Fatalf("compose: %+v, %v", res, err)
-	}
+	run := queueCompose(t, a, scope)
 	began := time.Now()
-	if err := app.WorkCompose(ctx, a.Composer, res.Run.ID); err != nil {
+	if err := app.WorkCompose(ctx, a.Composer, run.ID); err != nil {
 		t.Fatal(err)
 	}
 	if took := time.Since(began); took < delay {
 		t.Errorf("the compose job took %s, less than its delay %s", took, delay)
 	}
-	if run := reckontest.Run(t, db, scope.WorkspaceID, res.Run.ID); run.Outcome != reckon.OutcomeSucceeded {
+	if run := reckontest.Run(t, db, scope.WorkspaceID, run.ID); run.Outcome != reckon.OutcomeSucceeded {
 		t.Errorf("run %s / %s, want completed / succeeded", run.Status, run.Outcome)
 	}
 }

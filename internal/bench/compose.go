@@ -14,6 +14,7 @@ import (
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/evidence"
 	"github.com/reckonhq/reckon/internal/app"
+	"github.com/reckonhq/reckon/internal/telemetry"
 	"github.com/reckonhq/reckon/review"
 	"github.com/reckonhq/reckon/store"
 )
@@ -39,6 +40,9 @@ type ComposeOptions struct {
 	PollInterval time.Duration
 	// Log receives River's and the compose job's warnings; nil discards them.
 	Log *slog.Logger
+	// Tracing traces the measured process, to measure what tracing costs;
+	// off when nil.
+	Tracing *telemetry.Tracing
 }
 
 func (o ComposeOptions) withDefaults() ComposeOptions {
@@ -127,7 +131,8 @@ func Compose(ctx context.Context, opts *ComposeOptions, out io.Writer) (*Compose
 	fmt.Fprintf(out, "reckon bench compose: %s, %s\n", res.Engine, res.Database)
 	fmt.Fprintf(out, "%d workers, %d callers, %d findings per snapshot, poll every %s\n", o.Workers, o.Callers, o.Findings, o.PollInterval)
 
-	a, err := app.New(s.db, &app.Options{Logger: o.Log, Work: true, MaxWorkers: o.Workers, PollInterval: o.PollInterval})
+	a, err := app.New(s.db, &app.Options{Logger: o.Log, Work: true, MaxWorkers: o.Workers, PollInterval: o.PollInterval,
+		Tracing: o.Tracing})
 	if err != nil {
 		return nil, err
 	}

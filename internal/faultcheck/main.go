@@ -36,6 +36,7 @@ import (
 )
 
 type config struct {
+	keepLogs          bool
 	postgres          string
 	restartPostgres   bool
 	duration          time.Duration
@@ -70,6 +71,7 @@ func main() {
 	flag.StringVar(&c.repo, "repo", ".", "checkout whose ./cmd/reckon is built")
 	flag.Uint64Var(&c.seed, "seed", 0, "random seed (0: from the clock)")
 	flag.DurationVar(&c.timeout, "timeout", 3*time.Minute, "bound of the whole test, building included")
+	flag.BoolVar(&c.keepLogs, "keep-logs", false, "keep the nodes' logs in the temp dir, whatever the outcome")
 	flag.Parse()
 	if c.goals != "enforce" && c.goals != "report" {
 		fmt.Fprintln(os.Stderr, "faultcheck: -goals is enforce or report")
@@ -94,7 +96,7 @@ func run(ctx context.Context, c *config) int {
 	if err != nil {
 		return fail(err)
 	}
-	keep := false
+	keep := c.keepLogs
 	defer func() {
 		if keep {
 			logf("logs kept in %s", dir)

@@ -18,6 +18,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/reckonhq/reckon"
 )
 
 // Text reports whether s can be stored and read back by both engines as it
@@ -69,7 +71,7 @@ func ID(s string) (int64, bool) {
 // JSONError says where in a JSON document a value cannot be stored.
 type JSONError struct {
 	Pointer string // RFC 6901 pointer to the value ("" for the document)
-	Reason  string // "text", "number", "syntax"
+	Reason  string // "text", "number", "duplicate", "syntax"
 }
 
 func (e *JSONError) Error() string {
@@ -88,6 +90,9 @@ func JSON(doc []byte) error {
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
+		if errors.Is(err, jsontext.ErrDuplicateName) {
+			return &JSONError{Pointer: string(dec.StackPointer()), Reason: "duplicate"}
+		}
 		if err != nil {
 			return &JSONError{Pointer: string(dec.StackPointer()), Reason: "syntax"}
 		}
@@ -97,10 +102,93 @@ func JSON(doc []byte) error {
 				return &JSONError{Pointer: string(dec.StackPointer()), Reason: "text"}
 			}
 		case '0':
-			f, err := strconv.ParseFloat(tok.String(), 64)
-			if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+			if !number(tok.String()) {
 				return &JSONError{Pointer: string(dec.StackPointer()), Reason: "number"}
 			}
 		}
 	}
+}
+
+// MaxNumberLength bounds the characters of a JSON number: far more than
+// float64 can tell apart, far less than PostgreSQL's numeric refuses.
+const MaxNumberLength = 1000
+
+// MaxExponent bounds the exponent of a JSON number: float64 needs no
+// more than ±400 (with the digits of the mantissa), and PostgreSQL's
+// numeric refuses even 0e-16384.
+const MaxExponent = 400
+
+// number reports whether a JSON number token is finite in float64 range,
+// not so small that it only reads as zero (PostgreSQL refuses 1e-999999,
+// as it refuses 1e999999), with a bounded exponent and of a sane length.
+func number(s string) bool {
+	if len(s) > MaxNumberLength {
+		return false
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return false
+	}
+	mantissa, exponent, scientific := strings.Cut(strings.ToLower(s), "e")
+	if scientific {
+		if e, err := strconv.Atoi(exponent); err != nil || e < -MaxExponent || e > MaxExponent {
+			return false
+		}
+	}
+	return f != 0 || !strings.ContainsAny(mantissa, "123456789")
+}
+
+// Field names the offending value as reckon's field errors do:
+// "items[0].payload.kind" for /items/0/payload/kind, "body" for the
+// document itself. An array index is a pointer token of digits; an object
+// name of digits reads the same, which a message can live with.
+func (e *JSONError) Field() string {
+	if e.Pointer == "" {
+		return "body"
+	}
+	var b strings.Builder
+	for i, tok := range strings.Split(e.Pointer[1:], "/") {
+		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
+		if _, isIndex := ID(tok); isIndex || tok == "0" {
+			fmt.Fprintf(&b, "[%s]", tok)
+			continue
+		}
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(tok)
+	}
+	return b.String()
+}
+
+// Document checks a JSON document that encoding/json has parsed with JSON,
+// and returns what it refuses as a reckon validation error on the
+// offending field (a repeated name, a number past float64, text with NUL
+// or not UTF-8, which encoding/json lets through or silently replaces);
+// nil when both engines can store the document as it is.
+func Document(doc []byte) error {
+	var je *JSONError
+	if !errors.As(JSON(doc), &je) {
+		return nil
+	}
+	key := "input.text" // what jsontext refuses in parsed JSON is its text
+	switch je.Reason {
+	case "number":
+		key = "input.number"
+	case "duplicate":
+		key = "input.duplicate_name"
+	}
+	v := reckon.ValidationErrors{}
+	v.Add(je.Field(), key)
+	return v.Err()
+}
+
+// UnknownField returns the name of the field that encoding/json's
+// DisallowUnknownFields refused, which it reports only as text.
+func UnknownField(err error) (string, bool) {
+	const prefix = "json: unknown field "
+	if err == nil || !strings.HasPrefix(err.Error(), prefix) {
+		return "", false
+	}
+	return strings.Trim(strings.TrimPrefix(err.Error(), prefix), `"`), true
 }

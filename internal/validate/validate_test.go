@@ -72,7 +72,8 @@ func TestID(t *testing.T) {
 
 func TestJSON(t *testing.T) {
 	t.Parallel()
-	for _, doc := range []string{`{}`, `{"a": [1, 2.5, -3e10, "x", true, null, {"b": "ü"}]}`, `"\ud83d\udee1"`} {
+	for _, doc := range []string{`{}`, `{"a": [1, 2.5, -3e10, "x", true, null, {"b": "ü"}]}`, `"\ud83d\udee1"`,
+		`[0, -0, 0.0, 0e-400, 1e-320, 1.7976931348623157e308, 12.5E+3]`} {
 		if err := validate.JSON([]byte(doc)); err != nil {
 			t.Errorf("JSON(%s): %v", doc, err)
 		}
@@ -84,13 +85,28 @@ func TestJSON(t *testing.T) {
 		"{\"a\": \"\xff\"}":               {Pointer: "/a", Reason: "syntax"},
 		`{"n": 1e999999}`:                 {Pointer: "/n", Reason: "number"},
 		`{"n": -1e400}`:                   {Pointer: "/n", Reason: "number"},
-		`{"a": 1, "a": 2}`:                {Pointer: "/a", Reason: "syntax"},
+		`{"n": 1e-999999}`:                {Pointer: "/n", Reason: "number"},
+		`{"n": -0.1e-400}`:                {Pointer: "/n", Reason: "number"},
+		`{"n": 0e-20000}`:                 {Pointer: "/n", Reason: "number"},
+		`{"a": 1, "a": 2}`:                {Pointer: "/a", Reason: "duplicate"},
 		`{"a": {"b": [1, {"c": 1e999}]}}`: {Pointer: "/a/b/1/c", Reason: "number"},
 	} {
 		err := validate.JSON([]byte(doc))
 		var je *validate.JSONError
 		if !errors.As(err, &je) || je.Reason != want.Reason || (want.Reason != "syntax" && je.Pointer != want.Pointer) {
 			t.Errorf("JSON(%q) = %v, want %s at %q", doc, err, want.Reason, want.Pointer)
+		}
+	}
+}
+
+func TestJSONErrorField(t *testing.T) {
+	t.Parallel()
+	for pointer, want := range map[string]string{
+		"": "body", "/backup_ref": "backup_ref", "/items/0/payload": "items[0].payload",
+		"/findings/12/title": "findings[12].title", "/a~1b/c~0d": "a/b.c~d",
+	} {
+		if got := (&validate.JSONError{Pointer: pointer}).Field(); got != want {
+			t.Errorf("Field(%q) = %q, want %q", pointer, got, want)
 		}
 	}
 }

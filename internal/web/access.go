@@ -3,10 +3,10 @@ package web
 import (
 	"context"
 	"net/http"
-	"strconv"
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/access"
+	"github.com/reckonhq/reckon/internal/validate"
 	"github.com/reckonhq/reckon/store"
 )
 
@@ -85,7 +85,13 @@ func Resolve(r *http.Request, db *store.DB, need Need, authenticate Authenticate
 		if !need.grant() {
 			return nil
 		}
-		if a.Grant, err = access.Authorize(ctx, tx, a.User, r.PathValue("workspace")); err != nil {
+		slug := r.PathValue("workspace")
+		if !validate.Text(slug) {
+			// No workspace has such a slug, and PostgreSQL would refuse
+			// to compare it.
+			return access.NotFound("workspace")
+		}
+		if a.Grant, err = access.Authorize(ctx, tx, a.User, slug); err != nil {
 			return err
 		}
 		if need.Environment != "" {
@@ -121,11 +127,12 @@ func load[T any](r *http.Request, name, kind string, find func(id int64) (T, err
 	return find(id)
 }
 
-// PathID reads a numeric id from the path; anything else names nothing
-// that exists (a not-found of the kind).
+// PathID reads a record id from the path in its one canonical form
+// (validate.ID); anything else, "01" and "+1" too, names nothing that
+// exists (a not-found of the kind).
 func PathID(r *http.Request, name, kind string) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || id <= 0 {
+	id, ok := validate.ID(r.PathValue(name))
+	if !ok {
 		return 0, access.NotFound(kind)
 	}
 	return id, nil

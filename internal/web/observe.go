@@ -82,6 +82,7 @@ func Observe(log *slog.Logger, next http.Handler, recovered func(w http.Response
 			if status == 0 {
 				status = http.StatusOK
 			}
+			routed(r)
 			level := slog.LevelInfo
 			if status >= 500 {
 				level = slog.LevelError

@@ -1,0 +1,62 @@
+package ledger
+
+import (
+	"context"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/store"
+)
+
+// Observer is told of every transition the ledger wrote (a run created
+// queued, started, completed with its outcome), once its transaction has
+// committed. The metrics package implements it.
+type Observer interface {
+	Transition(typ reckon.RunType, to reckon.RunStatus, outcome reckon.Outcome)
+}
+
+// Instrument gives the ledger a tracer for a span per Ensure, MarkRunning
+// and Complete, and an observer of transitions; either may be nil. Call it
+// before the ledger is used.
+func (l *Ledger) Instrument(t trace.Tracer, o Observer) {
+	l.tracer, l.observer = t, o
+}
+
+// Span attributes: identifiers and codes only.
+const (
+	attrRunID   = attribute.Key("reckon.run.id")
+	attrRunType = attribute.Key("reckon.run.type")
+	attrOutcome = attribute.Key("reckon.run.outcome")
+	attrChanged = attribute.Key("reckon.run.changed")
+)
+
+// startSpan starts a ledger span inside tx's span.
+func (l *Ledger) startSpan(ctx context.Context, tx *store.Tx, name string, typ reckon.RunType) (context.Context, func(*reckon.Run, bool, error)) {
+	ctx, span := l.tracer.Start(tx.Traced(ctx), name)
+	return ctx, func(run *reckon.Run, changed bool, err error) {
+		if err != nil {
+			span.SetStatus(codes.Error, "ledger: "+name+" failed")
+		}
+		if run != nil {
+			typ = run.Type
+			span.SetAttributes(attrRunID.Int64(run.ID), attrOutcome.String(string(run.Outcome)))
+		}
+		if typ != "" {
+			span.SetAttributes(attrRunType.String(string(typ)))
+		}
+		span.SetAttributes(attrChanged.Bool(changed))
+		span.End()
+	}
+}
+
+// transitioned tells the observer of run's new state once tx commits.
+func (l *Ledger) transitioned(tx *store.Tx, run *reckon.Run) {
+	if l.observer == nil {
+		return
+	}
+	typ, status, outcome := run.Type, run.Status, run.Outcome
+	tx.AfterCommit(func() { l.observer.Transition(typ, status, outcome) })
+}
