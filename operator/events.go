@@ -1,6 +1,7 @@
 package operator
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -18,6 +19,7 @@ const (
 	EventCreated      = "created"
 	EventStarted      = "started"
 	EventAttemptStart = "attempt_started"
+	EventHandedOn     = "attempt_handed_on"
 	EventAttemptError = "attempt_failed"
 	EventDeadline     = "deadline"
 	EventCompleted    = "completed"
@@ -147,30 +149,55 @@ func (s *Service) events(ctx context.Context, tx *store.Tx, workspaceID, runID i
 		}
 		tl.Events = append(tl.Events, ev)
 	}
+	attempts, err := tx.RunAttempts(ctx, run.ID)
+	if err != nil {
+		return nil, err
+	}
+	var job *queue.Job
 	if run.JobID != 0 {
-		job, err := s.queue.JobTx(ctx, tx, run.JobID)
+		job, err = s.queue.JobTx(ctx, tx, run.JobID)
 		switch {
 		case err == nil:
 			tl.Links.JobState = job.State
-			tl.Events = append(tl.Events, attemptEvents(job)...)
-		case !store.IsNotFound(err):
+		case store.IsNotFound(err):
+			job = nil
+		default:
 			return nil, err
 		}
 	}
+	tl.Events = append(tl.Events, attemptEvents(attempts, job)...)
 	// Stable: events of one instant keep the order they were read in.
 	slices.SortStableFunc(tl.Events, func(a, b Event) int { return a.At.Compare(b.At) })
 	return tl, nil
 }
 
-// attemptEvents are the failed attempts the queue recorded, and the start
-// of its latest attempt.
-func attemptEvents(job *queue.Job) []Event {
-	out := make([]Event, 0, len(job.Errors)+1)
-	for _, a := range job.Errors {
-		out = append(out, Event{At: a.At.UTC(), Kind: EventAttemptError, Attempt: a.Attempt, Node: a.Node, ErrorClass: a.ErrorClass})
+// attemptEvents are the run's attempts as the ledger recorded them (the
+// node each ran on, a dead node's hand-on) and the failed attempts the
+// queue recorded. Where the ledger names no node (a worker outside a
+// registered node), the queue's client id stands in; where the ledger
+// recorded no attempt, the queue's latest one does.
+func attemptEvents(attempts []*store.RunAttempt, job *queue.Job) []Event {
+	client := func(attempt int) string {
+		if job == nil || attempt < 1 || attempt > len(job.AttemptedBy) {
+			return ""
+		}
+		return job.AttemptedBy[attempt-1]
 	}
-	if job.AttemptedAt != nil && job.Attempt > 0 {
-		out = append(out, Event{At: job.AttemptedAt.UTC(), Kind: EventAttemptStart, Attempt: job.Attempt, Node: job.AttemptedBy})
+	var out []Event
+	for _, a := range attempts {
+		out = append(out, Event{At: a.StartedAt, Kind: EventAttemptStart, Attempt: a.Attempt, Node: cmp.Or(a.NodeName, client(a.Attempt))})
+		if a.HandedOnAt != nil {
+			out = append(out, Event{At: *a.HandedOnAt, Kind: EventHandedOn, Attempt: a.Attempt, Node: cmp.Or(a.NodeName, client(a.Attempt))})
+		}
+	}
+	if job == nil {
+		return out
+	}
+	for _, e := range job.Errors {
+		out = append(out, Event{At: e.At.UTC(), Kind: EventAttemptError, Attempt: e.Attempt, Node: e.Node, ErrorClass: e.ErrorClass})
+	}
+	if len(attempts) == 0 && job.AttemptedAt != nil && job.Attempt > 0 {
+		out = append(out, Event{At: job.AttemptedAt.UTC(), Kind: EventAttemptStart, Attempt: job.Attempt, Node: client(job.Attempt)})
 	}
 	return out
 }

@@ -53,8 +53,8 @@ type Job struct {
 	MaxAttempts int
 	CreatedAt   time.Time
 	AttemptedAt *time.Time // when the latest attempt started
-	// AttemptedBy is the client that worked the latest attempt.
-	AttemptedBy string
+	// AttemptedBy are the clients that worked the attempts, first first.
+	AttemptedBy []string
 	FinalizedAt *time.Time
 	// Errors are the failed attempts, oldest first.
 	Errors []Attempt
@@ -78,10 +78,7 @@ func (q *Queue) JobTx(ctx context.Context, tx *store.Tx, jobID int64) (*Job, err
 		return nil, fmt.Errorf("queue: read job %d: %w", jobID, err)
 	}
 	j := &Job{ID: row.ID, State: string(row.State), Attempt: row.Attempt, MaxAttempts: row.MaxAttempts,
-		CreatedAt: row.CreatedAt, AttemptedAt: row.AttemptedAt, FinalizedAt: row.FinalizedAt}
-	if n := len(row.AttemptedBy); n > 0 {
-		j.AttemptedBy = row.AttemptedBy[n-1]
-	}
+		CreatedAt: row.CreatedAt, AttemptedAt: row.AttemptedAt, AttemptedBy: row.AttemptedBy, FinalizedAt: row.FinalizedAt}
 	for _, e := range row.Errors {
 		a := Attempt{Attempt: e.Attempt, At: e.At, ErrorClass: errorClass(e)}
 		if i := e.Attempt - 1; i >= 0 && i < len(row.AttemptedBy) {
