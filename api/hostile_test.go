@@ -114,14 +114,8 @@ func TestHostileInputSuite(t *testing.T) {
 	t.Parallel()
 	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
-		ws := "/api/v1/workspaces/" + w.wsA.Slug
-		env := fmt.Sprintf("%s/environments/%d", ws, w.envA1.ID)
-
 		// A composed review and its run, so that {id} names real records.
-		expect(t, w.post(t, w.operator, env+"/evidence-snapshots", snapshotV1), http.StatusCreated)
-		queued := w.post(t, w.operator, env+"/reviews", "")
-		expect(t, queued, http.StatusAccepted)
-		op := obj(queued.JSON["operation"])
+		_, env, op := w.queueCompose(t)
 		w.startWorker(t)
 		w.waitCompleted(t, w.owner, obj(op["links"])["self"].(string))
 		w.stopWorker(t)

@@ -17,6 +17,18 @@ func snapshotAt(capturedAt string) string {
 	return `{"captured_at": "` + capturedAt + `", "findings": [{"control_id": "MS.AAD.1.1", "title": "t", "severity": "high", "status": "fail"}]}`
 }
 
+// queueCompose imports snapshotV1 into envA1 and queues a compose; it
+// returns the paths of the workspace and the environment, and the run.
+func (w *world) queueCompose(t *testing.T) (ws, env string, op map[string]any) {
+	t.Helper()
+	ws = "/api/v1/workspaces/" + w.wsA.Slug
+	env = fmt.Sprintf("%s/environments/%d", ws, w.envA1.ID)
+	expect(t, w.post(t, w.operator, env+"/evidence-snapshots", snapshotV1), http.StatusCreated)
+	queued := w.post(t, w.operator, env+"/reviews", "")
+	expect(t, queued, http.StatusAccepted)
+	return ws, env, obj(queued.JSON["operation"])
+}
+
 // expectField fails unless the answer is a 422 validation_failed naming
 // the field.
 func expectField(t *testing.T, what string, res *response, field string) {
@@ -163,13 +175,10 @@ func TestNonCanonicalIDsAndCursorsAreRefused(t *testing.T) {
 	t.Parallel()
 	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
-		ws := "/api/v1/workspaces/" + w.wsA.Slug
-		env := fmt.Sprintf("%s/environments/%d", ws, w.envA1.ID)
-		expect(t, w.post(t, w.operator, env+"/evidence-snapshots", snapshotV1), http.StatusCreated)
-		queued := w.post(t, w.operator, env+"/reviews", "")
-		expect(t, queued, http.StatusAccepted)
-		id := itoa(num(obj(queued.JSON["operation"])["id"]))
+		ws, env, op := w.queueCompose(t)
+		id := itoa(num(op["id"]))
 		expect(t, w.get(t, w.owner, ws+"/operations/"+id), http.StatusOK)
+		expect(t, w.get(t, w.owner, env+"/evidence-snapshots"), http.StatusOK)
 		for _, alias := range []string{"0" + id, "+" + id, "%2B" + id, id + "%20", "%20" + id} {
 			expect(t, w.get(t, w.owner, ws+"/operations/"+alias), http.StatusNotFound)
 		}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"os"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 
@@ -15,12 +14,6 @@ import (
 	"github.com/reckonhq/reckon/reckontest"
 	"github.com/reckonhq/reckon/store"
 )
-
-// comingWithNodeLiveness is the prefix of the node heartbeat series
-// (reckon_nodes_alive, reckon_node_heartbeat_age_seconds) that node
-// liveness registers. Until it does, the rules and the dashboard may query
-// them unregistered; once registered they are checked like every other.
-var comingWithNodeLiveness = []string{"reckon_nodes_", "reckon_node_heartbeat_"}
 
 var metricName = regexp.MustCompile(`\breckon_[a-z0-9_]+`)
 
@@ -36,10 +29,6 @@ func TestRulesAndDashboardQueryRegisteredMetrics(t *testing.T) {
 	for _, e := range exprs {
 		for _, name := range metricName.FindAllString(e.expr, -1) {
 			if known(registered, name) {
-				continue
-			}
-			if slices.ContainsFunc(comingWithNodeLiveness, func(p string) bool { return strings.HasPrefix(name, p) }) {
-				t.Logf("%s: %s comes with node liveness, not registered yet", e.where, name)
 				continue
 			}
 			t.Errorf("%s queries %s, which reckon does not register", e.where, name)

@@ -79,11 +79,6 @@ type EnsureParams struct {
 // queued one and enqueues its job in the same transaction. created tells the
 // caller which happened. Concurrent callers with one identity get one run.
 func (l *Ledger) Ensure(ctx context.Context, tx *store.Tx, p *EnsureParams) (run *reckon.Run, created bool, err error) {
-	if l.tracer != nil {
-		var end func(*reckon.Run, bool, error)
-		ctx, end = l.startSpan(ctx, tx, "ledger.ensure", p.Type)
-		defer func() { end(run, created, err) }()
-	}
 	runs, createdRuns, err := l.EnsureMany(ctx, tx, []*EnsureParams{p})
 	if err != nil {
 		return nil, false, err
@@ -97,6 +92,11 @@ func (l *Ledger) Ensure(ctx context.Context, tx *store.Tx, p *EnsureParams) (run
 // jobs' ids a third, however many there are. Two triggers with one
 // identity get one run, created for the first only.
 func (l *Ledger) EnsureMany(ctx context.Context, tx *store.Tx, ps []*EnsureParams) (runs []*reckon.Run, created []bool, err error) {
+	if l.tracer != nil {
+		var end func([]*reckon.Run, []bool, error)
+		ctx, end = l.startSpan(ctx, tx, "ledger.ensure")
+		defer func() { end(runs, created, err) }()
+	}
 	inserts := make([]*store.RunInsert, len(ps))
 	types := make([]*catalog.RunType, len(ps))
 	for i, p := range ps {
@@ -165,16 +165,16 @@ func (l *Ledger) EnsureMany(ctx context.Context, tx *store.Tx, ps []*EnsureParam
 // run alive. A completed run is returned unchanged with changed=false.
 func (l *Ledger) MarkRunning(ctx context.Context, tx *store.Tx, runID int64) (run *reckon.Run, changed bool, err error) {
 	if l.tracer != nil {
-		var end func(*reckon.Run, bool, error)
-		ctx, end = l.startSpan(ctx, tx, "ledger.mark_running", "")
-		defer func() { end(run, changed, err) }()
+		var end func([]*reckon.Run, []bool, error)
+		ctx, end = l.startSpan(ctx, tx, "ledger.mark_running")
+		defer func() { end([]*reckon.Run{run}, []bool{changed}, err) }()
 	}
 	run, err = tx.StartRun(ctx, runID, l.runningDeadlines(tx.Now()))
 	if err == nil {
 		if err := l.recordAttempt(ctx, tx, run); err != nil {
 			return nil, false, err
 		}
-		if run.Attempts == 1 { // queued → running; later attempts are redeliveries
+		if run.Attempts == 1 { // queued until now; a redelivery counts no transition
 			l.transitioned(tx, run)
 		}
 		return run, true, nil
@@ -224,11 +224,6 @@ type Completion struct {
 // Complete ends a run. A run that is already completed is left exactly as it
 // is and changed is false: no write, no audit event, no notification.
 func (l *Ledger) Complete(ctx context.Context, tx *store.Tx, runID int64, c *Completion) (run *reckon.Run, changed bool, err error) {
-	if l.tracer != nil {
-		var end func(*reckon.Run, bool, error)
-		ctx, end = l.startSpan(ctx, tx, "ledger.complete", "")
-		defer func() { end(run, changed, err) }()
-	}
 	runs, changes, err := l.CompleteMany(ctx, tx, []RunEnd{{RunID: runID, Completion: c}})
 	if err != nil {
 		return nil, false, err
@@ -247,6 +242,11 @@ type RunEnd struct {
 // PostgreSQL all the runs, audit events and notifications are one
 // statement. Any invalid completion refuses the whole batch.
 func (l *Ledger) CompleteMany(ctx context.Context, tx *store.Tx, ends []RunEnd) (runs []*reckon.Run, changed []bool, err error) {
+	if l.tracer != nil {
+		var end func([]*reckon.Run, []bool, error)
+		ctx, end = l.startSpan(ctx, tx, "ledger.complete")
+		defer func() { end(runs, changed, err) }()
+	}
 	now := tx.Now()
 	rcs := make([]*store.RunCompletion, len(ends))
 	seen := make(map[int64]bool, len(ends))

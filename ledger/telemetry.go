@@ -25,29 +25,35 @@ func (l *Ledger) Instrument(t trace.Tracer, o Observer) {
 	l.tracer, l.observer = t, o
 }
 
-// Span attributes: identifiers and codes only.
+// Span attributes: identifiers, codes and counts only.
 const (
 	attrRunID   = attribute.Key("reckon.run.id")
 	attrRunType = attribute.Key("reckon.run.type")
 	attrOutcome = attribute.Key("reckon.run.outcome")
-	attrChanged = attribute.Key("reckon.run.changed")
+	attrRuns    = attribute.Key("reckon.runs")
+	attrChanged = attribute.Key("reckon.runs.changed")
 )
 
-// startSpan starts a ledger span inside tx's span.
-func (l *Ledger) startSpan(ctx context.Context, tx *store.Tx, name string, typ reckon.RunType) (context.Context, func(*reckon.Run, bool, error)) {
+// startSpan starts a ledger span inside tx's span; end closes it with the
+// runs it wrote (their ids and types when there is one) and how many it
+// changed.
+func (l *Ledger) startSpan(ctx context.Context, tx *store.Tx, name string) (context.Context, func([]*reckon.Run, []bool, error)) {
 	ctx, span := l.tracer.Start(tx.Traced(ctx), name)
-	return ctx, func(run *reckon.Run, changed bool, err error) {
+	return ctx, func(runs []*reckon.Run, changed []bool, err error) {
 		if err != nil {
 			span.SetStatus(codes.Error, "ledger: "+name+" failed")
 		}
-		if run != nil {
-			typ = run.Type
-			span.SetAttributes(attrRunID.Int64(run.ID), attrOutcome.String(string(run.Outcome)))
+		n := 0
+		for _, c := range changed {
+			if c {
+				n++
+			}
 		}
-		if typ != "" {
-			span.SetAttributes(attrRunType.String(string(typ)))
+		span.SetAttributes(attrRuns.Int(len(runs)), attrChanged.Int(n))
+		if len(runs) == 1 && runs[0] != nil {
+			span.SetAttributes(attrRunID.Int64(runs[0].ID), attrRunType.String(string(runs[0].Type)),
+				attrOutcome.String(string(runs[0].Outcome)))
 		}
-		span.SetAttributes(attrChanged.Bool(changed))
 		span.End()
 	}
 }

@@ -38,6 +38,10 @@ type Metrics struct {
 	scrapeErrors  prometheus.Counter
 	activeDesc    *prometheus.Desc
 	pastDesc      *prometheus.Desc
+	nodesDesc     *prometheus.Desc
+	// nodesDeadAfter is how old a heartbeat may be for its node to count
+	// as alive; 0 until WatchNodes, and no node gauge then.
+	nodesDeadAfter time.Duration
 
 	mu   sync.Mutex
 	seen map[activeKey]bool // series reported once keep reporting, as 0
@@ -92,6 +96,8 @@ func New(reg prometheus.Registerer, db *store.DB, logger *slog.Logger) (*Metrics
 			[]string{"type", "status"}, nil),
 		pastDesc: prometheus.NewDesc("reckon_runs_past_deadline", "Active runs past their deadline, waiting for the reconciler.",
 			nil, nil),
+		nodesDesc: prometheus.NewDesc("reckon_nodes_alive", "Nodes working jobs whose heartbeat is fresh (any process's view of the whole database).",
+			nil, nil),
 		seen: map[activeKey]bool{},
 	}
 	for _, c := range []prometheus.Collector{m.settlements, m.sweepDuration, m.examined, m.unjudged,
@@ -102,6 +108,11 @@ func New(reg prometheus.Registerer, db *store.DB, logger *slog.Logger) (*Metrics
 	}
 	return m, nil
 }
+
+// WatchNodes adds the reckon_nodes_alive gauge: nodes that have not stopped
+// and heartbeat within deadAfter (the catalog's liveness). Call it before
+// the first scrape.
+func (m *Metrics) WatchNodes(deadAfter time.Duration) { m.nodesDeadAfter = deadAfter }
 
 // Settled implements reconcile.Observer.
 func (m *Metrics) Settled(typ reckon.RunType, reasonCode string) {
@@ -119,6 +130,7 @@ func (m *Metrics) SweepFinished(d time.Duration, res reconcile.Result) {
 func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	ch <- m.activeDesc
 	ch <- m.pastDesc
+	ch <- m.nodesDesc
 }
 
 // Collect implements prometheus.Collector: it reads the run gauges from the
@@ -128,12 +140,17 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
 	defer cancel()
 	var (
-		active []store.ActiveRunCount
-		past   int64
+		active      []store.ActiveRunCount
+		past, alive int64
 	)
 	err := m.db.InTx(ctx, func(tx *store.Tx) (err error) {
 		if active, err = tx.CountActiveRuns(ctx); err != nil {
 			return err
+		}
+		if m.nodesDeadAfter > 0 {
+			if alive, err = tx.CountLiveNodes(ctx, tx.Now().Add(-m.nodesDeadAfter)); err != nil {
+				return err
+			}
 		}
 		past, err = tx.CountRunsPastDeadline(ctx, tx.Now())
 		return err
@@ -155,6 +172,9 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	}
 	m.mu.Unlock()
 	ch <- prometheus.MustNewConstMetric(m.pastDesc, prometheus.GaugeValue, float64(past))
+	if m.nodesDeadAfter > 0 {
+		ch <- prometheus.MustNewConstMetric(m.nodesDesc, prometheus.GaugeValue, float64(alive))
+	}
 }
 
 // scrapeFailed counts and logs a scrape's failed database read.

@@ -64,11 +64,12 @@ func planFor(ctx context.Context, tx *store.Tx, snap *reckon.Snapshot) (*plan, e
 // environment of the workspace.
 func (s *Service) Compose(ctx context.Context, scope reckon.Scope, initiatorUserID int64) (res *ComposeResult, err error) {
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		// The environment is read again although callers loaded it through
-		// their grant: without this read, concurrent callers of one
-		// environment start a second run more often (bench's one-environment
-		// phase under load), a race the ledger's insert leaves open.
-		if _, err := tx.Environment(ctx, scope.WorkspaceID, scope.EnvironmentID); err != nil {
+		// The environment's row lock orders this call against the compose
+		// job's final transaction, which takes it before completing a run:
+		// otherwise a run that completes between the reads below and the
+		// insert would leave no active run to find, and a second run of the
+		// same inputs would start.
+		if err := tx.LockEnvironment(ctx, scope); err != nil {
 			return scoped(err, "review.error.environment_not_found")
 		}
 		res, err = s.compose(ctx, tx, scope, initiatorUserID)
@@ -85,7 +86,11 @@ func (s *Service) Refresh(ctx context.Context, workspaceID, reviewID, initiatorU
 		if err != nil {
 			return scoped(err, "review.error.not_found")
 		}
-		res, err = s.compose(ctx, tx, reckon.Scope{WorkspaceID: v.WorkspaceID, EnvironmentID: v.EnvironmentID}, initiatorUserID)
+		scope := reckon.Scope{WorkspaceID: v.WorkspaceID, EnvironmentID: v.EnvironmentID}
+		if err := tx.LockEnvironment(ctx, scope); err != nil { // as in Compose
+			return err
+		}
+		res, err = s.compose(ctx, tx, scope, initiatorUserID)
 		return err
 	})
 	return res, err

@@ -172,7 +172,7 @@ func (w *Worker) work(ctx context.Context, job *river.Job[ComposeArgs]) error {
 	if err := w.hook(StepComposed); err != nil {
 		return err
 	}
-	err = w.svc.db.InTx(ctx, func(tx *store.Tx) error { return w.finish(ctx, tx, job, draft.ID, snap, content) })
+	err = w.svc.db.InTx(ctx, func(tx *store.Tx) error { return w.finish(ctx, tx, job, run.Scope(), draft.ID, snap, content) })
 	if errors.Is(err, errLostDraft) {
 		return w.snooze(run, run.DeadlineAt)
 	}

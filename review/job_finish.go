@@ -39,14 +39,20 @@ func (w *Worker) compose(ctx context.Context, run *reckon.Run) (*reckon.Snapshot
 	return snap, content, nil
 }
 
-// finish is the final transaction: the run's row is locked first, so a run
-// the reconciler settled meanwhile stays as it is (and the draft stays, for
-// the next compose to take over); then the review becomes ready — or
+// finish is the final transaction: the environment's row is locked first
+// (Compose takes it too, so that no caller sees neither this run active nor
+// its review ready), then the run's, so a run the reconciler settled
+// meanwhile stays as it is (and the draft stays, for the next compose to
+// take over); then the review becomes ready — or
 // superseded at once when newer evidence already has a current review —
 // older reviews are superseded, and the run completes from the resolver's
 // reading of the rows just written.
-func (w *Worker) finish(ctx context.Context, tx *store.Tx, job *river.Job[ComposeArgs], draftID int64, snap *reckon.Snapshot, content json.RawMessage) error {
+func (w *Worker) finish(ctx context.Context, tx *store.Tx, job *river.Job[ComposeArgs], scope reckon.Scope, draftID int64, snap *reckon.Snapshot, content json.RawMessage) error {
 	runID := job.Args.RunID
+	// A run's scope never changes: the one read at the start stands.
+	if err := tx.LockEnvironment(ctx, scope); err != nil {
+		return err
+	}
 	run, err := tx.LockRun(ctx, runID)
 	if err != nil {
 		return err
@@ -54,10 +60,6 @@ func (w *Worker) finish(ctx context.Context, tx *store.Tx, job *river.Job[Compos
 	if run.Status == reckon.RunCompleted {
 		w.opts.Logger.InfoContext(ctx, "compose run was settled while composing; its draft stays", "run_id", runID, "review_id", draftID)
 		return nil
-	}
-	scope := run.Scope()
-	if err := tx.LockEnvironment(ctx, scope); err != nil {
-		return err
 	}
 	v, err := tx.LockReview(ctx, run.WorkspaceID, draftID)
 	if err != nil {

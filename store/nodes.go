@@ -68,3 +68,14 @@ func (tx *Tx) StopNode(ctx context.Context, id int64) error {
 func (tx *Tx) Node(ctx context.Context, id int64) (*Node, error) {
 	return scanNode(tx.queryRow(ctx, `SELECT `+nodeColumns+` FROM nodes WHERE id = $1`, id))
 }
+
+// CountLiveNodes counts the nodes that have not stopped and heartbeat since
+// since: the processes working jobs now.
+func (tx *Tx) CountLiveNodes(ctx context.Context, since time.Time) (int64, error) {
+	var n int64
+	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM nodes WHERE stopped_at IS NULL AND heartbeat_at >= $1`, since).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: count live nodes: %w", err)
+	}
+	return n, nil
+}

@@ -98,6 +98,7 @@ func New(db *store.DB, opts *Options) (*App, error) {
 	if a.Metrics, err = metrics.New(a.Registry, db, log.With("component", "metrics")); err != nil {
 		return nil, err
 	}
+	a.Metrics.WatchNodes(a.Catalog.Liveness.DeadAfter)
 	qm, err := metrics.NewQueue(a.Registry, db, a.Metrics)
 	if err != nil {
 		return nil, err
