@@ -99,9 +99,31 @@ type RunContext struct {
 	RestoreRunID int64 `json:"restore_run_id,omitempty"`
 	// BackupRef names the backup a restore run applies.
 	BackupRef string `json:"backup_ref,omitempty"`
+	// RetryOf is the run this run retries; RetriedBy the run that retried
+	// this one. The ledger writes both in the retry's transaction.
+	RetryOf   int64 `json:"retry_of,omitempty"`
+	RetriedBy int64 `json:"retried_by,omitempty"`
+	// Bulk is what a bulk run does.
+	Bulk *BulkRequest `json:"bulk,omitempty"`
 	// Reconciliation is set when the run was settled from evidence outside
 	// the job that ran it.
 	Reconciliation *Reconciliation `json:"reconciliation,omitempty"`
+}
+
+// RunTypeBulk is the run type of an operator action on every run a filter
+// matches, when there are too many to act on in one request.
+const RunTypeBulk RunType = "operations.bulk"
+
+// BulkRequest is an operator action on every run a filter matches.
+type BulkRequest struct {
+	Action string `json:"action"`
+	// Filter is the list filter, as the operator package stores it.
+	Filter json.RawMessage `json:"filter"`
+	Note   string          `json:"note,omitempty"`
+	// UserID is who asked; MayRestore whether their role may restore,
+	// which a restore's retry needs.
+	UserID     int64 `json:"user_id,omitempty"`
+	MayRestore bool  `json:"may_restore,omitempty"`
 }
 
 // Failure says why a run failed, as a localisable reason code. It never holds
@@ -164,6 +186,7 @@ const (
 	ReasonStaleRunning  = "run.stale_running"
 	ReasonJobDiscarded  = "run.job_discarded"
 	ReasonInternalError = "run.internal_error"
+	ReasonCancelled     = "run.cancelled"
 )
 
 // Decision is what reconciliation concludes about a run from domain rows.

@@ -22,6 +22,9 @@ const (
 	Refresh        Action = "refresh"
 	ReconcileNow   Action = "reconcile_now"
 	ImportSnapshot Action = "import_snapshot"
+	Retry          Action = "retry"
+	Cancel         Action = "cancel"
+	Acknowledge    Action = "acknowledge"
 
 	Publish Action = "publish" // manager
 	Archive Action = "archive"
@@ -36,7 +39,7 @@ func (a Action) MinRole() reckon.Role {
 	switch a {
 	case View:
 		return reckon.RoleReadonly
-	case Compose, Refresh, ReconcileNow, ImportSnapshot:
+	case Compose, Refresh, ReconcileNow, ImportSnapshot, Retry, Cancel, Acknowledge:
 		return reckon.RoleOperator
 	case Publish, Archive, Restore:
 		return reckon.RoleManager

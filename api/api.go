@@ -16,6 +16,7 @@ import (
 	"github.com/reckonhq/reckon/evidence"
 	"github.com/reckonhq/reckon/internal/web"
 	"github.com/reckonhq/reckon/locale"
+	"github.com/reckonhq/reckon/operator"
 	"github.com/reckonhq/reckon/reconcile"
 	"github.com/reckonhq/reckon/restore"
 	"github.com/reckonhq/reckon/review"
@@ -33,6 +34,7 @@ type Deps struct {
 	Reviews    *review.Service
 	Restores   *restore.Service
 	Reconciler *reconcile.Reconciler
+	Operator   *operator.Service
 	Logger     *slog.Logger
 	// Text translates messages; locale.Default() when nil.
 	Text locale.Catalog
@@ -48,6 +50,7 @@ type Server struct {
 	evidence   *evidence.Service
 	restores   *restore.Service
 	reconciler *reconcile.Reconciler
+	operator   *operator.Service
 	log        *slog.Logger
 	text       locale.Catalog
 	maxBody    int64
@@ -58,10 +61,10 @@ type Server struct {
 // New returns the API handler. It serves paths under /api/v1/ (mount it at
 // "/api/v1/") and wraps every request in Observe.
 func New(d Deps) http.Handler {
-	if d.DB == nil || d.Catalog == nil || d.Reviews == nil || d.Restores == nil || d.Reconciler == nil {
-		panic("api: New needs a database, a catalog and the review, restore and reconcile services")
+	if d.DB == nil || d.Catalog == nil || d.Reviews == nil || d.Restores == nil || d.Reconciler == nil || d.Operator == nil {
+		panic("api: New needs a database, a catalog and the review, restore, reconcile and operator services")
 	}
-	s := &Server{db: d.DB, catalog: d.Catalog, reviews: d.Reviews, evidence: evidence.NewService(d.DB), restores: d.Restores, reconciler: d.Reconciler, log: d.Logger, text: d.Text, maxBody: d.MaxBodyBytes, mux: http.NewServeMux()}
+	s := &Server{db: d.DB, catalog: d.Catalog, reviews: d.Reviews, evidence: evidence.NewService(d.DB), restores: d.Restores, reconciler: d.Reconciler, operator: d.Operator, log: d.Logger, text: d.Text, maxBody: d.MaxBodyBytes, mux: http.NewServeMux()}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -91,6 +94,11 @@ func (s *Server) routes() {
 	s.get("/workspaces/{workspace}/operations", web.InWorkspace(s.listOperations))
 	s.get("/workspaces/{workspace}/operations/{id}", web.WithRun(access.View, s.showOperation))
 	s.post("/workspaces/{workspace}/operations/{id}/reconcile", web.WithRun(access.ReconcileNow, s.reconcileOperation))
+	s.post("/workspaces/{workspace}/operations/{id}/retry", web.WithRun(access.Retry, s.retryOperation))
+	s.post("/workspaces/{workspace}/operations/{id}/cancel", web.WithRun(access.Cancel, s.cancelOperation))
+	s.post("/workspaces/{workspace}/operations/{id}/acknowledge", web.WithRun(access.Acknowledge, s.acknowledgeOperation))
+	s.get("/workspaces/{workspace}/operations/{id}/events", web.WithRun(access.View, s.operationEvents))
+	s.post("/workspaces/{workspace}/operations/bulk", web.InWorkspace(s.bulkOperations))
 	s.get("/system/operations", web.System(s.listSystemOperations))
 	s.post("/system/reconcile", web.System(s.sweep))
 	s.route("GET /api/v1/openapi.json", http.HandlerFunc(serveOpenAPI))

@@ -10,6 +10,7 @@ import (
 	"github.com/reckonhq/reckon/api"
 	"github.com/reckonhq/reckon/catalog"
 	"github.com/reckonhq/reckon/ledger"
+	"github.com/reckonhq/reckon/operator"
 	"github.com/reckonhq/reckon/queue"
 	"github.com/reckonhq/reckon/reconcile"
 	"github.com/reckonhq/reckon/restore"
@@ -42,10 +43,17 @@ func Example() {
 	restores := restore.NewService(db, l, nil)
 	restore.Register(cat, workers, restores)
 
+	reconciler := reconcile.New(db, l, nil)
+	ops := operator.New(operator.Deps{DB: db, Ledger: l, Queue: q, Reviews: reviews, Restores: restores, Reconciler: reconciler})
+	if err := operator.Register(cat, workers, ops); err != nil {
+		log.Error("operator", "error", err)
+		return
+	}
+
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", api.New(api.Deps{
 		DB: db, Catalog: cat, Reviews: reviews, Restores: restores,
-		Reconciler: reconcile.New(db, l, nil), Logger: log,
+		Reconciler: reconciler, Operator: ops, Logger: log,
 	}))
 	mux.Handle("GET /healthz", api.Health())
 	mux.Handle("GET /readyz", api.Ready(db, log))

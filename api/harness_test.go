@@ -21,6 +21,7 @@ import (
 	"github.com/reckonhq/reckon/api"
 	"github.com/reckonhq/reckon/catalog"
 	"github.com/reckonhq/reckon/ledger"
+	"github.com/reckonhq/reckon/operator"
 	"github.com/reckonhq/reckon/queue"
 	"github.com/reckonhq/reckon/reckontest"
 	"github.com/reckonhq/reckon/reconcile"
@@ -57,6 +58,7 @@ type world struct {
 	queue      *queue.Queue
 	ledger     *ledger.Ledger
 	reconciler *reconcile.Reconciler
+	ops        *operator.Service
 	fx         *reckontest.Fixture
 	logs       *bytes.Buffer
 
@@ -131,8 +133,13 @@ func (w *world) wire(t testing.TB, log *slog.Logger) {
 		t.Fatal(err)
 	}
 	w.reconciler = reconcile.New(w.db, w.ledger, nil)
+	w.ops = operator.New(operator.Deps{DB: w.db, Ledger: w.ledger, Queue: q, Reviews: reviews,
+		Restores: restores, Reconciler: w.reconciler})
+	if err := operator.Register(w.catalog, workers, w.ops); err != nil {
+		t.Fatal(err)
+	}
 	w.handler = api.New(api.Deps{DB: w.db, Catalog: w.catalog, Reviews: reviews, Restores: restores,
-		Reconciler: w.reconciler, Logger: log})
+		Reconciler: w.reconciler, Operator: w.ops, Logger: log})
 }
 
 // startWorker works jobs until the test ends.

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/internal/validate"
@@ -68,7 +69,36 @@ type query struct {
 	errs   reckon.ValidationErrors
 }
 
-func newQuery(u *url.URL) *query { return &query{values: u.Query(), errs: reckon.ValidationErrors{}} }
+func newQuery(u *url.URL) *query { return newQueryOf(u.Query()) }
+
+func newQueryOf(v url.Values) *query { return &query{values: v, errs: reckon.ValidationErrors{}} }
+
+// MaxSearchLength bounds the q= parameter, in bytes.
+const MaxSearchLength = 200
+
+// text reads an optional search text of at most MaxSearchLength bytes.
+func (q *query) text(name string) string {
+	s := strings.TrimSpace(q.values.Get(name))
+	if len(s) > MaxSearchLength || !validate.Text(s) {
+		q.errs.Add(name, "api.param_text", "max", MaxSearchLength)
+		return ""
+	}
+	return s
+}
+
+// time reads an optional RFC 3339 instant.
+func (q *query) time(name string) time.Time {
+	s := q.values.Get(name)
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil || !validate.Time(t) {
+		q.errs.Add(name, "api.param_time")
+		return time.Time{}
+	}
+	return t.UTC()
+}
 
 // id reads an optional positive id parameter; 0 when absent.
 func (q *query) id(name string) int64 {

@@ -13,12 +13,32 @@ import (
 type operationsPage struct {
 	Operations []*runJSON `json:"operations"`
 	NextCursor *string    `json:"next_cursor"`
+	// Count is how many runs the filter matches, every page of them, up to
+	// MaxCount; CountCapped says there are more.
+	Count       int64 `json:"count"`
+	CountCapped bool  `json:"count_capped"`
 }
 
+// MaxCount is the most a list counts; past it the count is capped, so that a
+// page costs the same however long the history.
+const MaxCount = 10_000
+
 // runFilter reads the list parameters of docs/api.md (type, status, outcome,
-// environment, limit, cursor) plus reconciled=true and past_deadline=true.
+// environment, q, since, until, unresolved, limit, cursor) plus
+// reconciled=true and past_deadline=true.
 func (s *Server) runFilter(r *http.Request) (store.RunFilter, error) {
 	q := newQuery(r.URL)
+	f := s.runFilterOf(q)
+	before, err := q.cursor()
+	if err != nil {
+		return f, err
+	}
+	f.BeforeID = before
+	return f, q.err()
+}
+
+// runFilterOf reads the filter parameters a list and a bulk request share.
+func (s *Server) runFilterOf(q *query) store.RunFilter {
 	var typeKeys []string
 	for _, t := range s.catalog.Types() {
 		typeKeys = append(typeKeys, string(t.Key))
@@ -35,30 +55,38 @@ func (s *Server) runFilter(r *http.Request) (store.RunFilter, error) {
 		EnvironmentID:  q.id("environment"),
 		ReconciledOnly: q.bool("reconciled"),
 		PastDeadline:   q.bool("past_deadline"),
+		Query:          q.text("q"),
+		Since:          q.time("since"),
+		Until:          q.time("until"),
+		Unresolved:     q.bool("unresolved"),
 		Limit:          q.limit(),
 	}
-	before, err := q.cursor()
-	if err != nil {
-		return f, err
-	}
-	f.BeforeID = before
-	return f, q.err()
+	return f
 }
 
 // listRuns answers one page of runs; slug names each run's workspace.
 func (s *Server) listRuns(w http.ResponseWriter, r *http.Request, c *call, f store.RunFilter, slug func(*reckon.Run) string) error {
 	limit := f.Limit
 	f.Limit++ // one more tells whether a next page exists
-	var runs []*reckon.Run
+	var (
+		runs  []*reckon.Run
+		count int64
+	)
 	err := s.db.InTx(r.Context(), func(tx *store.Tx) (err error) {
-		runs, err = tx.ListRuns(r.Context(), &f)
+		if runs, err = tx.ListRuns(r.Context(), &f); err != nil {
+			return err
+		}
+		all := f
+		all.BeforeID = 0
+		count, err = tx.CountMatchingRuns(r.Context(), &all, MaxCount+1)
 		return err
 	})
 	if err != nil {
 		return err
 	}
 	runs, next := nextCursor(runs, limit, func(r *reckon.Run) int64 { return r.ID })
-	page := operationsPage{Operations: make([]*runJSON, len(runs)), NextCursor: next}
+	page := operationsPage{Operations: make([]*runJSON, len(runs)), NextCursor: next,
+		Count: min(count, MaxCount), CountCapped: count > MaxCount}
 	for i, run := range runs {
 		page.Operations[i] = s.runView(run, slug(run), c.lang)
 	}
@@ -67,11 +95,19 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request, c *call, f sto
 }
 
 func (s *Server) listOperations(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
+	format := newQuery(r.URL).values.Get("format")
+	if format != "" && format != "csv" && format != "json" {
+		return fieldError("format", "api.param_enum", "allowed", "csv, json")
+	}
 	f, err := s.runFilter(r)
 	if err != nil {
 		return err
 	}
-	return s.listRuns(w, r, c, g.RunFilter(f), func(*reckon.Run) string { return g.Workspace.Slug })
+	slug := func(*reckon.Run) string { return g.Workspace.Slug }
+	if format != "" {
+		return s.exportRuns(w, r, c, g.RunFilter(f), format, slug)
+	}
+	return s.listRuns(w, r, c, g.RunFilter(f), slug)
 }
 
 func (s *Server) showOperation(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {

@@ -26,7 +26,9 @@ type runJSON struct {
 	Context        reckon.RunContext      `json:"context"`
 	Reconciliation *reckon.Reconciliation `json:"reconciliation"`
 	Failure        *failureJSON           `json:"failure"`
-	Links          links                  `json:"links"`
+	// StartedByUserID is the user who started the run; null for the system.
+	StartedByUserID *int64 `json:"started_by_user_id"`
+	Links           links  `json:"links"`
 }
 
 type failureJSON struct {
@@ -47,7 +49,7 @@ func (s *Server) runView(run *reckon.Run, workspace, lang string) *runJSON {
 		ID: run.ID, Workspace: workspace, EnvironmentID: optionalID(run.EnvironmentID),
 		Type: run.Type, TypeLabel: label, Status: run.Status, Outcome: run.Outcome,
 		CreatedAt: run.CreatedAt, StartedAt: run.StartedAt, CompletedAt: run.CompletedAt,
-		Context: run.Context, Reconciliation: run.Context.Reconciliation,
+		Context: run.Context, Reconciliation: run.Context.Reconciliation, StartedByUserID: optionalID(run.InitiatorUserID),
 		Links: links{
 			Self:    fmt.Sprintf("/api/v1/workspaces/%s/operations/%d", workspace, run.ID),
 			Console: fmt.Sprintf("/admin/workspaces/%s/operations/%d", workspace, run.ID),

@@ -217,6 +217,8 @@ type Completion struct {
 	// Actor names who completed the run in the audit trail
 	// ("job", "reconciler", "user:7").
 	Actor string
+	// Note is an operator's optional note, kept in the audit event.
+	Note string
 }
 
 // Complete ends a run. A run that is already completed is left exactly as it
@@ -299,7 +301,7 @@ func (c *Completion) storeCompletion(runID int64, now time.Time) (*store.RunComp
 	if c.ReasonCode != "" && c.Outcome != reckon.OutcomeSucceeded {
 		rc.Failure = &reckon.Failure{ReasonCode: c.ReasonCode}
 	}
-	meta := auditMetadata{Outcome: c.Outcome, ReasonCode: c.ReasonCode}
+	meta := auditMetadata{Outcome: c.Outcome, ReasonCode: c.ReasonCode, Note: c.Note}
 	if c.Reconciliation != nil {
 		rec := *c.Reconciliation
 		if rec.ReconciledAt = rec.ReconciledAt.UTC(); rec.ReconciledAt.IsZero() {
@@ -369,6 +371,7 @@ type auditMetadata struct {
 	Outcome    reckon.Outcome         `json:"outcome"`
 	ReasonCode string                 `json:"reason_code,omitempty"`
 	Source     reckon.ReconcileSource `json:"source,omitempty"`
+	Note       string                 `json:"note,omitempty"`
 }
 
 // NotificationPayload is the payload of a run-ended notification. The store

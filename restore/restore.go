@@ -96,42 +96,47 @@ func (s *Service) Start(ctx context.Context, scope reckon.Scope, backupRef strin
 	if err := validate(backupRef, items); err != nil {
 		return nil, err
 	}
-	var out Started
-	err := s.db.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Environment(ctx, scope.WorkspaceID, scope.EnvironmentID); err != nil {
-			if store.IsNotFound(err) {
-				return reckon.Errorf(reckon.CodeNotFound, "restore.environment_not_found")
-			}
-			return err
-		}
-		run, created, err := s.ledger.Ensure(ctx, tx, &ledger.EnsureParams{
-			Scope: scope, Type: reckon.RunTypeRestoreExecute, Key: identityKey(backupRef, items),
-			Context: reckon.RunContext{BackupRef: backupRef}, InitiatorUserID: initiatorUserID,
-		})
-		if err != nil {
-			return err
-		}
-		out.Run, out.Created = run, created
-		if !created {
-			out.Restore, err = tx.RestoreByRun(ctx, scope, run.ID)
-			return err
-		}
-		rr := &reckon.RestoreRun{WorkspaceID: scope.WorkspaceID, EnvironmentID: scope.EnvironmentID,
-			OperationRunID: run.ID, BackupRef: backupRef}
-		rows := make([]*reckon.RestoreItem, len(items))
-		for i, it := range items {
-			rows[i] = &reckon.RestoreItem{Key: it.Key, Payload: payloadOrNull(it.Payload)}
-		}
-		if err := tx.InsertRestore(ctx, rr, rows); err != nil {
-			return err
-		}
-		out.Restore = rr
-		return nil
+	var out *Started
+	err := s.db.InTx(ctx, func(tx *store.Tx) (err error) {
+		out, err = s.start(ctx, tx, scope, backupRef, items, initiatorUserID)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("restore: start: %w", err)
 	}
-	return &out, nil
+	return out, nil
+}
+
+func (s *Service) start(ctx context.Context, tx *store.Tx, scope reckon.Scope, backupRef string, items []Item, initiatorUserID int64) (*Started, error) {
+	if _, err := tx.Environment(ctx, scope.WorkspaceID, scope.EnvironmentID); err != nil {
+		if store.IsNotFound(err) {
+			return nil, reckon.Errorf(reckon.CodeNotFound, "restore.environment_not_found")
+		}
+		return nil, err
+	}
+	run, created, err := s.ledger.Ensure(ctx, tx, &ledger.EnsureParams{
+		Scope: scope, Type: reckon.RunTypeRestoreExecute, Key: identityKey(backupRef, items),
+		Context: reckon.RunContext{BackupRef: backupRef}, InitiatorUserID: initiatorUserID,
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &Started{Run: run, Created: created}
+	if !created {
+		out.Restore, err = tx.RestoreByRun(ctx, scope, run.ID)
+		return out, err
+	}
+	rr := &reckon.RestoreRun{WorkspaceID: scope.WorkspaceID, EnvironmentID: scope.EnvironmentID,
+		OperationRunID: run.ID, BackupRef: backupRef}
+	rows := make([]*reckon.RestoreItem, len(items))
+	for i, it := range items {
+		rows[i] = &reckon.RestoreItem{Key: it.Key, Payload: payloadOrNull(it.Payload)}
+	}
+	if err := tx.InsertRestore(ctx, rr, rows); err != nil {
+		return nil, err
+	}
+	out.Restore = rr
+	return out, nil
 }
 
 func validate(backupRef string, items []Item) error {

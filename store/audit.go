@@ -43,14 +43,16 @@ FROM audit_events WHERE workspace_id = $1 AND subject_type = $2 AND subject_id =
 	if err != nil {
 		return nil, err
 	}
-	return collect(r, func(r rows) (*AuditEvent, error) {
-		var e AuditEvent
-		var meta []byte
-		err := r.Scan(&e.ID, scanNullID(&e.WorkspaceID), &e.Actor, &e.Action, &e.SubjectType, &e.SubjectID,
-			scanJSON(&meta), scanTime(&e.CreatedAt))
-		e.Metadata = meta
-		return &e, err
-	})
+	return collect(r, scanAuditEvent)
+}
+
+func scanAuditEvent(r rows) (*AuditEvent, error) {
+	var e AuditEvent
+	var meta []byte
+	err := r.Scan(&e.ID, scanNullID(&e.WorkspaceID), &e.Actor, &e.Action, &e.SubjectType, &e.SubjectID,
+		scanJSON(&meta), scanTime(&e.CreatedAt))
+	e.Metadata = meta
+	return &e, err
 }
 
 // CountAuditEvents counts every audit event; tests use it to prove that a

@@ -26,12 +26,23 @@ type RunFilter struct {
 
 	EnvironmentID  int64 // 0: any
 	Type           reckon.RunType
+	NotType        reckon.RunType // leaves a type out; "": none
 	Status         reckon.RunStatus
 	Outcome        reckon.Outcome
 	ReconciledOnly bool
 	// PastDeadline keeps only active runs whose deadline is before the
 	// transaction's now.
 	PastDeadline bool
+	// Query matches a run id, a review id or fingerprint (of the review a
+	// run composed, or the fingerprint it composes) or a backup reference;
+	// "" matches every run.
+	Query string
+	// Since and Until bound the creation time: Since <= created_at < Until;
+	// zero leaves that end open.
+	Since, Until time.Time
+	// Unresolved keeps failed and blocked runs that nobody has dealt with
+	// (the attention counts' runs).
+	Unresolved bool
 
 	// BeforeID continues a list: only runs with a smaller id. 0 starts at
 	// the newest.
@@ -55,11 +66,41 @@ func (tx *Tx) ListRuns(ctx context.Context, f *RunFilter) ([]*reckon.Run, error)
 // listRunsQuery builds the page query of a filter; "" when the filter can
 // match nothing.
 func (tx *Tx) listRunsQuery(f *RunFilter) (string, []any, error) {
-	if f.WorkspaceID == 0 && !f.AllWorkspaces {
-		return "", nil, errors.New("store: list runs: no workspace scope")
-	}
 	if f.Limit <= 0 {
 		return "", nil, errors.New("store: list runs: no limit")
+	}
+	where, args, err := tx.runWhere(f)
+	if err != nil || where == "" {
+		return "", nil, err
+	}
+	args = append(args, f.Limit)
+	return `SELECT ` + runColumns + ` FROM operation_runs r` + where + ` ORDER BY id DESC LIMIT $` + strconv.Itoa(len(args)), args, nil
+}
+
+// CountMatchingRuns counts the runs a filter matches, every page of them,
+// but stops at upTo when that is positive: a count costs a walk over what it
+// counts, and a list needs "more than so many", not the exact size of a
+// history of millions.
+func (tx *Tx) CountMatchingRuns(ctx context.Context, f *RunFilter, upTo int64) (int64, error) {
+	where, args, err := tx.runWhere(f)
+	if err != nil || where == "" {
+		return 0, err
+	}
+	q := `SELECT COUNT(*) FROM operation_runs r` + where
+	if upTo > 0 {
+		args = append(args, upTo)
+		q = `SELECT COUNT(*) FROM (SELECT 1 FROM operation_runs r` + where + ` LIMIT $` + strconv.Itoa(len(args)) + `) c`
+	}
+	var n int64
+	err = tx.queryRow(ctx, q, args...).Scan(&n)
+	return n, err
+}
+
+// runWhere builds the WHERE clause of a filter over operation_runs r; ""
+// when the filter can match nothing.
+func (tx *Tx) runWhere(f *RunFilter) (string, []any, error) {
+	if f.WorkspaceID == 0 && !f.AllWorkspaces {
+		return "", nil, errors.New("store: list runs: no workspace scope")
 	}
 	if f.Restricted && len(f.Environments) == 0 {
 		return "", nil, nil
@@ -90,6 +131,9 @@ func (tx *Tx) listRunsQuery(f *RunFilter) (string, []any, error) {
 	if f.Type != "" {
 		where = append(where, "type = "+arg(string(f.Type)))
 	}
+	if f.NotType != "" {
+		where = append(where, "type <> "+arg(string(f.NotType)))
+	}
 	if f.Status != "" {
 		where = append(where, "status = "+arg(string(f.Status)))
 	}
@@ -106,23 +150,57 @@ func (tx *Tx) listRunsQuery(f *RunFilter) (string, []any, error) {
 			where = append(where, "json_extract(context, '$.reconciliation') IS NOT NULL AND json_extract(context, '$.reconciliation.source') <> 'compose_job'")
 		}
 	}
+	if f.Query != "" {
+		where = append(where, tx.runQueryMatch(f, arg))
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "created_at >= "+arg(f.Since.UTC()))
+	}
+	if !f.Until.IsZero() {
+		where = append(where, "created_at < "+arg(f.Until.UTC()))
+	}
+	if f.Unresolved {
+		where = append(where, "outcome IN ('failed', 'blocked') AND "+unresolvedRun)
+	}
 	if f.PastDeadline {
 		where = append(where, "status IN ('queued', 'running') AND deadline_at < "+arg(tx.Now()))
 	}
 	if f.BeforeID > 0 {
 		where = append(where, "id < "+arg(f.BeforeID))
 	}
-	q := `SELECT ` + runColumns + ` FROM operation_runs`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
+	if len(where) == 0 {
+		return " WHERE 1 = 1", args, nil
 	}
-	q += ` ORDER BY id DESC LIMIT ` + arg(f.Limit)
-	return q, args, nil
+	return ` WHERE ` + strings.Join(where, " AND "), args, nil
+}
+
+// runQueryMatch is the condition of a q= search. A number is a run id or a
+// review id, each found by primary key; text is a fingerprint, found
+// through the reviews' fingerprint index or the run's own context, or a
+// backup reference. The context reads scan only the workspace's runs.
+func (tx *Tx) runQueryMatch(f *RunFilter, arg func(any) string) string {
+	fp, ref := "context->>'fingerprint'", "context->>'backup_ref'"
+	if tx.engine == SQLite {
+		fp, ref = "json_extract(context, '$.fingerprint')", "json_extract(context, '$.backup_ref')"
+	}
+	q := arg(f.Query)
+	reviews := "SELECT v.operation_run_id FROM environment_reviews v WHERE v.fingerprint = " + q
+	if !f.AllWorkspaces {
+		reviews += " AND v.workspace_id = r.workspace_id"
+	}
+	match := []string{fp + " = " + q, ref + " = " + q, "id IN (" + reviews + ")"}
+	if n, err := strconv.ParseInt(f.Query, 10, 64); err == nil && n > 0 {
+		id := arg(n)
+		match = append(match, "id = "+id, "id IN (SELECT v.operation_run_id FROM environment_reviews v WHERE v.id = "+id+")")
+	}
+	return "(" + strings.Join(match, " OR ") + ")"
 }
 
 // RunAttention counts the runs of an environment that want an operator:
-// completed blocked, completed failed, completed partially succeeded (some
-// items did not restore), and active past their deadline.
+// completed blocked and completed failed ones that are unresolved (neither
+// acknowledged nor followed by a succeeded run of their type), completed
+// partially succeeded ones (some items did not restore), and active ones
+// past their deadline.
 type RunAttention struct {
 	Blocked      int64
 	Failed       int64
@@ -138,11 +216,11 @@ func (a RunAttention) Total() int64 { return a.Blocked + a.Failed + a.Partial + 
 func (tx *Tx) RunAttentionOf(ctx context.Context, scope reckon.Scope, now time.Time) (RunAttention, error) {
 	var a RunAttention
 	err := tx.queryRow(ctx, `SELECT
-	COALESCE(SUM(CASE WHEN outcome = 'blocked' THEN 1 ELSE 0 END), 0),
-	COALESCE(SUM(CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END), 0),
+	COALESCE(SUM(CASE WHEN outcome = 'blocked' AND `+unresolvedRun+` THEN 1 ELSE 0 END), 0),
+	COALESCE(SUM(CASE WHEN outcome = 'failed' AND `+unresolvedRun+` THEN 1 ELSE 0 END), 0),
 	COALESCE(SUM(CASE WHEN outcome = 'partially_succeeded' THEN 1 ELSE 0 END), 0),
 	COALESCE(SUM(CASE WHEN status IN ('queued', 'running') AND deadline_at < $3 THEN 1 ELSE 0 END), 0)
-FROM operation_runs WHERE workspace_id = $1 AND environment_id = $2`, scope.WorkspaceID, scope.EnvironmentID, now).
+FROM operation_runs r WHERE workspace_id = $1 AND environment_id = $2`, scope.WorkspaceID, scope.EnvironmentID, now).
 		Scan(&a.Blocked, &a.Failed, &a.Partial, &a.PastDeadline)
 	return a, err
 }

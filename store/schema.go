@@ -254,6 +254,17 @@ CREATE TABLE user_settings (
 	updated_at {{.Time}} NOT NULL
 );
 `,
+	// 5: an operator's acknowledgement of a failed or blocked run. It lives
+	// beside the run, not in it: a completed run never changes.
+	`
+CREATE TABLE run_acknowledgements (
+	operation_run_id BIGINT PRIMARY KEY REFERENCES operation_runs (id) ON DELETE CASCADE,
+	workspace_id BIGINT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+	actor TEXT NOT NULL,
+	note TEXT NOT NULL,
+	created_at {{.Time}} NOT NULL
+);
+`,
 }
 
 // renderMigration renders migration text for an engine.

@@ -23,6 +23,7 @@ import (
 	"github.com/reckonhq/reckon/internal/telemetry"
 	"github.com/reckonhq/reckon/ledger"
 	"github.com/reckonhq/reckon/metrics"
+	"github.com/reckonhq/reckon/operator"
 	"github.com/reckonhq/reckon/queue"
 	"github.com/reckonhq/reckon/reconcile"
 	"github.com/reckonhq/reckon/restore"
@@ -71,6 +72,7 @@ type App struct {
 	Composer   *review.Worker
 	Restores   *restore.Service
 	Reconciler *reconcile.Reconciler
+	Operator   *operator.Service
 	// Registry holds reckon's metrics and the Go and process collectors.
 	Registry *prometheus.Registry
 	// heartbeat is this process's node while it works jobs (StartWorking).
@@ -141,6 +143,11 @@ func New(db *store.DB, opts *Options) (*App, error) {
 		Observer: a.Metrics, Tracer: tracer})
 	if a.Workers != nil {
 		reconcile.Register(a.Workers, a.Reconciler)
+	}
+	a.Operator = operator.New(operator.Deps{DB: db, Ledger: a.Ledger, Queue: a.Queue, Reviews: a.Reviews,
+		Restores: a.Restores, Reconciler: a.Reconciler})
+	if err := operator.Register(a.Catalog, a.Workers, a.Operator); err != nil {
+		return nil, err
 	}
 	if err := a.Catalog.Validate(); err != nil {
 		return nil, err

@@ -28,7 +28,7 @@ func (a *App) Handler(secureCookies bool, trustedProxies ...netip.Prefix) (http.
 	mux.Handle("GET /readyz", api.Observe(a.Log, api.Ready(a.DB, a.Log)))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}))
 	apiHandler := api.New(api.Deps{DB: a.DB, Catalog: a.Catalog, Reviews: a.Reviews,
-		Restores: a.Restores, Reconciler: a.Reconciler, Logger: a.Log.With("component", "api")})
+		Restores: a.Restores, Reconciler: a.Reconciler, Operator: a.Operator, Logger: a.Log.With("component", "api")})
 	mux.Handle("/api/v1/", apiHandler)
 	queueUI, err := a.Queue.UI(console.QueuePath, a.Log.With("component", "riverui"))
 	if err != nil {
