@@ -2,8 +2,6 @@ package reckon_test
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -26,8 +24,8 @@ type syncAdapter struct{}
 func (syncAdapter) Name() string               { return "inventory" }
 func (syncAdapter) RunTypes() []reckon.RunType { return []reckon.RunType{"inventory.sync"} }
 func (syncAdapter) Reconcile(ctx context.Context, tx *store.Tx, run *reckon.Run, _ time.Time) (reckon.Decision, error) {
-	err := tx.Raw().(*sql.Tx).QueryRowContext(ctx, `SELECT items FROM inventory_syncs WHERE run_id = ?`, run.ID).Scan(new(int))
-	if errors.Is(err, sql.ErrNoRows) {
+	err := tx.QueryRow(ctx, `SELECT items FROM inventory_syncs WHERE run_id = $1`, run.ID).Scan(new(int))
+	if store.IsNotFound(err) {
 		return reckon.Decision{}, nil // no proof: the run's deadline decides
 	}
 	return reckon.Decision{Outcome: reckon.OutcomeSucceeded, ReasonCode: "inventory.synced",
@@ -37,19 +35,21 @@ func (syncAdapter) Reconcile(ctx context.Context, tx *store.Tx, run *reckon.Run,
 // A service runs its own run type on reckon's ledger and reconciler (docs/adapters.md).
 func Example_adapter() {
 	ctx, clock := context.Background(), reckon.NewManualClock(time.Now())
-	db := must(store.Open(ctx, "sqlite::memory:", &store.Options{Clock: clock.Now})) // one connection holds it
+	db := must(store.Open(ctx, "sqlite::memory:", &store.Options{Clock: clock.Now})) // or postgres://…
 	defer db.Close()
 	must(db.Migrate(ctx))
 	must(queue.Migrate(ctx, db))
-	must(db.SQLDB().ExecContext(ctx, `CREATE TABLE inventory_syncs (run_id INTEGER PRIMARY KEY, items INTEGER NOT NULL)`))
+	exec := func(ctx context.Context, q string, args ...any) error { // a statement on the service's own table
+		return db.InTx(ctx, func(tx *store.Tx) error { _, err := tx.Exec(ctx, q, args...); return err })
+	}
+	check(exec(ctx, `CREATE TABLE inventory_syncs (run_id BIGINT PRIMARY KEY, items INTEGER NOT NULL)`))
 	cat := catalog.Default()
 	check(cat.Add(&catalog.RunType{Key: "inventory.sync", Labels: map[string]string{"en": "Sync inventory"},
 		QueuedDeadline: time.Minute, RunningDeadline: time.Hour, JobTimeout: time.Minute,
 		JobArgs: func(runID int64) river.JobArgs { return syncArgs{RunID: runID} }, Adapter: syncAdapter{}}))
 	// The worker records the sync in the service's table; its process dies before it completes the run.
 	worker := river.WorkFunc(func(ctx context.Context, job *river.Job[syncArgs]) error {
-		_, err := db.SQLDB().ExecContext(ctx, `INSERT INTO inventory_syncs (run_id, items) VALUES (?, 42)`, job.Args.RunID)
-		return err
+		return exec(ctx, `INSERT INTO inventory_syncs (run_id, items) VALUES ($1, 42)`, job.Args.RunID)
 	})
 	workers := river.NewWorkers()
 	river.AddWorker(workers, worker)

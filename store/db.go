@@ -442,6 +442,22 @@ func (tx *Tx) exec(ctx context.Context, q string, args ...any) (int64, error) {
 	return res.RowsAffected()
 }
 
+// QueryRow runs a query of the caller's own tables in the transaction and
+// returns its one row; Scan returns ErrNotFound when there is none. The
+// query is written once for both engines, with $1-style placeholders. It is
+// for services that run their own run types on reckon (docs/adapters.md):
+// an adapter proves an outcome from its own rows with it; reckon's tables
+// are read through the typed methods.
+func (tx *Tx) QueryRow(ctx context.Context, q string, args ...any) interface{ Scan(dest ...any) error } {
+	return tx.queryRow(ctx, q, args...)
+}
+
+// Exec runs a statement on the caller's own tables in the transaction, as
+// QueryRow does a query, and returns the number of rows it affected.
+func (tx *Tx) Exec(ctx context.Context, q string, args ...any) (int64, error) {
+	return tx.exec(ctx, q, args...)
+}
+
 // scanner is a single row; Scan returns ErrNotFound when there is none.
 type scanner interface{ Scan(dest ...any) error }
 
