@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -52,7 +53,10 @@ type DB struct {
 	clock  reckon.Clock
 	source string // the URL without credentials, for messages
 	count  counter
-	tracer trace.Tracer // a span per transaction when set (trace.go)
+	// tracer makes a span per transaction when set (trace.go). Atomic:
+	// processes that share one DB (tests run several) set it while
+	// another's transactions run.
+	tracer atomic.Pointer[tracerRef]
 }
 
 // Options configure Open.
@@ -269,14 +273,15 @@ func (db *DB) Ping(ctx context.Context) error {
 //
 // With a tracer, the whole call (its runs again included) is one span.
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
-	if db.tracer != nil {
+	t := db.tracer.Load()
+	if t != nil {
 		var end func(error)
-		ctx, end = db.startTx(ctx)
+		ctx, end = db.startTx(ctx, t.Tracer)
 		defer func() { end(err) }()
 	}
 	start := time.Now()
 	for n := 0; ; n++ {
-		f, aerr := db.attempt(ctx, fn)
+		f, aerr := db.attempt(ctx, fn, t != nil)
 		if f == failPermanent || ctx.Err() != nil {
 			return aerr
 		}
@@ -293,12 +298,12 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 }
 
 // attempt runs fn in one transaction and says how it failed, if it did.
-func (db *DB) attempt(ctx context.Context, fn func(tx *Tx) error) (failure, error) {
+func (db *DB) attempt(ctx context.Context, fn func(tx *Tx) error, traced bool) (failure, error) {
 	tx, err := db.begin(ctx)
 	if err != nil {
 		return classify(err, false, false), err
 	}
-	if db.tracer != nil {
+	if traced {
 		tx.span = trace.SpanFromContext(ctx)
 	}
 	defer func() {

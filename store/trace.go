@@ -13,7 +13,16 @@ import (
 // SetTracer makes every InTx a span named after the function that opened
 // the transaction. Its attributes are the engine and that name, never SQL
 // or its arguments. nil (the default) turns the spans off.
-func (db *DB) SetTracer(t trace.Tracer) { db.tracer = t }
+func (db *DB) SetTracer(t trace.Tracer) {
+	if t == nil {
+		db.tracer.Store(nil)
+		return
+	}
+	db.tracer.Store(&tracerRef{t})
+}
+
+// tracerRef holds a tracer for DB's atomic pointer.
+type tracerRef struct{ trace.Tracer }
 
 // AfterCommit runs f once the transaction has committed, and never when it
 // rolls back: figures about what a transaction did are counted only when it
@@ -38,13 +47,13 @@ const (
 
 // startTx starts the span of one InTx; end closes it with the
 // transaction's result.
-func (db *DB) startTx(ctx context.Context) (context.Context, func(error)) {
+func (db *DB) startTx(ctx context.Context, tracer trace.Tracer) (context.Context, func(error)) {
 	op := txOperation()
 	system := "sqlite"
 	if db.engine == Postgres {
 		system = "postgresql"
 	}
-	ctx, span := db.tracer.Start(ctx, "tx "+op, trace.WithSpanKind(trace.SpanKindClient),
+	ctx, span := tracer.Start(ctx, "tx "+op, trace.WithSpanKind(trace.SpanKindClient),
 		trace.WithAttributes(AttrEngine.String(system), AttrOperation.String(op)))
 	return ctx, func(err error) {
 		if err != nil {
