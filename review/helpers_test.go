@@ -109,22 +109,6 @@ func codedErr(t *testing.T, err error) *reckon.Error {
 	return e
 }
 
-func finding(id string, sev reckon.Severity, st reckon.FindingStatus) reckon.Finding {
-	return reckon.Finding{ControlID: id, Title: "Control " + id, Severity: sev, Status: st}
-}
-
-// baseFindings is a small snapshot with every severity and status.
-func baseFindings() []reckon.Finding {
-	return []reckon.Finding{
-		finding("AAD.1", reckon.SeverityCritical, reckon.FindingFail),
-		finding("AAD.2", reckon.SeverityHigh, reckon.FindingPass),
-		finding("AAD.3", reckon.SeverityMedium, reckon.FindingWarning),
-		finding("EXO.1", reckon.SeverityLow, reckon.FindingNotApplicable),
-		finding("EXO.2", reckon.SeverityInfo, reckon.FindingError),
-		finding("EXO.3", reckon.SeverityHigh, reckon.FindingFail),
-	}
-}
-
 func (b *testBundle) importSnapshot(t *testing.T, scope reckon.Scope, capturedAt time.Time, findings []reckon.Finding) *reckon.Snapshot {
 	t.Helper()
 	snap, _, err := b.ev.Import(context.Background(), scope, reckon.SnapshotInput{

@@ -89,7 +89,7 @@ func TestJobStoppedBetweenSteps(t *testing.T) {
 		at := reckontest.Epoch().AddDate(0, 0, -27)
 		prepare := func() (reckon.Scope, *reckon.Run) {
 			scope := b.fx.Scope()
-			snap := b.importSnapshot(t, scope, at, baseFindings())
+			snap := b.importSnapshot(t, scope, at, reckontest.Findings())
 			return scope, b.ensureRun(t, scope, snap, "")
 		}
 		scope, run := prepare()
@@ -134,8 +134,8 @@ func TestOutOfOrderCompletion(t *testing.T) {
 		b := setup(t, db, nil)
 		for _, newerFirst := range []bool{true, false} {
 			scope := b.fx.Scope()
-			older := b.importSnapshot(t, scope, reckontest.Epoch().AddDate(0, -2, 0), baseFindings())
-			newer := b.importSnapshot(t, scope, reckontest.Epoch().AddDate(0, -1, 0), baseFindings()[:4])
+			older := b.importSnapshot(t, scope, reckontest.Epoch().AddDate(0, -2, 0), reckontest.Findings())
+			newer := b.importSnapshot(t, scope, reckontest.Epoch().AddDate(0, -1, 0), reckontest.Findings()[:4])
 			runOld := b.ensureRun(t, scope, older, "")
 			runNew := b.ensureRun(t, scope, newer, "")
 			// The older job gets as far as composing, then the newer one
@@ -190,7 +190,7 @@ func TestJobRecovery(t *testing.T) {
 		at := reckontest.Epoch().AddDate(0, 0, -27)
 		prepare := func() (reckon.Scope, *reckon.Snapshot) {
 			scope := b.fx.Scope()
-			return scope, b.importSnapshot(t, scope, at, baseFindings())
+			return scope, b.importSnapshot(t, scope, at, reckontest.Findings())
 		}
 		only := func(t *testing.T, scope reckon.Scope) *reckon.Review {
 			t.Helper()
