@@ -21,7 +21,7 @@ func importNative(t *testing.T, svc *evidence.Service, scope reckon.Scope, captu
 
 func TestImportSnapshot(t *testing.T) {
 	t.Parallel()
-	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
+	reckontest.EachEngineAt(t, reckontest.EpochClock().Now, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		fx := reckontest.NewFixture(t, db)
 		svc := evidence.NewService(db)

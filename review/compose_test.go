@@ -60,7 +60,7 @@ func TestComposeEndToEnd(t *testing.T) {
 		b.start(t)
 		user := b.fx.User("x")
 		scope := b.fx.Scope()
-		s1 := b.importSnapshot(t, scope, reckontest.Epoch().AddDate(0, -2, 0), []reckon.Finding{
+		s1 := b.importSnapshot(t, scope, db.Now().AddDate(0, -2, 0), []reckon.Finding{
 			reckontest.Finding("A", reckon.SeverityHigh, reckon.FindingFail), reckontest.Finding("B", reckon.SeverityLow, reckon.FindingPass)})
 
 		res, err := b.svc.Compose(ctx, scope, user.ID)
@@ -96,7 +96,7 @@ func TestComposeEndToEnd(t *testing.T) {
 		}
 
 		// Newer evidence: a new review, compared with the first, which it supersedes.
-		b.importSnapshot(t, scope, reckontest.Epoch().AddDate(0, -1, 0), []reckon.Finding{
+		b.importSnapshot(t, scope, db.Now().AddDate(0, -1, 0), []reckon.Finding{
 			reckontest.Finding("A", reckon.SeverityHigh, reckon.FindingPass), reckontest.Finding("C", reckon.SeverityLow, reckon.FindingFail)})
 		res, err = b.svc.Refresh(ctx, scope.WorkspaceID, r1.ID, user.ID)
 		if err != nil || res.Result != review.ResultQueued || res.Run.Context.BaselineSnapshotID != s1.ID {

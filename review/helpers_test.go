@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,29 +21,6 @@ import (
 	"github.com/reckonhq/reckon/review"
 	"github.com/reckonhq/reckon/store"
 )
-
-// testClock is a settable clock for deadline tests.
-type testClock struct{ ns atomic.Int64 }
-
-func newTestClock() *testClock {
-	c := &testClock{}
-	c.ns.Store(reckontest.Epoch().UnixNano())
-	return c
-}
-
-func (c *testClock) Now() time.Time          { return time.Unix(0, c.ns.Load()).UTC() }
-func (c *testClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
-
-// eachEngineAt is reckontest.EachEngine on databases whose transactions
-// read time from clock.
-func eachEngineAt(t *testing.T, clock *testClock, fn func(t *testing.T, db *store.DB)) {
-	t.Helper()
-	for _, engine := range reckontest.Engines(t) {
-		t.Run(string(engine), func(t *testing.T) {
-			fn(t, reckontest.Open(t, engine, &reckontest.Options{Clock: clock.Now}))
-		})
-	}
-}
 
 type testBundle struct {
 	db      *store.DB

@@ -83,8 +83,8 @@ func (f finalRows) equal(o finalRows) bool {
 // again: every path converges to the rows of an uninterrupted job.
 func TestJobStoppedBetweenSteps(t *testing.T) {
 	t.Parallel()
-	clock := newTestClock()
-	eachEngineAt(t, clock, func(t *testing.T, db *store.DB) {
+	clock := reckontest.EpochClock()
+	reckontest.EachEngineAt(t, clock.Now, func(t *testing.T, db *store.DB) {
 		b := setup(t, db, nil)
 		at := reckontest.Epoch().AddDate(0, 0, -27)
 		prepare := func() (reckon.Scope, *reckon.Run) {
@@ -129,8 +129,8 @@ func TestJobStoppedBetweenSteps(t *testing.T) {
 // finish in.
 func TestOutOfOrderCompletion(t *testing.T) {
 	t.Parallel()
-	clock := newTestClock()
-	eachEngineAt(t, clock, func(t *testing.T, db *store.DB) {
+	clock := reckontest.EpochClock()
+	reckontest.EachEngineAt(t, clock.Now, func(t *testing.T, db *store.DB) {
 		b := setup(t, db, nil)
 		for _, newerFirst := range []bool{true, false} {
 			scope := b.fx.Scope()
@@ -183,8 +183,8 @@ func TestOutOfOrderCompletion(t *testing.T) {
 
 func TestJobRecovery(t *testing.T) {
 	t.Parallel()
-	clock := newTestClock()
-	eachEngineAt(t, clock, func(t *testing.T, db *store.DB) {
+	clock := reckontest.EpochClock()
+	reckontest.EachEngineAt(t, clock.Now, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		b := setup(t, db, nil)
 		at := reckontest.Epoch().AddDate(0, 0, -27)

@@ -37,7 +37,7 @@ func (b *testBundle) putReview(t *testing.T, scope reckon.Scope, snapID int64, f
 
 func TestResolveTable(t *testing.T) {
 	t.Parallel()
-	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
+	reckontest.EachEngineAt(t, reckontest.EpochClock().Now, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		b := setup(t, db, nil)
 		at := reckontest.Epoch().AddDate(0, 0, -27)
