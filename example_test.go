@@ -57,7 +57,7 @@ func Example_adapter() {
 		return run, err
 	}))
 	must(run, worker.Work(ctx, &river.Job[syncArgs]{Args: syncArgs{run.ID}})) // as the queue delivers it
-	clock.Advance(2 * time.Minute)                                           // past the queued deadline
+	clock.Advance(2 * time.Minute)                                            // past the queued deadline
 	res := must(reconcile.New(db, l, nil).Sweep(ctx))
 	run = must(store.InTxValue(ctx, db, func(tx *store.Tx) (*reckon.Run, error) { return tx.Run(ctx, run.WorkspaceID, run.ID) }))
 	fmt.Println(res.Settled, run.Status, run.Outcome, run.Context.Reconciliation.ReasonCode)
