@@ -179,10 +179,18 @@ func (s *Service) EventsTx(ctx context.Context, tx *store.Tx, workspaceID, runID
 		}
 	}
 	tl.Events = append(tl.Events, attemptEvents(attempts, job)...)
-	// Stable: events of one instant keep the order they were read in.
-	slices.SortStableFunc(tl.Events, func(a, b Event) int { return a.At.Compare(b.At) })
+	// Events of one instant in the order they can happen in; stable, so
+	// that those of one kind keep the order they were read in.
+	slices.SortStableFunc(tl.Events, func(a, b Event) int {
+		return cmp.Or(a.At.Compare(b.At), cmp.Compare(kindOrder[a.Kind], kindOrder[b.Kind]))
+	})
 	return tl, nil
 }
+
+// kindOrder places events of one instant: a run is created, starts, its
+// attempts run, it ends, and then operators act on it.
+var kindOrder = map[string]int{EventCreated: 0, EventStarted: 1, EventAttemptStart: 2, EventHandedOn: 3, EventAttemptError: 4,
+	EventDeadline: 5, EventCompleted: 6, EventReconciled: 6, EventAcknowledged: 7, EventRetried: 7, EventResolved: 7}
 
 // attemptEvents are the run's attempts as the ledger recorded them (the
 // node each ran on, a dead node's hand-on) and the failed attempts the
