@@ -75,9 +75,11 @@ type action struct {
 }
 
 // neverPickedUp reports whether a settled run was reconciled without any
-// worker ever starting it.
+// worker ever starting it. A run an operator settled (an ambiguity
+// resolved) needed no worker.
 func neverPickedUp(run *reckon.Run) bool {
-	return run.Status == reckon.RunCompleted && reconciled(run) && run.Attempts == 0
+	return run.Status == reckon.RunCompleted && reconciled(run) && run.Attempts == 0 &&
+		run.Context.Reconciliation.Source != reckon.SourceOperator
 }
 
 // primaryAction picks the one action that fits a run: Reconcile now while
@@ -255,6 +257,9 @@ func (s *Server) runDetail(t tr, run *reckon.Run, rs *runSurroundings, l linker)
 		}
 		if ev.JobID != 0 {
 			add(fact{Label: t.T("console.diag.job"), Text: idText(ev.JobID)})
+		}
+		if ev.ResolvedBy != "" {
+			add(fact{Label: t.T("console.diag.resolved_by"), Text: actorName(t, ev.ResolvedBy, rs.names)})
 		}
 		if ev.DeadlineAt != nil {
 			add(fact{Label: t.T("console.diag.missed_deadline"), Time: t.Time(*ev.DeadlineAt)})

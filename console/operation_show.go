@@ -140,6 +140,9 @@ func (s *Server) loadOperatorRecords(ctx context.Context, tx *store.Tx, run *rec
 // userIDs are the users a run's page names.
 func (rs *runSurroundings) userIDs(run *reckon.Run) []int64 {
 	ids := []int64{run.InitiatorUserID}
+	if rec := run.Context.Reconciliation; rec != nil {
+		ids = append(ids, actorUserID(rec.Evidence.ResolvedBy))
+	}
 	if rs.timeline != nil {
 		for _, e := range rs.timeline.Events {
 			ids = append(ids, actorUserID(e.Actor))

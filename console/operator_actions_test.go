@@ -262,11 +262,14 @@ func TestResolveFromTheRunPage(t *testing.T) {
 		// The page says how it was resolved and leads to the kept review.
 		expect(t, p, http.StatusOK, `id="resolved"`, `href="`+reviewPath(w.wsA, h.twin.ID)+`">`+en("console.action.view_kept_review"),
 			en("console.competitors.kept"), en("console.timeline.resolved", "who", w.users["manager"].Name), "the copy is right",
+			`">`+en("console.timeline.review_kept", "review", fmt.Sprintf("#%d", h.twin.ID))+`</a>`,
+			`">`+en("console.timeline.recorded_by", "run", fmt.Sprintf("#%d", resolution.ID))+`</a>`,
 			en("console.timeline.retried_by"))
 		lacks(t, p, `class="resolve-form"`, en("console.check.review_ambiguous"))
 		// The run that records it explains itself.
 		expect(t, manager.get(t, opPath(w.wsA, resolution.ID)), http.StatusOK, en(review.ReasonAmbiguityResolved),
 			en("console.timeline.reconciled", "who", w.users["manager"].Name, "source", en("console.source.operator")),
+			en("console.diag.resolved_by"), w.users["manager"].Name,
 			en("console.timeline.retry_of"), `href="`+blocked+`"`, `href="`+reviewPath(w.wsA, h.twin.ID)+`"`)
 
 		p = manager.follow(t, manager.act(t, w.wsA, h.blocked.ID, "resolve", keep))
@@ -315,7 +318,7 @@ func TestRunTimeline(t *testing.T) {
 			en("console.attempts.attempt_no_node", "n", 1),
 			en("console.timeline.completed", "who", en("console.actor.job")), "<code>"+review.ReasonAvailable+"</code>",
 			en("console.timeline.related"), `href="`+reviewPath(w.wsA, h.review.ID)+`"`,
-			fmt.Sprintf("#%d", snap.ID), en("console.timeline.captured"),
+			en("console.timeline.captured", "snapshot", fmt.Sprintf("#%d", snap.ID)),
 			fmt.Sprintf("<span>#%d</span>", run.JobID),
 			`<span class="absolute" title="`+utc+`">`+berlin+`</span>`)
 		sectionOrder(t, p)

@@ -45,9 +45,13 @@ var attemptErrorKeys = map[string]string{
 func timelineOf(t tr, tl *operator.Timeline, rs *runSurroundings, l linker, queueJob func(id int64) string) *timelineView {
 	v := &timelineView{}
 	who := func(actor string) string { return actorName(t, actor, rs.names) }
+	// The ledger's attempts that ran on a known node say where, and from
+	// which dead node they were handed on.
 	attempts := map[int]attemptView{}
 	for i, a := range attemptViews(t, rs.attempts) {
-		attempts[rs.attempts[i].Attempt] = a
+		if rs.attempts[i].NodeName != "" {
+			attempts[rs.attempts[i].Attempt] = a
+		}
 	}
 	for _, e := range tl.Events {
 		en := timelineEntry{Time: t.Time(e.At), Note: e.Note, Tone: "muted"}
@@ -83,10 +87,11 @@ func timelineOf(t tr, tl *operator.Timeline, rs *runSurroundings, l linker, queu
 			en.Text, en.Tone = t.T("console.timeline.acknowledged", "who", who(e.Actor)), "ok"
 		case operator.EventRetried:
 			en.Text, en.Tone = t.T("console.timeline.retried", "who", who(e.Actor)), "active"
-			en.Links = l.links([]int64{e.RunID}, l.run)
+			en.Links = []link{named(l.run, e.RunID, runTitle(t, e.RunID))}
 		case operator.EventResolved:
 			en.Text, en.Tone = t.T("console.timeline.resolved", "who", who(e.Actor)), "ok"
-			en.Links = append(l.links([]int64{e.ReviewID}, l.review), l.links([]int64{e.RunID}, l.run)...)
+			en.Links = []link{named(l.review, e.ReviewID, t.T("console.timeline.review_kept", "review", idText(e.ReviewID))),
+				named(l.run, e.RunID, t.T("console.timeline.recorded_by", "run", idText(e.RunID)))}
 		default:
 			continue
 		}
@@ -100,7 +105,7 @@ func timelineOf(t tr, tl *operator.Timeline, rs *runSurroundings, l linker, queu
 	if id := tl.Links.EvidenceSnapshotID; id != 0 {
 		f := fact{Label: t.T("console.diag.snapshot"), Text: idText(id)}
 		if rs.snapshot != nil {
-			f.Time, f.Note = t.Time(rs.snapshot.CapturedAt), t.T("console.timeline.captured")
+			f.Text, f.Time = t.T("console.timeline.captured", "snapshot", idText(id)), t.Time(rs.snapshot.CapturedAt)
 		}
 		add(f)
 	}
@@ -124,6 +129,15 @@ func timelineOf(t tr, tl *operator.Timeline, rs *runSurroundings, l linker, queu
 		add(f)
 	}
 	return v
+}
+
+// named is a link with its own words, to href's page (none when href is nil).
+func named(href func(int64) string, id int64, text string) link {
+	l := link{Text: text}
+	if href != nil {
+		l.Href = href(id)
+	}
+	return l
 }
 
 // actorKeys name the actors that are not people.
