@@ -17,26 +17,35 @@ import (
 	"github.com/reckonhq/reckon/store"
 )
 
+// migratedCLI runs reckon on a fresh, migrated database of the engine, and
+// opens that database for the test's own rows.
+func migratedCLI(t *testing.T, engine store.Engine) (cli func(args ...string) (int, string, string), db *store.DB) {
+	t.Helper()
+	ctx := context.Background()
+	dbURL := reckontest.URL(t, engine)
+	cli = func(args ...string) (int, string, string) {
+		var out, errOut bytes.Buffer
+		e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: func(string) string { return "" }}
+		code := run(ctx, e, append(args, "--database", dbURL))
+		return code, out.String(), errOut.String()
+	}
+	if code, _, stderr := cli("migrate"); code != 0 {
+		t.Fatalf("migrate: %s", stderr)
+	}
+	db, err := store.Open(ctx, dbURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return cli, db
+}
+
 func TestOperationsCancelAcknowledgeRetry(t *testing.T) {
 	t.Parallel()
 	for _, engine := range reckontest.Engines(t) {
 		t.Run(string(engine), func(t *testing.T) {
 			ctx := context.Background()
-			dbURL := reckontest.URL(t, engine)
-			cli := func(args ...string) (int, string, string) {
-				var out, errOut bytes.Buffer
-				e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: func(string) string { return "" }}
-				code := run(ctx, e, append(args, "--database", dbURL))
-				return code, out.String(), errOut.String()
-			}
-			if code, _, stderr := cli("migrate"); code != 0 {
-				t.Fatalf("migrate: %s", stderr)
-			}
-			db, err := store.Open(ctx, dbURL, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
+			cli, db := migratedCLI(t, engine)
 			fx := reckontest.NewFixture(t, db)
 			ws := fx.Workspace()
 			scope := reckon.Scope{WorkspaceID: ws.ID, EnvironmentID: fx.Environment(ws).ID}
@@ -96,21 +105,7 @@ func TestOperationsResolve(t *testing.T) {
 	for _, engine := range reckontest.Engines(t) {
 		t.Run(string(engine), func(t *testing.T) {
 			ctx := context.Background()
-			dbURL := reckontest.URL(t, engine)
-			cli := func(args ...string) (int, string, string) {
-				var out, errOut bytes.Buffer
-				e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: func(string) string { return "" }}
-				code := run(ctx, e, append(args, "--database", dbURL))
-				return code, out.String(), errOut.String()
-			}
-			if code, _, stderr := cli("migrate"); code != 0 {
-				t.Fatalf("migrate: %s", stderr)
-			}
-			db, err := store.Open(ctx, dbURL, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
+			cli, db := migratedCLI(t, engine)
 			// A published review, a ready copy of it, and a compose run of
 			// their evidence that the reconciler blocks as ambiguous.
 			a, err := app.New(db, nil)

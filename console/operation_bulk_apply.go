@@ -14,26 +14,15 @@ import (
 // (matched, changed, skipped); a large one as a bulk run, whose page shows
 // its progress.
 func (s *Server) applyBulk(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
-	if s.operator == nil {
-		return errNotFound
-	}
 	ctx := r.Context()
 	t := s.tr(c)
 	slug := g.Workspace.Slug
-	q := r.URL.Query()
-	action, err := bulkAction(r.PostFormValue("action"), g)
-	if err != nil {
+	req, err := s.bulkRequestOf(w, r, c, g, r.PostFormValue("action"))
+	if req == nil {
 		return err
 	}
-	f, form, err := s.bulkFilter(ctx, t, q, g)
-	if err != nil {
-		return err
-	}
-	back := withQuery(operationsPath(slug), filterQuery(q))
-	if !form.Active {
-		return s.redirectWithFlash(w, r, c, back, &flash{Level: levelError, Message: reckon.Msg("console.bulk.no_filter")})
-	}
-	out, err := s.operator.Bulk(ctx, &operator.BulkParams{WorkspaceID: g.Workspace.ID, Action: action, Filter: f,
+	action, back := req.action, req.back
+	out, err := s.operator.Bulk(ctx, &operator.BulkParams{WorkspaceID: g.Workspace.ID, Action: action, Filter: req.filter,
 		Note: r.PostFormValue("note"), By: operator.Actor{UserID: c.User.ID}, MayRestore: g.Can(access.Restore)})
 	if err != nil {
 		return s.formError(w, r, c, back, err)

@@ -1,7 +1,6 @@
 package console
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 
@@ -106,25 +105,13 @@ type bulkConfirmPage struct {
 // confirmBulk asks whether to act on every run the filter matches, and
 // says how many that is.
 func (s *Server) confirmBulk(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
-	if s.operator == nil {
-		return errNotFound
-	}
 	ctx := r.Context()
 	t := s.tr(c)
-	slug := g.Workspace.Slug
-	q := r.URL.Query()
-	action, err := bulkAction(q.Get("action"), g)
-	if err != nil {
+	req, err := s.bulkRequestOf(w, r, c, g, r.URL.Query().Get("action"))
+	if req == nil {
 		return err
 	}
-	f, form, err := s.bulkFilter(ctx, t, q, g)
-	if err != nil {
-		return err
-	}
-	back := withQuery(operationsPath(slug), filterQuery(q))
-	if !form.Active {
-		return s.redirectWithFlash(w, r, c, back, &flash{Level: levelError, Message: reckon.Msg("console.bulk.no_filter")})
-	}
+	action, f, form := req.action, req.filter, req.form
 	var count int64
 	if err := s.db.InTx(ctx, func(tx *store.Tx) (err error) {
 		count, err = tx.CountMatchingRuns(ctx, &f, 0)
@@ -137,7 +124,8 @@ func (s *Server) confirmBulk(w http.ResponseWriter, r *http.Request, c *call, g 
 		key = bulkConfirmKeys[action].one
 	}
 	p := &bulkConfirmPage{Heading: t.T(key, "n", count), Count: count, Action: string(action),
-		Apply: withQuery(operationsPath(slug)+"/bulk", filterQuery(q)), Button: t.T(bulkActionKeys[action]), Back: back}
+		Apply: withQuery(operationsPath(g.Workspace.Slug)+"/bulk", filterQuery(r.URL.Query())), Button: t.T(bulkActionKeys[action]),
+		Back: req.back}
 	for _, field := range form.Fields {
 		for _, group := range field.Groups {
 			for _, o := range group.Options {
@@ -165,17 +153,42 @@ func (s *Server) confirmBulk(w http.ResponseWriter, r *http.Request, c *call, g 
 	return s.render(w, r, c, http.StatusOK, "operations_bulk", p)
 }
 
-// bulkFilter reads a bulk request's filter from the query as the list
-// reads it, with the environment choice, narrowed by the grant and scoped
-// as Bulk scopes it: every matching run, bulk runs left out.
-func (s *Server) bulkFilter(ctx context.Context, t tr, q url.Values, g *access.Grant) (store.RunFilter, *filterForm, error) {
-	f, form := s.runFilter(t, q)
-	envs, err := s.visibleEnvironments(ctx, g)
+// bulkRequest is a bulk action asked for from the operations list.
+type bulkRequest struct {
+	action operator.BulkAction
+	// filter is the list's filter of the query, narrowed by the grant and
+	// scoped as Bulk scopes it (every matching run, bulk runs left out);
+	// form is how the list shows it.
+	filter store.RunFilter
+	form   *filterForm
+	// back is the list with the filter.
+	back string
+}
+
+// bulkRequestOf reads a bulk request: the action, which the caller's role
+// must allow, and the filter of the query, read as the list reads it.
+// Without a filter there is nothing to act on — a bulk action never takes
+// every run there is — and it answers itself, back to the list with a
+// message: the request is nil then, and so is the error.
+func (s *Server) bulkRequestOf(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant, action string) (*bulkRequest, error) {
+	if s.operator == nil {
+		return nil, errNotFound
+	}
+	a, err := bulkAction(action, g)
 	if err != nil {
-		return f, nil, err
+		return nil, err
+	}
+	t, q := s.tr(c), r.URL.Query()
+	f, form := s.runFilter(t, q)
+	envs, err := s.visibleEnvironments(r.Context(), g)
+	if err != nil {
+		return nil, err
 	}
 	form.addEnvironments(t, f.EnvironmentID, []optionGroupSource{{environments: envs}})
-	f = g.RunFilter(f)
-	f.BeforeID, f.Limit, f.NotType = 0, 0, reckon.RunTypeBulk
-	return f, form, nil
+	req := &bulkRequest{action: a, filter: g.RunFilter(f), form: form, back: withQuery(operationsPath(g.Workspace.Slug), filterQuery(q))}
+	req.filter.BeforeID, req.filter.Limit, req.filter.NotType = 0, 0, reckon.RunTypeBulk
+	if !form.Active {
+		return nil, s.redirectWithFlash(w, r, c, req.back, &flash{Level: levelError, Message: reckon.Msg("console.bulk.no_filter")})
+	}
+	return req, nil
 }

@@ -2,7 +2,6 @@ package console_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/ledger"
+	"github.com/reckonhq/reckon/reckontest"
 	"github.com/reckonhq/reckon/review"
 	"github.com/reckonhq/reckon/store"
 )
@@ -32,21 +32,7 @@ func (w *world) failedRun(t *testing.T, env *reckon.Environment, key string) *re
 // audit lists a run's audit events as "action actor note", oldest first.
 func (w *world) audit(t *testing.T, runID int64) []string {
 	t.Helper()
-	var out []string
-	w.tx(t, func(tx *store.Tx) error {
-		events, err := tx.AuditEvents(context.Background(), w.wsA.ID, "operation_run", runID)
-		for _, e := range events {
-			var m struct {
-				Note string `json:"note"`
-			}
-			if err := json.Unmarshal(e.Metadata, &m); err != nil {
-				return err
-			}
-			out = append(out, e.Action+" "+e.Actor+" "+m.Note)
-		}
-		return err
-	})
-	return out
+	return reckontest.AuditTrail(t, w.db, w.wsA.ID, "operation_run", runID)
 }
 
 func userActor(u *reckon.User) string { return fmt.Sprintf("user:%d", u.ID) }

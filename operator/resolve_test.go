@@ -2,7 +2,6 @@ package operator_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -92,21 +91,7 @@ func (x *ambiguity) review(t *testing.T, id int64) *reckon.Review {
 // audit lists the audit events of a subject as "action actor note".
 func (x *ambiguity) audit(t *testing.T, subject string, id int64) []string {
 	t.Helper()
-	var out []string
-	x.tx(t, func(tx *store.Tx) error {
-		events, err := tx.AuditEvents(context.Background(), x.scope.WorkspaceID, subject, id)
-		for _, e := range events {
-			var m struct {
-				Note string `json:"note"`
-			}
-			if err := json.Unmarshal(e.Metadata, &m); err != nil {
-				return err
-			}
-			out = append(out, e.Action+" "+e.Actor+" "+m.Note)
-		}
-		return err
-	})
-	return out
+	return reckontest.AuditTrail(t, x.a.DB, x.scope.WorkspaceID, subject, id)
 }
 
 // Resolving keeps the chosen review (published on request), archives the
