@@ -102,3 +102,21 @@ func (f *Fixture) ReadyTwin(v *reckon.Review) *reckon.Review {
 	})
 	return twin
 }
+
+// Finding is a finding of control id with the given severity and status,
+// titled after its control.
+func Finding(id string, sev reckon.Severity, st reckon.FindingStatus) reckon.Finding {
+	return reckon.Finding{ControlID: id, Title: "Control " + id, Severity: sev, Status: st}
+}
+
+// Findings is a small snapshot's findings, with every severity and status.
+func Findings() []reckon.Finding {
+	return []reckon.Finding{
+		Finding("AAD.1", reckon.SeverityCritical, reckon.FindingFail),
+		Finding("AAD.2", reckon.SeverityHigh, reckon.FindingPass),
+		Finding("AAD.3", reckon.SeverityMedium, reckon.FindingWarning),
+		Finding("EXO.1", reckon.SeverityLow, reckon.FindingNotApplicable),
+		Finding("EXO.2", reckon.SeverityInfo, reckon.FindingError),
+		Finding("EXO.3", reckon.SeverityHigh, reckon.FindingFail),
+	}
+}
