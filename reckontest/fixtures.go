@@ -76,6 +76,33 @@ func (f *Fixture) Member(w *reckon.Workspace, u *reckon.User, role reckon.Role, 
 	})
 }
 
+// ReadyTwin creates a second current review of v's evidence: ready, with
+// v's fingerprint and content, linked to no run — what an older system or
+// a migration may leave behind. A compose run of that fingerprint then
+// finds two current reviews and is blocked as ambiguous (v must not be
+// ready itself: one ready review per fingerprint is all the index allows).
+func (f *Fixture) ReadyTwin(v *reckon.Review) *reckon.Review {
+	f.t.Helper()
+	var twin *reckon.Review
+	f.tx(func(tx *store.Tx) (err error) {
+		ctx := context.Background()
+		original, err := tx.Review(ctx, v.WorkspaceID, v.ID)
+		if err != nil {
+			return err
+		}
+		twin, err = tx.InsertDraftReview(ctx, &store.DraftReviewInsert{
+			Scope:              reckon.Scope{WorkspaceID: v.WorkspaceID, EnvironmentID: v.EnvironmentID},
+			EvidenceSnapshotID: v.EvidenceSnapshotID, Fingerprint: v.Fingerprint})
+		if err != nil {
+			return err
+		}
+		now := tx.Now()
+		twin.Status, twin.Content, twin.ComposedAt = reckon.ReviewReady, original.Content, &now
+		return tx.UpdateReview(ctx, twin)
+	})
+	return twin
+}
+
 // Finding is a finding of control id with the given severity and status,
 // titled after its control.
 func Finding(id string, sev reckon.Severity, st reckon.FindingStatus) reckon.Finding {
