@@ -231,27 +231,18 @@ func controlRowOf(t tr, c review.ControlSummary) controlRow {
 }
 
 // groupByProduct groups failing controls by the product an assessment tool
-// files them under, in the order the content lists them (most severe
-// first); controls without a product come last.
+// files them under (review.ByProduct); controls without a product come last.
 func groupByProduct(t tr, list []review.ControlSummary) []controlGroup {
 	var groups []controlGroup
-	index := map[string]int{}
-	var other []controlRow
-	for _, c := range list {
-		if c.Product == "" {
-			other = append(other, controlRowOf(t, c))
-			continue
+	for _, g := range review.ByProduct(list) {
+		cg := controlGroup{Product: g.Product}
+		if cg.Product == "" {
+			cg.Product = t.T("console.review.other_controls")
 		}
-		i, ok := index[c.Product]
-		if !ok {
-			i = len(groups)
-			index[c.Product] = i
-			groups = append(groups, controlGroup{Product: c.Product})
+		for _, c := range g.Controls {
+			cg.Controls = append(cg.Controls, controlRowOf(t, c))
 		}
-		groups[i].Controls = append(groups[i].Controls, controlRowOf(t, c))
-	}
-	if len(other) > 0 {
-		groups = append(groups, controlGroup{Product: t.T("console.review.other_controls"), Controls: other})
+		groups = append(groups, cg)
 	}
 	return groups
 }

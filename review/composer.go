@@ -145,6 +145,43 @@ var severityWeight = map[reckon.Severity]int{
 	reckon.SeverityInfo:     0,
 }
 
+// Weight is how much a control of severity s counts towards the score.
+func Weight(s reckon.Severity) int { return severityWeight[s] }
+
+// Points are the sums a score is computed from, in half points so that a
+// warning's half weight is exact.
+type Points struct {
+	Earned2, Possible2 int
+}
+
+// ScorePoints sums what the findings earn of what they could (see Score).
+func ScorePoints(findings []reckon.Finding) Points {
+	var p Points
+	for _, f := range findings {
+		w := severityWeight[f.Severity]
+		switch f.Status {
+		case reckon.FindingPass:
+			p.Earned2 += 2 * w
+		case reckon.FindingWarning:
+			p.Earned2 += w
+		case reckon.FindingFail:
+		default:
+			continue
+		}
+		p.Possible2 += 2 * w
+	}
+	return p
+}
+
+// Score is the score of the points, nil when nothing carries weight.
+func (p Points) Score() *int {
+	if p.Possible2 == 0 {
+		return nil
+	}
+	score := (200*p.Earned2 + p.Possible2) / (2 * p.Possible2)
+	return &score
+}
+
 // Score is the review's score, 0–100:
 //
 //	score = round(100 × Σ earned / Σ possible)
@@ -154,27 +191,7 @@ var severityWeight = map[reckon.Severity]int{
 // full weight, a warning half of it, a fail nothing. Controls that are
 // not_applicable or in error (not assessed) do not count. Rounding is half
 // up, in integers. nil when nothing carries weight.
-func Score(findings []reckon.Finding) *int {
-	var earned2, possible2 int // in half points, so that a warning is exact
-	for _, f := range findings {
-		w := severityWeight[f.Severity]
-		switch f.Status {
-		case reckon.FindingPass:
-			earned2 += 2 * w
-		case reckon.FindingWarning:
-			earned2 += w
-		case reckon.FindingFail:
-		default:
-			continue
-		}
-		possible2 += 2 * w
-	}
-	if possible2 == 0 {
-		return nil
-	}
-	score := (200*earned2 + possible2) / (2 * possible2)
-	return &score
-}
+func Score(findings []reckon.Finding) *int { return ScorePoints(findings).Score() }
 
 // Compose builds a review's content from a snapshot and, when the
 // environment had an earlier review, that review's snapshot (nil for none).
