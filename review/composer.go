@@ -2,6 +2,7 @@ package review
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -225,6 +226,18 @@ func Compose(snap, baseline *reckon.Snapshot) *Content {
 
 // Marshal encodes content canonically: the same content, the same bytes.
 func (c *Content) Marshal() (json.RawMessage, error) { return json.Marshal(c) }
+
+// ContentOf decodes a review's content; nil until the review is composed.
+func ContentOf(v *reckon.Review) (*Content, error) {
+	if len(v.Content) == 0 {
+		return nil, nil
+	}
+	var c Content
+	if err := json.Unmarshal(v.Content, &c); err != nil {
+		return nil, fmt.Errorf("review: content of review %d: %w", v.ID, err)
+	}
+	return &c, nil
+}
 
 func summarize(s *reckon.Snapshot) EvidenceSummary {
 	return EvidenceSummary{CapturedAt: s.CapturedAt.UTC(), ContentHash: s.ContentHash,
