@@ -29,6 +29,8 @@ type reviewPage struct {
 	SupersededBy *link
 	Facts        []fact
 	Actions      []*action
+	// Report is the review's report for the customer (review_report.go).
+	Report string
 }
 
 type severityRow struct {
@@ -154,6 +156,7 @@ func (s *Server) showReview(w http.ResponseWriter, r *http.Request, c *call, g *
 	}
 
 	base := reviewPath(slug, v.ID)
+	p.Report = base + "/report"
 	if g.Can(access.Refresh) {
 		p.Actions = append(p.Actions, &action{Label: t.T("console.action.refresh"), Href: base + "/refresh", Post: true})
 	}
