@@ -15,6 +15,8 @@ type operationsPage struct {
 	Filter  *filterForm
 	Table   *runTable
 	Pager   pager
+	// Chart counts the filter's runs per day (runs_chart.go).
+	Chart *runsChart
 	// QueueLink leads platform support to River UI (system_queue.go).
 	QueueLink string
 }
@@ -53,12 +55,16 @@ func (s *Server) listOperations(w http.ResponseWriter, r *http.Request, c *call,
 	if err != nil {
 		return err
 	}
+	chart, err := s.runsChart(ctx, t, g.RunFilter(f), form.Action, r.URL.Query())
+	if err != nil {
+		return err
+	}
 	title := t.T("console.operations.title")
 	l, err := s.page(ctx, r, c, title, "operations", g.Workspace)
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, c, http.StatusOK, "operations", &operationsPage{layout: l, Heading: title, Filter: form, Table: table, Pager: p})
+	return s.render(w, r, c, http.StatusOK, "operations", &operationsPage{layout: l, Heading: title, Filter: form, Table: table, Pager: p, Chart: chart})
 }
 
 // workspaceRows links the rows of a workspace's run list.
