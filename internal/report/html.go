@@ -112,8 +112,6 @@ type view struct {
 	IncorrectCount string
 	Changes        *changes
 	NoChanges      string
-	Footer         string
-	Fingerprint    string
 }
 
 type fact struct {
@@ -133,8 +131,10 @@ type noteCount struct{ Kind, Label, Count string }
 type product struct {
 	ID, Name, Count string
 	Controls        []control
-	// NewPage starts the product on a page of its own in print.
-	NewPage bool
+	// Large: the product has ownPage failing controls or more; it starts a
+	// printed page of its own (NewPage) unless it comes first, and breaks
+	// between rows. A smaller product is kept on one page where it fits.
+	Large, NewPage bool
 }
 
 // ownPage is how many failing controls give a product a printed page of its
@@ -204,7 +204,7 @@ func describe(t tr, d *Data) *view {
 	title := t.T("report.title", "id", strconv.FormatInt(rv.ID, 10))
 	snap := d.Snapshot
 	v := &view{Lang: t.lang, Title: title + " · " + d.Environment.Name, Environment: d.Environment.Name,
-		Subtitle: title + " · " + d.Workspace.Name, Fingerprint: rv.Fingerprint}
+		Subtitle: title + " · " + d.Workspace.Name}
 	add := func(f fact) { v.Facts = append(v.Facts, f) }
 	add(fact{Label: t.T("report.fact.environment"), Value: d.Environment.Name})
 	if d.Environment.TenantID != "" {
@@ -229,13 +229,15 @@ func describe(t tr, d *Data) *view {
 	if rv.PublishedAt != nil {
 		add(fact{Label: t.T("report.fact.published"), Value: locale.FormatTime(t.lang, *rv.PublishedAt)})
 	}
-	v.Footer = t.T("report.footer", "id", strconv.FormatInt(rv.ID, 10))
 	c := d.Content
+	if c != nil {
+		add(fact{Label: t.T("report.fact.composer"), Value: c.ComposerVersion})
+	}
+	add(fact{Label: t.T("report.fact.fingerprint"), Value: rv.Fingerprint, Code: true, Note: t.T("report.fact.fingerprint_note")})
 	if c == nil {
 		return v
 	}
 	v.Composed = true
-	v.Footer = t.T("report.footer_composer", "id", strconv.FormatInt(rv.ID, 10), "version", c.ComposerVersion)
 	describeScore(t, v, c, snap)
 	details := make(map[string]string, len(snap.Findings))
 	for _, f := range snap.Findings {
@@ -254,7 +256,8 @@ func describe(t tr, d *Data) *view {
 	for i, g := range review.ByProduct(c.Failing) {
 		// The first product follows its heading on the part's first page.
 		p := product{ID: "product-" + strconv.Itoa(i+1), Name: g.Product, Count: t.num(len(g.Controls)),
-			NewPage: i > 0 && len(g.Controls) >= ownPage}
+			Large: len(g.Controls) >= ownPage}
+		p.NewPage = p.Large && i > 0
 		if p.Name == "" {
 			p.Name = t.T("report.other_controls")
 		}

@@ -259,7 +259,7 @@ func TestLargeProductsStartAPrintedPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	body := string(doc.html)
-	for _, want := range []string{`<section class="product" aria-labelledby="product-1">`, `<section class="product" aria-labelledby="product-2">`,
+	for _, want := range []string{`<section class="product keep" aria-labelledby="product-1">`, `<section class="product keep" aria-labelledby="product-2">`,
 		`<section class="product new-page" aria-labelledby="product-3">`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the document lacks %s", want)
