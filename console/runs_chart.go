@@ -63,9 +63,11 @@ type chartTick struct {
 }
 
 type chartDay struct {
-	Label    string // the axis label, "" for a day without one
-	Anchor   string // start, middle or end
-	LabelX   string
+	Label  string // the axis label, "" for a day without one
+	Anchor string // start, middle or end
+	LabelX string
+	// Minor labels stand between the others; narrow screens leave them out.
+	Minor    bool
 	Date     string // the table's
 	X, Width string
 	Segments []chartSegment
@@ -145,12 +147,13 @@ func (s *Server) runsChart(ctx context.Context, t tr, f store.RunFilter, base st
 		}
 	}
 	slot := (100 - plotLeft) / float64(span)
-	step := (span + 6) / 7 // about seven day labels, today's always
+	step := (span + 6) / 7 // about seven day labels (four on a phone), today's always
 	for i, day := range perDay {
 		at := bounds[i]
 		cd := &chartDay{Date: dayText(t.lang, at, true), X: pct(plotLeft + slot*(float64(i)+0.15)), Width: pct(slot * 0.7)}
-		if (span-1-i)%step == 0 {
+		if back := span - 1 - i; back%step == 0 {
 			cd.Label, cd.Anchor, cd.LabelX = dayText(t.lang, at, false), "middle", pct(plotLeft+slot*(float64(i)+0.5))
+			cd.Minor = (back/step)%2 == 1
 			switch {
 			case i == span-1:
 				cd.Anchor, cd.LabelX = "end", "100%"
