@@ -30,7 +30,8 @@ import (
 // and in German. Each PDF is A4, every page carries the running header and
 // its page number of the whole, and no page is blank; the pages go to the
 // screenshot folder as PNGs (Debian's poppler-utils draws them). Then the
-// operations page with its runs chart, at 1280 and 390 pixels wide.
+// report on a screen and the operations page with its runs chart, at 1280
+// and 390 pixels wide.
 func TestReportPrintsInARealBrowser(t *testing.T) {
 	t.Parallel()
 	tools := []string{chromiumPath(), "pdftoppm", "pdfinfo", "pdftotext"}
@@ -92,24 +93,9 @@ func TestReportPrintsInARealBrowser(t *testing.T) {
 		}
 	}
 
-	dir := os.Getenv(ScreenshotDirEnv)
-	if dir == "" {
-		dir = t.TempDir()
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("report pages and screenshots in %s", dir)
-
+	dir := screenshotDir(t)
 	browser := startChromium(t)
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		step, cancel := context.WithTimeout(browser, 45*time.Second)
-		defer cancel()
-		if err := chromedp.Do(step, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
+	do := stepper(t, browser)
 	owner := w.users["owner"]
 	do("sign in",
 		chromedp.Navigate(w.server.URL+"/login"),
@@ -141,44 +127,27 @@ func TestReportPrintsInARealBrowser(t *testing.T) {
 			func(i, n int) string { return tr(lang, "report.print.page", "page", i, "pages", n) })
 	}
 
+	// The report on a screen, wide and narrow.
+	for _, width := range []int64{1280, 390} {
+		do("open the report", chromedp.EmulateViewport(width, 900), chromedp.Navigate(w.server.URL+reviewPath(w.wsA, v.ID)+"/report"),
+			chromedp.WaitVisible(chromedp.CSS("#failing-heading")))
+		photograph(t, browser, dir, "report-screen", width)
+	}
+
 	// The operations page with its chart, at both widths.
 	ops := "/admin/workspaces/" + w.wsA.Slug + "/operations"
 	for _, c := range []struct{ name, query string }{{"operations-chart", "?days=30"}, {"operations-chart-90", "?days=90&outcome=failed"}} {
 		for _, width := range []int64{1280, 390} {
 			do("open "+c.name, chromedp.EmulateViewport(width, 900), chromedp.Navigate(w.server.URL+ops+c.query),
 				chromedp.WaitVisible(chromedp.CSS(".runs-chart-svg")))
-			step, cancel := context.WithTimeout(browser, 30*time.Second)
-			shot, err := chromedp.Run(step, chromedp.FullScreenshot(100))
-			if err != nil {
-				cancel()
-				t.Fatalf("screenshot %s: %v", c.name, err)
-			}
-			scroll, err := chromedp.Run(step, chromedp.Evaluate[string](`String(document.documentElement.scrollWidth)`))
-			cancel()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if scroll != fmt.Sprint(width) {
-				t.Errorf("%s at %d px is %s px wide", c.name, width, scroll)
-			}
-			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s-%d.png", c.name, width)), shot, 0o644); err != nil {
-				t.Fatal(err)
-			}
+			photograph(t, browser, dir, c.name, width)
 		}
 	}
 	// German, on a phone.
 	do("switch to German", chromedp.Navigate(w.server.URL+ops+"?days=14"),
 		chromedp.Click(chromedp.CSS(`button[name="lang"][value="de"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`html[lang="de"] .runs-chart-svg`)))
-	step, cancel := context.WithTimeout(browser, 30*time.Second)
-	shot, err := chromedp.Run(step, chromedp.FullScreenshot(100))
-	cancel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "operations-chart-de-390.png"), shot, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	photograph(t, browser, dir, "operations-chart-de", 390)
 }
 
 // importInput stores decoded evidence for an environment.

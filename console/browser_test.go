@@ -136,24 +136,9 @@ func TestConsoleInARealBrowser(t *testing.T) {
 		t.Fatalf("the demo lacks what the test looks at: %v (blocked %v, stalled %v)", err, blocked, stalled)
 	}
 
-	dir := os.Getenv(ScreenshotDirEnv)
-	if dir == "" {
-		dir = t.TempDir()
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshots in %s", dir)
-
+	dir := screenshotDir(t)
 	browser := startChromium(t)
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		step, cancel := context.WithTimeout(browser, 45*time.Second)
-		defer cancel()
-		if err := chromedp.Do(step, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
+	do := stepper(t, browser)
 	eval := func(what, js string) string {
 		t.Helper()
 		step, cancel := context.WithTimeout(browser, 15*time.Second)
@@ -167,19 +152,7 @@ func TestConsoleInARealBrowser(t *testing.T) {
 	// snap photographs the page as it is, the whole length of it.
 	snap := func(name string, width int64) {
 		t.Helper()
-		step, cancel := context.WithTimeout(browser, 30*time.Second)
-		png, err := chromedp.Run(step, chromedp.FullScreenshot(100))
-		cancel()
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s-%d.png", name, width)), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		// Nothing is wider than the window.
-		if w := eval("width of "+name, `String(document.documentElement.scrollWidth)`); w != fmt.Sprint(width) {
-			t.Errorf("%s at %d px is %s px wide", name, width, w)
-		}
+		photograph(t, browser, dir, name, width)
 	}
 	// shoot opens a page at both widths and photographs it.
 	shoot := func(name, path string) {
@@ -392,6 +365,53 @@ func reviewPathOf(t *testing.T, db *store.DB, workspaceID int64, operation strin
 		t.Fatal(err)
 	}
 	return fmt.Sprintf("/admin/workspaces/northwind/reviews/%d", v.ID)
+}
+
+// screenshotDir is the folder the browser tests write their pictures to:
+// ScreenshotDirEnv's, made if need be, else a temporary one.
+func screenshotDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv(ScreenshotDirEnv)
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshots in %s", dir)
+	return dir
+}
+
+// stepper returns what runs steps in the browser, 45 seconds at the most
+// for each batch, failing the test on an error.
+func stepper(t *testing.T, browser context.Context) func(what string, steps ...chromedp.Action[chromedp.Void]) {
+	return func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		step, cancel := context.WithTimeout(browser, 45*time.Second)
+		defer cancel()
+		if err := chromedp.Do(step, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+}
+
+// photograph writes the whole length of the browser's page to dir as
+// name-width.png, and fails the test when the page is wider than the
+// window: nothing may scroll sideways.
+func photograph(t *testing.T, browser context.Context, dir, name string, width int64) {
+	t.Helper()
+	step, cancel := context.WithTimeout(browser, 30*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(step, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s-%d.png", name, width)), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if w, err := chromedp.Run(step, chromedp.Evaluate[string](`String(document.documentElement.scrollWidth)`)); err != nil || w != fmt.Sprint(width) {
+		t.Errorf("%s at %d px is %s px wide (%v)", name, width, w, err)
+	}
 }
 
 // startChromium starts Debian's headless Chromium with a fresh profile and

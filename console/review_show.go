@@ -174,27 +174,13 @@ func (s *Server) showReview(w http.ResponseWriter, r *http.Request, c *call, g *
 
 // describeContent lays a review's content out for reading at a glance.
 func (s *Server) describeContent(t tr, p *reviewPage, c *review.Content) {
-	failingBy := map[reckon.Severity]int{}
-	for _, f := range c.Failing {
-		failingBy[f.Severity]++
-	}
-	counts := map[reckon.Severity]int{
-		reckon.SeverityCritical: c.BySeverity.Critical, reckon.SeverityHigh: c.BySeverity.High,
-		reckon.SeverityMedium: c.BySeverity.Medium, reckon.SeverityLow: c.BySeverity.Low, reckon.SeverityInfo: c.BySeverity.Info,
-	}
+	failing := c.FailingBySeverity()
 	for _, sev := range reckon.Severities {
 		p.Severities = append(p.Severities, severityRow{Severity: severityBadge(t, sev),
-			Controls: t.Num(int64(counts[sev])), Failing: t.Num(int64(failingBy[sev]))})
+			Controls: t.Num(int64(c.BySeverity.Of(sev))), Failing: t.Num(int64(failing.Of(sev)))})
 	}
-	statuses := []struct {
-		status reckon.FindingStatus
-		n      int
-	}{
-		{reckon.FindingPass, c.ByStatus.Pass}, {reckon.FindingFail, c.ByStatus.Fail}, {reckon.FindingWarning, c.ByStatus.Warning},
-		{reckon.FindingNotApplicable, c.ByStatus.NotApplicable}, {reckon.FindingError, c.ByStatus.Error},
-	}
-	for _, st := range statuses {
-		p.Statuses = append(p.Statuses, countItem{Label: label(t, findingKeys, st.status), Count: t.Num(int64(st.n))})
+	for _, st := range reckon.FindingStatuses {
+		p.Statuses = append(p.Statuses, countItem{Label: label(t, findingKeys, st), Count: t.Num(int64(c.ByStatus.Of(st)))})
 	}
 	p.FailingCount = t.Num(int64(len(c.Failing)))
 	p.Groups = groupByProduct(t, c.Failing)

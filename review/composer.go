@@ -327,6 +327,49 @@ func sortControls(l []ControlSummary) {
 	})
 }
 
+// Of returns the count of severity s.
+func (c SeverityCounts) Of(s reckon.Severity) int {
+	switch s {
+	case reckon.SeverityCritical:
+		return c.Critical
+	case reckon.SeverityHigh:
+		return c.High
+	case reckon.SeverityMedium:
+		return c.Medium
+	case reckon.SeverityLow:
+		return c.Low
+	case reckon.SeverityInfo:
+		return c.Info
+	}
+	return 0
+}
+
+// Of returns the count of status s.
+func (c StatusCounts) Of(s reckon.FindingStatus) int {
+	switch s {
+	case reckon.FindingPass:
+		return c.Pass
+	case reckon.FindingFail:
+		return c.Fail
+	case reckon.FindingWarning:
+		return c.Warning
+	case reckon.FindingNotApplicable:
+		return c.NotApplicable
+	case reckon.FindingError:
+		return c.Error
+	}
+	return 0
+}
+
+// FailingBySeverity counts the failing controls by severity.
+func (c *Content) FailingBySeverity() SeverityCounts {
+	var n SeverityCounts
+	for _, f := range c.Failing {
+		n.add(f.Severity)
+	}
+	return n
+}
+
 func (c *SeverityCounts) add(s reckon.Severity) {
 	switch s {
 	case reckon.SeverityCritical:

@@ -48,3 +48,25 @@ func TestScorePoints(t *testing.T) {
 		t.Fatal("weights")
 	}
 }
+
+// The counts of a review read by severity and status.
+func TestCountsBySeverityAndStatus(t *testing.T) {
+	t.Parallel()
+	f := func(id string, sev reckon.Severity, st reckon.FindingStatus) reckon.Finding {
+		return reckon.Finding{ControlID: id, Title: id, Severity: sev, Status: st}
+	}
+	c := review.Compose(&reckon.Snapshot{Findings: []reckon.Finding{f("a", reckon.SeverityHigh, reckon.FindingFail),
+		f("b", reckon.SeverityHigh, reckon.FindingPass), f("c", reckon.SeverityInfo, reckon.FindingFail),
+		f("d", reckon.SeverityLow, reckon.FindingNotApplicable)}}, nil)
+	failing := c.FailingBySeverity()
+	var got []int
+	for _, s := range reckon.Severities {
+		got = append(got, c.BySeverity.Of(s), failing.Of(s))
+	}
+	for _, s := range reckon.FindingStatuses {
+		got = append(got, c.ByStatus.Of(s))
+	}
+	if fmt.Sprint(got) != "[0 0 2 1 0 0 1 0 1 1 1 2 0 1 0]" || c.BySeverity.Of("unknown") != 0 || c.ByStatus.Of("unknown") != 0 {
+		t.Fatalf("counts %v", got)
+	}
+}

@@ -53,40 +53,9 @@ func (t tr) half(n2 int) string {
 	return s
 }
 
-// The labels a reader of a review sees in the console too, so that both say
-// the same: severities, finding statuses, review statuses.
-var (
-	severityKeys = map[reckon.Severity]string{
-		reckon.SeverityCritical: "console.severity.critical",
-		reckon.SeverityHigh:     "console.severity.high",
-		reckon.SeverityMedium:   "console.severity.medium",
-		reckon.SeverityLow:      "console.severity.low",
-		reckon.SeverityInfo:     "console.severity.info",
-	}
-	findingKeys = map[reckon.FindingStatus]string{
-		reckon.FindingPass:          "console.finding.pass",
-		reckon.FindingFail:          "console.finding.fail",
-		reckon.FindingWarning:       "console.finding.warning",
-		reckon.FindingNotApplicable: "console.finding.not_applicable",
-		reckon.FindingError:         "console.finding.error",
-	}
-	reviewStatusKeys = map[reckon.ReviewStatus]string{
-		reckon.ReviewDraft:      "review.status.draft",
-		reckon.ReviewReady:      "review.status.ready",
-		reckon.ReviewPublished:  "review.status.published",
-		reckon.ReviewArchived:   "review.status.archived",
-		reckon.ReviewFailed:     "review.status.failed",
-		reckon.ReviewSuperseded: "review.status.superseded",
-	}
-)
-
-// label translates a value through its key table; an unknown value shows as
-// it is.
+// label names a value in the document's language (locale.Label).
 func label[K ~string](t tr, keys map[K]string, v K) string {
-	if key, ok := keys[v]; ok {
-		return t.T(key)
-	}
-	return string(v)
+	return locale.Label(t.text, t.lang, keys, v)
 }
 
 // view is the document's data, every text in its language.
@@ -220,7 +189,7 @@ func describe(t tr, d *Data) *view {
 	}
 	add(fact{Label: t.T("report.fact.snapshot"), Value: "#" + strconv.FormatInt(snap.ID, 10),
 		Note: t.T("report.fact.findings", "n", snap.FindingCount, "source", source)})
-	add(fact{Label: t.T("report.fact.status"), Value: label(t, reviewStatusKeys, rv.Status)})
+	add(fact{Label: t.T("report.fact.status"), Value: label(t, locale.ReviewStatusKeys, rv.Status)})
 	composed := t.T("report.fact.not_composed")
 	if rv.ComposedAt != nil {
 		composed = locale.FormatTime(t.lang, *rv.ComposedAt)
@@ -245,10 +214,10 @@ func describe(t tr, d *Data) *view {
 	}
 	row := func(cs review.ControlSummary, failing bool) control {
 		r := control{ID: cs.ControlID, PreviousID: cs.PreviousID, Title: cs.Title, Group: cs.Group, Detail: details[cs.ControlID],
-			SeverityKey: string(cs.Severity), Severity: label(t, severityKeys, cs.Severity), Status: label(t, findingKeys, cs.Status),
+			SeverityKey: string(cs.Severity), Severity: label(t, locale.SeverityKeys, cs.Severity), Status: label(t, locale.FindingKeys, cs.Status),
 			Notes: notes(t, cs.Annotation, failing)}
 		if cs.Previous != "" {
-			r.Previous = label(t, findingKeys, cs.Previous)
+			r.Previous = label(t, locale.FindingKeys, cs.Previous)
 		}
 		return r
 	}
@@ -311,24 +280,13 @@ func describe(t tr, d *Data) *view {
 // describeScore states the score and how it was computed from the review's
 // evidence, with the composer's weights.
 func describeScore(t tr, v *view, c *review.Content, snap *reckon.Snapshot) {
-	failing := map[reckon.Severity]int{}
-	for _, f := range c.Failing {
-		failing[f.Severity]++
-	}
-	counts := map[reckon.Severity]int{
-		reckon.SeverityCritical: c.BySeverity.Critical, reckon.SeverityHigh: c.BySeverity.High,
-		reckon.SeverityMedium: c.BySeverity.Medium, reckon.SeverityLow: c.BySeverity.Low, reckon.SeverityInfo: c.BySeverity.Info,
-	}
+	failing := c.FailingBySeverity()
 	for _, s := range reckon.Severities {
-		v.Severities = append(v.Severities, severityRow{Key: string(s), Label: label(t, severityKeys, s),
-			Weight: t.num(review.Weight(s)), Controls: t.num(counts[s]), Failing: t.num(failing[s])})
+		v.Severities = append(v.Severities, severityRow{Key: string(s), Label: label(t, locale.SeverityKeys, s),
+			Weight: t.num(review.Weight(s)), Controls: t.num(c.BySeverity.Of(s)), Failing: t.num(failing.Of(s))})
 	}
-	for _, s := range []struct {
-		status reckon.FindingStatus
-		n      int
-	}{{reckon.FindingPass, c.ByStatus.Pass}, {reckon.FindingFail, c.ByStatus.Fail}, {reckon.FindingWarning, c.ByStatus.Warning},
-		{reckon.FindingNotApplicable, c.ByStatus.NotApplicable}, {reckon.FindingError, c.ByStatus.Error}} {
-		v.Statuses = append(v.Statuses, countRow{Label: label(t, findingKeys, s.status), Count: t.num(s.n)})
+	for _, s := range reckon.FindingStatuses {
+		v.Statuses = append(v.Statuses, countRow{Label: label(t, locale.FindingKeys, s), Count: t.num(c.ByStatus.Of(s))})
 	}
 	v.Score = "—"
 	if c.Score != nil {
@@ -386,7 +344,7 @@ func notes(t tr, a reckon.Annotation, failing bool) []note {
 	if a.IncorrectResult {
 		n := note{Kind: noteIncorrect, Label: t.T("report.note.incorrect")}
 		if a.OriginalStatus != "" {
-			n.Comment = t.T("report.note.original", "status", label(t, findingKeys, a.OriginalStatus))
+			n.Comment = t.T("report.note.original", "status", label(t, locale.FindingKeys, a.OriginalStatus))
 		}
 		out = append(out, n)
 	}
