@@ -329,34 +329,8 @@ func sortControls(l []ControlSummary) {
 
 // Of returns the count of severity s.
 func (c SeverityCounts) Of(s reckon.Severity) int {
-	switch s {
-	case reckon.SeverityCritical:
-		return c.Critical
-	case reckon.SeverityHigh:
-		return c.High
-	case reckon.SeverityMedium:
-		return c.Medium
-	case reckon.SeverityLow:
-		return c.Low
-	case reckon.SeverityInfo:
-		return c.Info
-	}
-	return 0
-}
-
-// Of returns the count of status s.
-func (c StatusCounts) Of(s reckon.FindingStatus) int {
-	switch s {
-	case reckon.FindingPass:
-		return c.Pass
-	case reckon.FindingFail:
-		return c.Fail
-	case reckon.FindingWarning:
-		return c.Warning
-	case reckon.FindingNotApplicable:
-		return c.NotApplicable
-	case reckon.FindingError:
-		return c.Error
+	if n := c.count(s); n != nil {
+		return *n
 	}
 	return 0
 }
@@ -371,31 +345,55 @@ func (c *Content) FailingBySeverity() SeverityCounts {
 }
 
 func (c *SeverityCounts) add(s reckon.Severity) {
-	switch s {
-	case reckon.SeverityCritical:
-		c.Critical++
-	case reckon.SeverityHigh:
-		c.High++
-	case reckon.SeverityMedium:
-		c.Medium++
-	case reckon.SeverityLow:
-		c.Low++
-	case reckon.SeverityInfo:
-		c.Info++
+	if n := c.count(s); n != nil {
+		*n++
 	}
 }
 
+// count is the counter of severity s; nil for an unknown severity.
+func (c *SeverityCounts) count(s reckon.Severity) *int {
+	switch s {
+	case reckon.SeverityCritical:
+		return &c.Critical
+	case reckon.SeverityHigh:
+		return &c.High
+	case reckon.SeverityMedium:
+		return &c.Medium
+	case reckon.SeverityLow:
+		return &c.Low
+	case reckon.SeverityInfo:
+		return &c.Info
+	}
+	return nil
+}
+
+// Of returns the count of status s.
+func (c StatusCounts) Of(s reckon.FindingStatus) int {
+	if n := c.count(s); n != nil {
+		return *n
+	}
+	return 0
+}
+
 func (c *StatusCounts) add(s reckon.FindingStatus) {
+	if n := c.count(s); n != nil {
+		*n++
+	}
+}
+
+// count is the counter of status s; nil for an unknown status.
+func (c *StatusCounts) count(s reckon.FindingStatus) *int {
 	switch s {
 	case reckon.FindingPass:
-		c.Pass++
+		return &c.Pass
 	case reckon.FindingFail:
-		c.Fail++
+		return &c.Fail
 	case reckon.FindingWarning:
-		c.Warning++
+		return &c.Warning
 	case reckon.FindingNotApplicable:
-		c.NotApplicable++
+		return &c.NotApplicable
 	case reckon.FindingError:
-		c.Error++
+		return &c.Error
 	}
+	return nil
 }
