@@ -67,21 +67,33 @@ func (tx *Tx) runsPerDayQuery(f *RunFilter, days []time.Time) (string, []any, er
 	if err != nil || where == "" {
 		return "", nil, err
 	}
-	// The day of a run is the number of inner boundaries at or before its
-	// creation: the first WHEN that holds names it.
-	day := "0"
-	if inner := days[1 : len(days)-1]; len(inner) > 0 {
-		var b strings.Builder
-		b.WriteString("CASE")
-		for i, at := range inner {
-			args = append(args, at.UTC())
-			fmt.Fprintf(&b, " WHEN created_at < $%d THEN %d", len(args), i)
-		}
-		b.WriteString(" ELSE " + strconv.Itoa(len(inner)) + " END")
-		day = b.String()
+	// The day of a run: a balanced tree of comparisons with the inner
+	// boundaries, so that a run costs a handful of them however long the
+	// window (a flat CASE would try a boundary per day).
+	starts := make([]string, len(days)) // starts[d]: the placeholder of day d's start, d ≥ 1
+	for d := 1; d < len(days)-1; d++ {
+		args = append(args, days[d].UTC())
+		starts[d] = "$" + strconv.Itoa(len(args))
 	}
-	return `SELECT ` + day + ` AS day, outcome, COUNT(*) FROM operation_runs r` + where +
+	var day strings.Builder
+	dayOf(&day, starts, 0, len(days)-2)
+	return `SELECT ` + day.String() + ` AS day, outcome, COUNT(*) FROM operation_runs r` + where +
 		` GROUP BY day, outcome ORDER BY day, outcome`, args, nil
+}
+
+// dayOf writes the expression of the day among first..last that created_at
+// falls on: the half it falls in, down to one day.
+func dayOf(b *strings.Builder, starts []string, first, last int) {
+	if first == last {
+		b.WriteString(strconv.Itoa(first))
+		return
+	}
+	mid := (first + last + 1) / 2
+	b.WriteString("CASE WHEN created_at < " + starts[mid] + " THEN ")
+	dayOf(b, starts, first, mid-1)
+	b.WriteString(" ELSE ")
+	dayOf(b, starts, mid, last)
+	b.WriteString(" END")
 }
 
 // ExplainRunsPerDay returns the engine's plan of RunsPerDay, for the test

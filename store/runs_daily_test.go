@@ -206,3 +206,53 @@ func TestRunsPerDayPlanUsesTheWindowIndex(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkRunsPerDay times the chart's query over 14 and 90 days of a
+// workspace with a year of history (about 100k runs), beside another
+// workspace as large.
+//
+//	go test -run '^$' -bench RunsPerDay ./store
+func BenchmarkRunsPerDay(b *testing.B) {
+	for _, engine := range reckontest.Engines(b) {
+		db := reckontest.Open(b, engine, nil)
+		fx := reckontest.NewFixture(b, db)
+		scope, other := fx.Scope(), fx.Scope()
+		ctx := context.Background()
+		now := reckontest.Epoch()
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			for day := range 365 {
+				at := now.AddDate(0, 0, -day)
+				for i, s := range []reckon.Scope{scope, other} {
+					for j, o := range []reckon.Outcome{reckon.OutcomeSucceeded, reckon.OutcomeFailed} {
+						if err := tx.InsertRunBatch(ctx, &store.RunBatch{Scope: s, Type: reckon.RunTypeReviewCompose,
+							Status: reckon.RunCompleted, Outcome: o, Count: 250 - 225*j, KeyPrefix: fmt.Sprintf("b-%d-%d-%d-", day, i, j),
+							CreatedAt: at.Add(time.Duration(j) * time.Hour), DeadlineAt: at}); err != nil {
+							return err
+						}
+					}
+				}
+			}
+			return tx.AnalyzeRuns(ctx)
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, span := range []int{14, 90} {
+			days := midnights(now.AddDate(0, 0, 1-span), time.UTC, span)
+			b.Run(fmt.Sprintf("%s/days=%d", engine, span), func(b *testing.B) {
+				for b.Loop() {
+					err := db.InTx(ctx, func(tx *store.Tx) error {
+						counts, err := tx.RunsPerDay(ctx, &store.RunFilter{WorkspaceID: scope.WorkspaceID}, days)
+						if err == nil && len(counts) != 2*span {
+							err = fmt.Errorf("%d counts", len(counts))
+						}
+						return err
+					})
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
