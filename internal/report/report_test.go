@@ -16,7 +16,9 @@ import (
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/locale"
+	"github.com/reckonhq/reckon/reckontest"
 	"github.com/reckonhq/reckon/review"
+	"github.com/reckonhq/reckon/scubagear"
 )
 
 // sample is a composed review of hand-made evidence, with every kind of
@@ -264,5 +266,43 @@ func TestLargeProductsStartAPrintedPage(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("the document lacks %s", want)
 		}
+	}
+}
+
+// BenchmarkRealReport renders the report of a real ScubaGear assessment
+// (tool 1.7.0, compared with the tenant's 1.6.0 assessment before it) as
+// HTML and as CSV.
+//
+//	go test -run '^$' -bench RealReport ./internal/report
+func BenchmarkRealReport(b *testing.B) {
+	var snaps []*reckon.Snapshot
+	for _, file := range reckontest.ScubaGearReports(b, "ScubaResults_ca08493a_2025-*_v1.[67].0.json") {
+		f, err := os.Open(file)
+		if err != nil {
+			b.Fatal(err)
+		}
+		in, err := scubagear.Decode(f)
+		f.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		snaps = append(snaps, &reckon.Snapshot{ID: int64(len(snaps) + 1), CapturedAt: in.CapturedAt, FindingCount: len(in.Findings),
+			Findings: in.Findings, Source: in.Source})
+	}
+	snap := snaps[len(snaps)-1]
+	d := &Data{Workspace: &reckon.Workspace{Name: "Northwind"}, Environment: &reckon.Environment{Slug: "contoso", Name: "Contoso"},
+		Review: &reckon.Review{ID: 1, Status: reckon.ReviewReady}, Snapshot: snap, Content: review.Compose(snap, snaps[0])}
+	for _, format := range []Format{HTML, CSV} {
+		b.Run(string(format), func(b *testing.B) {
+			var size int
+			for b.Loop() {
+				rec := httptest.NewRecorder()
+				if err := Write(rec, locale.Default(), d, format, "de"); err != nil {
+					b.Fatal(err)
+				}
+				size = rec.Body.Len()
+			}
+			b.ReportMetric(float64(size), "bytes")
+		})
 	}
 }
