@@ -72,7 +72,7 @@ func TestReportPrintsInARealBrowser(t *testing.T) {
 	}
 	// Runs over the last weeks for the chart, each outcome on some days.
 	today := time.Now().UTC().Truncate(24 * time.Hour)
-	for i, b := range []struct {
+	for i, batch := range []struct {
 		outcome reckon.Outcome
 		days    []int
 		n       int
@@ -83,19 +83,18 @@ func TestReportPrintsInARealBrowser(t *testing.T) {
 		{reckon.OutcomePartiallySucceeded, []int{6, 19}, 1},
 		{reckon.OutcomeCancelled, []int{13}, 1},
 	} {
-		for _, d := range b.days {
+		for _, d := range batch.days {
 			at := today.AddDate(0, 0, -d).Add(time.Duration(9+i) * time.Hour)
 			w.tx(t, func(tx *store.Tx) error {
 				return tx.InsertRunBatch(ctx, &store.RunBatch{Scope: scopeOf(w.envA1), Type: reckon.RunTypeReviewCompose,
-					Status: reckon.RunCompleted, Outcome: b.outcome, Count: b.n + d%3, KeyPrefix: fmt.Sprintf("browser-%s-%d-", b.outcome, d),
+					Status: reckon.RunCompleted, Outcome: batch.outcome, Count: batch.n + d%3, KeyPrefix: fmt.Sprintf("browser-%s-%d-", batch.outcome, d),
 					CreatedAt: at, DeadlineAt: at})
 			})
 		}
 	}
 
-	dir := screenshotDir(t)
-	browser := startChromium(t)
-	do := stepper(t, browser)
+	b := openBrowser(t, w.server.URL)
+	do := b.do
 	owner := w.users["owner"]
 	do("sign in",
 		chromedp.Navigate(w.server.URL+"/login"),
@@ -117,13 +116,13 @@ func TestReportPrintsInARealBrowser(t *testing.T) {
 			do("open the German report", chromedp.Navigate(w.server.URL+reviewPath(w.wsA, v.ID)+"/report?lang=de"),
 				chromedp.WaitVisible(chromedp.CSS(`html[lang="de"] #failing-heading`)))
 		}
-		step, cancel := context.WithTimeout(browser, 60*time.Second)
+		step, cancel := context.WithTimeout(b.ctx, 60*time.Second)
 		pdf, err := chromedp.Call(step, cdppage.PrintToPDF, cdppage.PrintToPDFParams{PreferCSSPageSize: ptr(true), PrintBackground: ptr(true)})
 		cancel()
 		if err != nil {
 			t.Fatalf("print the %s report: %v", lang, err)
 		}
-		checkPrinted(t, dir, "report-"+lang, pdf.Data, tr(lang, "report.title", "id", strconv.FormatInt(v.ID, 10)),
+		checkPrinted(t, b.dir, "report-"+lang, pdf.Data, tr(lang, "report.title", "id", strconv.FormatInt(v.ID, 10)),
 			func(i, n int) string { return tr(lang, "report.print.page", "page", i, "pages", n) })
 	}
 
@@ -131,7 +130,7 @@ func TestReportPrintsInARealBrowser(t *testing.T) {
 	for _, width := range []int64{1280, 390} {
 		do("open the report", chromedp.EmulateViewport(width, 900), chromedp.Navigate(w.server.URL+reviewPath(w.wsA, v.ID)+"/report"),
 			chromedp.WaitVisible(chromedp.CSS("#failing-heading")))
-		photograph(t, browser, dir, "report-screen", width)
+		b.snap("report-screen", width)
 	}
 
 	// The operations page with its chart, at both widths.
@@ -140,14 +139,14 @@ func TestReportPrintsInARealBrowser(t *testing.T) {
 		for _, width := range []int64{1280, 390} {
 			do("open "+c.name, chromedp.EmulateViewport(width, 900), chromedp.Navigate(w.server.URL+ops+c.query),
 				chromedp.WaitVisible(chromedp.CSS(".runs-chart-svg")))
-			photograph(t, browser, dir, c.name, width)
+			b.snap(c.name, width)
 		}
 	}
 	// German, on a phone.
 	do("switch to German", chromedp.Navigate(w.server.URL+ops+"?days=14"),
 		chromedp.Click(chromedp.CSS(`button[name="lang"][value="de"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`html[lang="de"] .runs-chart-svg`)))
-	photograph(t, browser, dir, "operations-chart-de", 390)
+	b.snap("operations-chart-de", 390)
 }
 
 // importInput stores decoded evidence for an environment.
