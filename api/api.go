@@ -88,6 +88,7 @@ func (s *Server) routes() {
 	s.postLimit("/workspaces/{workspace}/environments/{env}/restores", MaxRestoreBodyBytes, web.InEnvironment(access.Restore, s.startRestore))
 	s.get("/workspaces/{workspace}/reviews", web.InWorkspace(s.listReviews))
 	s.get("/workspaces/{workspace}/reviews/{id}", web.WithReview(access.View, s.showReview))
+	s.get("/workspaces/{workspace}/reviews/{id}/report", web.WithReview(access.View, s.reviewReport))
 	s.post("/workspaces/{workspace}/reviews/{id}/refresh", web.WithReview(access.Refresh, s.refreshReview))
 	s.post("/workspaces/{workspace}/reviews/{id}/publish", web.WithReview(access.Publish, s.transitionReview(s.reviews.Publish)))
 	s.post("/workspaces/{workspace}/reviews/{id}/archive", web.WithReview(access.Archive, s.transitionReview(s.reviews.Archive)))

@@ -265,6 +265,12 @@ CREATE TABLE run_acknowledgements (
 	created_at {{.Time}} NOT NULL
 );
 `,
+	// 6: runs per day (the operations page's chart) read a workspace's runs
+	// of a window of days: a range on created_at, with the outcome they
+	// count by, instead of a walk over the workspace's whole history.
+	`
+CREATE INDEX operation_runs_workspace_created ON operation_runs (workspace_id, created_at, outcome);
+`,
 }
 
 // renderMigration renders migration text for an engine.
