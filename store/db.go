@@ -306,13 +306,15 @@ func (db *DB) attempt(ctx context.Context, fn func(tx *Tx) error, traced bool) (
 	if traced {
 		tx.span = trace.SpanFromContext(ctx)
 	}
+	returned := false
 	defer func() {
-		if p := recover(); p != nil {
+		if !returned { // fn panicked, or ended its goroutine (t.Fatal)
 			tx.rollback()
-			panic(p)
 		}
 	}()
-	if err := fn(tx); err != nil {
+	err = fn(tx)
+	returned = true
+	if err != nil {
 		lost := tx.connLost()
 		tx.rollback()
 		return classify(err, lost, false), err
@@ -326,15 +328,20 @@ func (db *DB) attempt(ctx context.Context, fn func(tx *Tx) error, traced bool) (
 	return failPermanent, nil
 }
 
+// begin starts a transaction. On PostgreSQL it only takes a connection:
+// BEGIN travels with the first statement (pgtx.go).
 func (db *DB) begin(ctx context.Context) (*Tx, error) {
 	tx := &Tx{engine: db.engine, now: db.Now()}
-	var err error
 	if db.pool != nil {
-		tx.pg, err = db.pool.Begin(ctx)
-	} else {
-		tx.sq, err = db.sqldb.BeginTx(ctx, nil)
+		conn, err := db.pool.Acquire(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("store: begin: %w", err)
+		}
+		tx.pg = &pgTx{conn: conn}
+		return tx, nil
 	}
-	if err != nil {
+	var err error
+	if tx.sq, err = db.sqldb.BeginTx(ctx, nil); err != nil {
 		return nil, fmt.Errorf("store: begin: %w", err)
 	}
 	return tx, nil
@@ -345,7 +352,7 @@ func (db *DB) begin(ctx context.Context) (*Tx, error) {
 // one commit.
 type Tx struct {
 	engine Engine
-	pg     pgx.Tx
+	pg     *pgTx
 	sq     *sql.Tx
 	now    time.Time
 	// afterCommit runs once the transaction has committed (AfterCommit).
@@ -360,7 +367,8 @@ func (tx *Tx) Now() time.Time { return tx.now }
 func (tx *Tx) Engine() Engine { return tx.engine }
 
 // Raw returns the driver transaction (pgx.Tx or *sql.Tx) so the queue can
-// insert a job in it.
+// insert a job in it. On PostgreSQL its first statement carries whatever
+// the transaction has not sent yet.
 func (tx *Tx) Raw() any {
 	if tx.pg != nil {
 		return tx.pg
@@ -383,7 +391,7 @@ func (tx *Tx) commit(ctx context.Context) error {
 
 // connLost reports whether the transaction's connection is gone, whatever
 // error the body made of that.
-func (tx *Tx) connLost() bool { return tx.pg != nil && tx.pg.Conn().IsClosed() }
+func (tx *Tx) connLost() bool { return tx.pg != nil && tx.pg.connLost() }
 
 func (tx *Tx) rollback() {
 	if tx.pg != nil {
@@ -430,6 +438,20 @@ func (tx *Tx) args(args []any) []any {
 		}
 	}
 	return out
+}
+
+// execLater runs a statement whose answer the transaction does not wait
+// for. On PostgreSQL it is queued, travels with the transaction's next
+// statement or its COMMIT, and an error of it is that round trip's; on
+// SQLite, where a statement is a call into the engine and no round trip,
+// it runs now.
+func (tx *Tx) execLater(ctx context.Context, q string, args ...any) error {
+	if tx.pg != nil {
+		tx.pg.later(q, args, nil)
+		return nil
+	}
+	_, err := tx.exec(ctx, q, args...)
+	return err
 }
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (int64, error) {

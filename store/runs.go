@@ -360,17 +360,20 @@ WHERE id = $1`,
 }
 
 // SetRunJobs records the queue jobs that execute runs: jobIDs[i] executes
-// runIDs[i], in one statement on either engine.
+// runIDs[i], in one statement on either engine. Nothing waits for its
+// answer: on PostgreSQL it travels with the transaction's next statement or
+// its COMMIT, and a failure of it fails that.
 func (tx *Tx) SetRunJobs(ctx context.Context, runIDs, jobIDs []int64) error {
-	if tx.engine == Postgres && len(runIDs) > 1 {
-		_, err := tx.exec(ctx, `UPDATE operation_runs SET job_id = j.job_id
-FROM unnest($1::bigint[], $2::bigint[]) AS j(run_id, job_id) WHERE operation_runs.id = j.run_id`, runIDs, jobIDs)
-		if err != nil {
-			return fmt.Errorf("store: set run jobs: %w", err)
-		}
+	if len(runIDs) == 0 {
 		return nil
 	}
-	if tx.engine == SQLite && len(runIDs) > 1 {
+	q, args := `UPDATE operation_runs SET job_id = $2 WHERE id = $1`, []any{runIDs[0], jobIDs[0]}
+	switch {
+	case len(runIDs) == 1:
+	case tx.engine == Postgres:
+		q, args = `UPDATE operation_runs SET job_id = j.job_id
+FROM unnest($1::bigint[], $2::bigint[]) AS j(run_id, job_id) WHERE operation_runs.id = j.run_id`, []any{runIDs, jobIDs}
+	default:
 		pairs := make([][2]int64, len(runIDs))
 		for i := range runIDs {
 			pairs[i] = [2]int64{runIDs[i], jobIDs[i]}
@@ -379,17 +382,11 @@ FROM unnest($1::bigint[], $2::bigint[]) AS j(run_id, job_id) WHERE operation_run
 		if err != nil {
 			return err
 		}
-		_, err = tx.exec(ctx, `UPDATE operation_runs SET job_id = j.value ->> 1
-FROM json_each($1) AS j WHERE operation_runs.id = j.value ->> 0`, doc)
-		if err != nil {
-			return fmt.Errorf("store: set run jobs: %w", err)
-		}
-		return nil
+		q, args = `UPDATE operation_runs SET job_id = j.value ->> 1
+FROM json_each($1) AS j WHERE operation_runs.id = j.value ->> 0`, []any{doc}
 	}
-	for i, runID := range runIDs {
-		if _, err := tx.exec(ctx, `UPDATE operation_runs SET job_id = $2 WHERE id = $1`, runID, jobIDs[i]); err != nil {
-			return fmt.Errorf("store: set run job: %w", err)
-		}
+	if err := tx.execLater(ctx, q, args...); err != nil {
+		return fmt.Errorf("store: set run jobs: %w", err)
 	}
 	return nil
 }
