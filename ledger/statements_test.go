@@ -20,21 +20,21 @@ func (b *testBundle) sentBy(t testing.TB, fn func(ctx context.Context, tx *store
 }
 
 // TestLedgerWriteStatements counts what each ledger write costs as a whole
-// transaction. On PostgreSQL the ledger's own part of most writes is one
+// transaction. On PostgreSQL the ledger's own part of every write is one
 // statement, BEGIN travels with the transaction's first statement and
 // COMMIT with the statements nothing waits for (the job id): a new run is
-// three round trips with River's insert, a completion two; a start adds the
-// record of its attempt (on which node it ran). SQLite has no round trips
-// to save, no xmax and no UPDATE in a CTE: a taken identity is read in a
-// second statement, and a completion writes its event and notification in
-// two more.
+// three round trips with River's insert, a start in a transaction of its
+// own one, a completion two. SQLite has no round trips to save, no xmax
+// and no UPDATE in a CTE: a taken identity is read in a second statement,
+// a start records its attempt in a second, and a completion writes its
+// event and notification in two more.
 func TestLedgerWriteStatements(t *testing.T) {
 	t.Parallel()
 	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
 		type cost struct{ roundTrips, statements, commits int64 }
-		want := map[string]cost{"new": {3, 5, 1}, "active": {2, 3, 1}, "mark": {3, 4, 1}, "complete": {2, 3, 1}}
+		want := map[string]cost{"new": {3, 5, 1}, "active": {2, 3, 1}, "mark": {2, 3, 1}, "start": {1, 1, 1}, "complete": {2, 3, 1}}
 		if db.Engine() == store.SQLite {
-			want = map[string]cost{"new": {5, 5, 1}, "active": {4, 4, 1}, "mark": {4, 4, 1}, "complete": {5, 5, 1}}
+			want = map[string]cost{"new": {5, 5, 1}, "active": {4, 4, 1}, "mark": {4, 4, 1}, "start": {4, 4, 1}, "complete": {5, 5, 1}}
 		}
 		b := setup(t, db)
 		scope := b.fx.Scope()
@@ -68,6 +68,7 @@ func TestLedgerWriteStatements(t *testing.T) {
 				_, _, err := b.ledger.MarkRunning(ctx, tx, run.ID)
 				return err
 			}},
+			{"Start, a redelivery", "start", nil},
 			{"Complete with audit and notification", "complete", func(ctx context.Context, tx *store.Tx) error {
 				_, changed, err := b.ledger.Complete(ctx, tx, run.ID, done)
 				if err == nil && !changed {
@@ -76,7 +77,17 @@ func TestLedgerWriteStatements(t *testing.T) {
 				return err
 			}},
 		} {
-			sent := b.sentBy(t, c.fn)
+			var sent store.StatementCount
+			if c.fn != nil {
+				sent = b.sentBy(t, c.fn)
+			} else {
+				before := db.Statements()
+				started, _, err := b.ledger.Start(context.Background(), db, run.ID)
+				if err != nil || started.Attempts != 2 {
+					t.Fatalf("Start: %+v, %v; want attempt 2", started, err)
+				}
+				sent = db.Statements().Sub(before)
+			}
 			got := cost{sent.RoundTrips, sent.Statements, sent.Commits}
 			w := want[c.key]
 			if c.key == "new" && db.Engine() == store.Postgres && got == (cost{w.roundTrips + 1, w.statements + 1, 1}) {
@@ -89,5 +100,20 @@ func TestLedgerWriteStatements(t *testing.T) {
 		if got := b.counts(t, scope.WorkspaceID); got.audit != 1 || got.notifications != 1 {
 			t.Fatalf("%d audit events and %d notifications, want one each", got.audit, got.notifications)
 		}
+		if got := b.attempts(t, run.ID); got != 2 {
+			t.Fatalf("%d attempts recorded, want 2", got)
+		}
 	})
+}
+
+// attempts counts the attempts recorded of a run.
+func (b *testBundle) attempts(t testing.TB, runID int64) int {
+	t.Helper()
+	var n int
+	b.inTx(t, func(ctx context.Context, tx *store.Tx) error {
+		attempts, err := tx.RunAttempts(ctx, runID)
+		n = len(attempts)
+		return err
+	})
+	return n
 }

@@ -272,7 +272,28 @@ func (db *DB) Ping(ctx context.Context) error {
 // ErrUnavailable.
 //
 // With a tracer, the whole call (its runs again included) is one span.
-func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	return db.run(ctx, fn, false)
+}
+
+// InStatement runs fn, whose write is one statement, as that statement's
+// own transaction: on PostgreSQL no BEGIN and no COMMIT are sent, and a
+// statement — a data-modifying CTE included — is atomic by itself, so such
+// a write costs one round trip. Any further statement of fn is a
+// transaction of its own too: fn reads after its write, never writes
+// twice. On SQLite, where a write may take several statements and BEGIN
+// and COMMIT are calls into the engine rather than round trips, it is
+// InTx.
+//
+// fn runs again as InTx's does, but only while nothing of it can have
+// committed: the database refused its first statement, or never received
+// it. A connection lost while a statement ran is ErrUnavailable at once.
+func (db *DB) InStatement(ctx context.Context, fn func(tx *Tx) error) error {
+	return db.run(ctx, fn, db.engine == Postgres)
+}
+
+// run is InTx, or InStatement when single.
+func (db *DB) run(ctx context.Context, fn func(tx *Tx) error, single bool) (err error) {
 	t := db.tracer.Load()
 	if t != nil {
 		var end func(error)
@@ -281,7 +302,7 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	}
 	start := time.Now()
 	for n := 0; ; n++ {
-		f, aerr := db.attempt(ctx, fn, t != nil)
+		f, aerr := db.attempt(ctx, fn, single, t != nil)
 		if f == failPermanent || ctx.Err() != nil {
 			return aerr
 		}
@@ -297,9 +318,10 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	}
 }
 
-// attempt runs fn in one transaction and says how it failed, if it did.
-func (db *DB) attempt(ctx context.Context, fn func(tx *Tx) error, traced bool) (failure, error) {
-	tx, err := db.begin(ctx)
+// attempt runs fn in one transaction (single: in statements that are
+// their own) and says how it failed, if it did.
+func (db *DB) attempt(ctx context.Context, fn func(tx *Tx) error, single, traced bool) (failure, error) {
+	tx, err := db.begin(ctx, single)
 	if err != nil {
 		return classify(err, false, false), err
 	}
@@ -317,10 +339,10 @@ func (db *DB) attempt(ctx context.Context, fn func(tx *Tx) error, traced bool) (
 	if err != nil {
 		lost := tx.connLost()
 		tx.rollback()
-		return classify(err, lost, false), err
+		return tx.failure(err, lost, false), err
 	}
 	if err := tx.commit(ctx); err != nil {
-		return classify(err, tx.connLost(), true), err
+		return tx.failure(err, tx.connLost(), true), err
 	}
 	for _, f := range tx.afterCommit {
 		f()
@@ -329,15 +351,25 @@ func (db *DB) attempt(ctx context.Context, fn func(tx *Tx) error, traced bool) (
 }
 
 // begin starts a transaction. On PostgreSQL it only takes a connection:
-// BEGIN travels with the first statement (pgtx.go).
-func (db *DB) begin(ctx context.Context) (*Tx, error) {
+// BEGIN travels with the first statement, or is never sent when single
+// (pgtx.go).
+// failure classifies how the attempt of tx failed. In a single-statement
+// attempt every statement commits as it runs: a lost one may have landed.
+func (tx *Tx) failure(err error, connLost, atCommit bool) failure {
+	if tx.pg != nil && tx.pg.single {
+		return tx.pg.singleFailure(classify(err, connLost, true))
+	}
+	return classify(err, connLost, atCommit)
+}
+
+func (db *DB) begin(ctx context.Context, single bool) (*Tx, error) {
 	tx := &Tx{engine: db.engine, now: db.Now()}
 	if db.pool != nil {
 		conn, err := db.pool.Acquire(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("store: begin: %w", err)
 		}
-		tx.pg = &pgTx{conn: conn}
+		tx.pg = &pgTx{conn: conn, single: single, begun: single, count: &db.count}
 		return tx, nil
 	}
 	var err error

@@ -26,8 +26,17 @@ import (
 // Large objects are not supported.
 type pgTx struct {
 	conn *pgxpool.Conn
-	// begun: BEGIN has been sent and the server did not refuse it.
+	// single: no BEGIN or COMMIT at all; every round trip is a transaction
+	// of its own (DB.InStatement).
+	single bool
+	// begun: BEGIN has been sent and the server did not refuse it (or,
+	// single, is not to be sent).
 	begun bool
+	// trips counts the round trips sent.
+	trips int
+	// count is the database's statement counter: single, every round trip
+	// is a commit of its own, which no COMMIT statement shows.
+	count *counter
 	// queued are sent with the next round trip, in order, after BEGIN.
 	queued []*queuedStmt
 	closed bool
@@ -35,6 +44,30 @@ type pgTx struct {
 	lost bool
 	// savepoints numbers the pseudo-nested transactions of Begin.
 	savepoints int64
+}
+
+// singleFailure turns how a statement of a single-statement transaction
+// failed into whether its body may run again: not once an earlier round
+// trip may have committed.
+func (t *pgTx) singleFailure(f failure) failure {
+	if f == failRetry && t.trips > 1 {
+		return failAmbiguous
+	}
+	return f
+}
+
+// send sends a batch: one round trip.
+func (t *pgTx) send(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	t.trip()
+	return t.conn.SendBatch(ctx, b)
+}
+
+// trip counts a round trip about to be sent.
+func (t *pgTx) trip() {
+	t.trips++
+	if t.single && t.count != nil {
+		t.count.commits.Add(1)
+	}
 }
 
 // connLost reports whether the transaction's connection is gone, now or
@@ -135,7 +168,7 @@ func (t *pgTx) flush(ctx context.Context) error {
 		return nil
 	}
 	b, withBegin := t.batchFor()
-	br := t.conn.SendBatch(ctx, b)
+	br := t.send(ctx, b)
 	err := t.readAhead(br, withBegin)
 	if cerr := br.Close(); err == nil {
 		err = cerr
@@ -166,11 +199,12 @@ func (t *pgTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.Comman
 		if err := t.flush(ctx); err != nil {
 			return pgconn.CommandTag{}, err
 		}
+		t.trip()
 		return t.conn.Exec(ctx, sql, args...)
 	}
 	b, withBegin := t.batchFor()
 	b.Queue(sql, args...)
-	br := t.conn.SendBatch(ctx, b)
+	br := t.send(ctx, b)
 	err := t.readAhead(br, withBegin)
 	var tag pgconn.CommandTag
 	if err == nil {
@@ -191,11 +225,12 @@ func (t *pgTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, er
 		if err := t.flush(ctx); err != nil {
 			return failedRows(err)
 		}
+		t.trip()
 		return t.conn.Query(ctx, sql, args...)
 	}
 	b, withBegin := t.batchFor()
 	b.Queue(sql, args...)
-	br := t.conn.SendBatch(ctx, b)
+	br := t.send(ctx, b)
 	if err := t.readAhead(br, withBegin); err != nil {
 		_ = br.Close()
 		return failedRows(err)
@@ -283,19 +318,24 @@ func (r *oneRow) Scan(dest ...any) error {
 
 // Commit sends COMMIT with the queued statements (and BEGIN, when only
 // queued statements were ever sent) in one round trip; a transaction that
-// sent nothing has nothing to commit. The connection returns to the pool.
+// sent nothing has nothing to commit. Single, it sends only the queued
+// statements, which one pipeline runs as one implicit transaction. The
+// connection returns to the pool.
 func (t *pgTx) Commit(ctx context.Context) error {
 	if t.closed {
 		return errTxClosed
 	}
 	t.closed = true
 	defer t.release()
+	if t.single {
+		return t.flush(ctx)
+	}
 	if !t.begun && len(t.queued) == 0 {
 		return nil
 	}
 	b, withBegin := t.batchFor()
 	b.Queue("commit")
-	br := t.conn.SendBatch(ctx, b)
+	br := t.send(ctx, b)
 	err := t.readAhead(br, withBegin)
 	var tag pgconn.CommandTag
 	if err == nil {
@@ -335,7 +375,7 @@ func (t *pgTx) Rollback(ctx context.Context) error {
 	t.closed = true
 	t.queued = nil
 	defer t.release()
-	if !t.begun {
+	if !t.begun || t.single {
 		return nil
 	}
 	if _, err := t.conn.Exec(ctx, "rollback"); err != nil {
@@ -365,6 +405,7 @@ func (t *pgTx) CopyFrom(ctx context.Context, table pgx.Identifier, columns []str
 	if err := t.flush(ctx); err != nil {
 		return 0, err
 	}
+	t.trip()
 	return t.conn.CopyFrom(ctx, table, columns, src)
 }
 
@@ -375,7 +416,7 @@ func (t *pgTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
 	if err := t.flush(ctx); err != nil {
 		return pgx.FailedBatchResults(b, err)
 	}
-	return t.conn.SendBatch(ctx, b)
+	return t.send(ctx, b)
 }
 
 func (t *pgTx) Prepare(ctx context.Context, name, sql string) (*pgconn.StatementDescription, error) {

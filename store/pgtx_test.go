@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -137,6 +138,76 @@ func TestADriverSavepointRollsBackOnlyItsOwnStatements(t *testing.T) {
 		ws, err := tx.Workspaces(ctx)
 		if err != nil || len(ws) != 2 || ws[0].Slug != "after" || ws[1].Slug != "before" {
 			t.Fatalf("workspaces %+v, %v; want after and before", ws, err)
+		}
+		return nil
+	})
+}
+
+// terminateBackend has PostgreSQL end the transaction's connection without
+// a statement of the transaction's own.
+func terminateBackend(t *testing.T, ctx context.Context, url string, tx *store.Tx) {
+	t.Helper()
+	admin, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	pid := tx.Raw().(pgx.Tx).Conn().PgConn().PID()
+	if _, err := admin.Exec(ctx, `SELECT pg_terminate_backend($1)`, pid); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// InStatement sends a write without BEGIN and COMMIT: one round trip that
+// commits. It runs its body again when the server refused the first
+// statement, never once a statement may have committed.
+func TestInStatementIsOneRoundTripAndRunsAgainOnlyBeforeItsFirstStatement(t *testing.T) {
+	t.Parallel()
+	postgresOnly(t)
+	ctx := context.Background()
+	db, url := openMigrated(t, store.Postgres, nil)
+	write := func(slug string) func(tx *store.Tx) error {
+		return func(tx *store.Tx) error {
+			_, err := tx.CreateWorkspace(ctx, slug, slug)
+			return err
+		}
+	}
+	if got, want := sentBy(t, db, func() error { return db.InStatement(ctx, write("single")) }),
+		(store.StatementCount{RoundTrips: 1, Statements: 1, Commits: 1}); got != want {
+		t.Fatalf("InStatement sent %+v, want %+v", got, want)
+	}
+
+	var runs int
+	err := db.InStatement(ctx, func(tx *store.Tx) error {
+		if runs++; runs == 1 {
+			terminateBackend(t, ctx, url, tx)
+		}
+		return write("refused")(tx)
+	})
+	if err != nil || runs != 2 {
+		t.Fatalf("a statement refused by the server: %v after %d runs; want success on the second run", err, runs)
+	}
+
+	runs = 0
+	err = db.InStatement(ctx, func(tx *store.Tx) error {
+		runs++
+		if err := write("landed")(tx); err != nil {
+			return err
+		}
+		terminateBackend(t, ctx, url, tx)
+		return write("lost")(tx)
+	})
+	if !store.IsUnavailable(err) || runs != 1 {
+		t.Fatalf("a connection lost after a statement landed: %v after %d runs; want ErrUnavailable after one", err, runs)
+	}
+	reckontest.Tx(t, db, func(ctx context.Context, tx *store.Tx) error {
+		ws, err := tx.Workspaces(ctx)
+		var slugs []string
+		for _, w := range ws {
+			slugs = append(slugs, w.Slug)
+		}
+		if err != nil || strings.Join(slugs, " ") != "landed refused single" {
+			t.Fatalf("workspaces %q, %v; want landed, refused and single, once each", slugs, err)
 		}
 		return nil
 	})

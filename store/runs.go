@@ -391,12 +391,17 @@ FROM json_each($1) AS j WHERE operation_runs.id = j.value ->> 0`, []any{doc}
 	return nil
 }
 
-// StartRun moves an active run to running in one statement and counts the
-// attempt. A queued run's running deadline is the one deadlines holds for
-// its type; a running run (a redelivered job) keeps its start and deadline.
-// ErrNotFound when the run is completed, missing, or queued with a type
-// deadlines does not name — the caller reads the run to tell which.
-func (tx *Tx) StartRun(ctx context.Context, id int64, deadlines map[reckon.RunType]time.Time) (*reckon.Run, error) {
+// StartRun moves an active run to running, counts the attempt and records
+// it in run_attempts on node nodeID (0 for none). A queued run's running
+// deadline is the one deadlines holds for its type; a running run (a
+// redelivered job) keeps its start and deadline. ErrNotFound when the run
+// is completed, missing, or queued with a type deadlines does not name —
+// the caller reads the run to tell which.
+//
+// On PostgreSQL it is one statement, a data-modifying CTE, so that a start
+// is one round trip. SQLite has no UPDATE inside a CTE: the attempt is a
+// second statement, on the row the first returned.
+func (tx *Tx) StartRun(ctx context.Context, id int64, deadlines map[reckon.RunType]time.Time, nodeID int64) (*reckon.Run, error) {
 	byType := make(map[reckon.RunType]string, len(deadlines))
 	for typ, at := range deadlines {
 		byType[typ] = formatTime(at)
@@ -413,12 +418,29 @@ func (tx *Tx) StartRun(ctx context.Context, id int64, deadlines map[reckon.RunTy
 		deadline = `(SELECT value FROM json_each($3) WHERE key = operation_runs.type)`
 		known = `EXISTS (SELECT 1 FROM json_each($3) WHERE key = operation_runs.type)`
 	}
-	return scanRun(tx.queryRow(ctx, `UPDATE operation_runs SET status = 'running',
+	start := `UPDATE operation_runs SET status = 'running',
 	started_at = CASE WHEN status = 'queued' THEN $2 ELSE started_at END,
-	deadline_at = CASE WHEN status = 'queued' THEN `+deadline+` ELSE deadline_at END,
+	deadline_at = CASE WHEN status = 'queued' THEN ` + deadline + ` ELSE deadline_at END,
 	attempts = attempts + 1, updated_at = $2
-WHERE id = $1 AND (status = 'running' OR (status = 'queued' AND `+known+`))
-RETURNING `+runColumns, id, tx.now, doc))
+WHERE id = $1 AND (status = 'running' OR (status = 'queued' AND ` + known + `))
+RETURNING ` + runColumns
+	if tx.engine == Postgres {
+		return scanRun(tx.queryRow(ctx, `WITH r AS (`+start+`
+), attempt AS (
+INSERT INTO run_attempts (run_id, attempt, node_id, started_at)
+SELECT id, attempts, CAST($4 AS BIGINT), $2 FROM r
+ON CONFLICT (run_id, attempt) DO NOTHING
+)
+SELECT `+runColumns+` FROM r`, id, tx.now, doc, nullable(nodeID)))
+	}
+	run, err := scanRun(tx.queryRow(ctx, start, id, tx.now, doc))
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.StartRunAttempt(ctx, run.ID, run.Attempts, nodeID); err != nil {
+		return nil, err
+	}
+	return run, nil
 }
 
 // RunCompletion is a terminal write of a run together with its audit event

@@ -187,12 +187,8 @@ type ledgerWorker struct {
 }
 
 func (w *ledgerWorker) Work(ctx context.Context, job *river.Job[ledgerRunArgs]) error {
-	var running bool
-	if err := w.db.InTx(ctx, func(tx *store.Tx) error {
-		run, _, err := w.ledger.MarkRunning(ctx, tx, job.Args.RunID)
-		running = err == nil && run.Status == reckon.RunRunning
-		return err
-	}); err != nil || !running {
+	run, _, err := w.ledger.Start(ctx, w.db, job.Args.RunID)
+	if err != nil || run.Status != reckon.RunRunning {
 		return err
 	}
 	return w.db.InTx(ctx, func(tx *store.Tx) error {
