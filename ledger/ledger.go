@@ -228,6 +228,11 @@ type Completion struct {
 	Actor string
 	// Note is an operator's optional note, kept in the audit event.
 	Note string
+	// EndJob, when set, ends the run's queue job in the same transaction
+	// (queue.CompleteJob), whether or not the run was still active. On
+	// PostgreSQL the run's completion travels with its statement, so that
+	// both are one round trip.
+	EndJob func(ctx context.Context, tx *store.Tx) error
 }
 
 // Complete ends a run. A run that is already completed is left exactly as it
@@ -268,7 +273,14 @@ func (l *Ledger) CompleteMany(ctx context.Context, tx *store.Tx, ends []RunEnd) 
 			return nil, nil, err
 		}
 	}
-	if runs, err = tx.CompleteRuns(ctx, rcs); err != nil {
+	var endJobs func() error
+	for _, e := range ends {
+		if e.Completion.EndJob != nil {
+			endJobs = func() error { return endJobsOf(ctx, tx, ends) }
+			break
+		}
+	}
+	if runs, err = tx.CompleteRuns(ctx, rcs, endJobs); err != nil {
 		return nil, nil, fmt.Errorf("ledger: complete %d runs: %w", len(ends), err)
 	}
 	changed = make([]bool, len(ends))
@@ -297,6 +309,18 @@ func (l *Ledger) CompleteMany(ctx context.Context, tx *store.Tx, ends []RunEnd) 
 		runs[i] = run
 	}
 	return runs, changed, nil
+}
+
+// endJobsOf ends the queue jobs of the ends that name how.
+func endJobsOf(ctx context.Context, tx *store.Tx, ends []RunEnd) error {
+	for _, e := range ends {
+		if end := e.Completion.EndJob; end != nil {
+			if err := end(ctx, tx); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // storeCompletion validates c and turns it into the store's terminal write

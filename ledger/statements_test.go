@@ -2,7 +2,10 @@ package ledger_test
 
 import (
 	"context"
+	"database/sql"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/ledger"
@@ -19,28 +22,51 @@ func (b *testBundle) sentBy(t testing.TB, fn func(ctx context.Context, tx *store
 	return b.db.Statements().Sub(before)
 }
 
+// rawStatement sends one statement through the driver's own transaction, as
+// River's calls do.
+func rawStatement(ctx context.Context, tx *store.Tx) error {
+	switch raw := tx.Raw().(type) {
+	case pgx.Tx:
+		_, err := raw.Exec(ctx, `SELECT $1::int`, 1)
+		return err
+	case *sql.Tx:
+		_, err := raw.ExecContext(ctx, `SELECT ?1`, 1)
+		return err
+	}
+	return nil
+}
+
 // TestLedgerWriteStatements counts what each ledger write costs as a whole
 // transaction. On PostgreSQL the ledger's own part of every write is one
 // statement, BEGIN travels with the transaction's first statement and
-// COMMIT with the statements nothing waits for (the job id): a new run is
+// COMMIT with the statements nothing waits for (the job id), and a
+// completion travels with the statement that ends its job: a new run is
 // three round trips with River's insert, a start in a transaction of its
 // own one, a completion two. SQLite has no round trips to save, no xmax
 // and no UPDATE in a CTE: a taken identity is read in a second statement,
 // a start records its attempt in a second, and a completion writes its
-// event and notification in two more.
+// event (and the initiator's notification) in more; "other" has no
+// initiator.
 func TestLedgerWriteStatements(t *testing.T) {
 	t.Parallel()
 	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
 		type cost struct{ roundTrips, statements, commits int64 }
-		want := map[string]cost{"new": {3, 5, 1}, "active": {2, 3, 1}, "mark": {2, 3, 1}, "start": {1, 1, 1}, "complete": {2, 3, 1}}
+		want := map[string]cost{
+			"new": {3, 5, 1}, "active": {2, 3, 1}, "mark": {2, 3, 1}, "start": {1, 1, 1},
+			"complete": {2, 3, 1}, "complete+job": {2, 4, 1},
+		}
 		if db.Engine() == store.SQLite {
-			want = map[string]cost{"new": {5, 5, 1}, "active": {4, 4, 1}, "mark": {4, 4, 1}, "start": {4, 4, 1}, "complete": {5, 5, 1}}
+			want = map[string]cost{
+				"new": {5, 5, 1}, "active": {4, 4, 1}, "mark": {4, 4, 1}, "start": {4, 4, 1},
+				"complete": {5, 5, 1}, "complete+job": {5, 5, 1},
+			}
 		}
 		b := setup(t, db)
 		scope := b.fx.Scope()
 		initiator := b.fx.User("")
 		// River asks the server's version once per client: warm it up.
 		b.ensure(t, scope, "sha256:warm")
+		other, _ := b.ensure(t, scope, "sha256:other")
 		var run *reckon.Run
 		p := composeParams(scope, "sha256:a")
 		p.InitiatorUserID = initiator.ID
@@ -76,6 +102,14 @@ func TestLedgerWriteStatements(t *testing.T) {
 				}
 				return err
 			}},
+			{"Complete with the end of its job", "complete+job", func(ctx context.Context, tx *store.Tx) error {
+				_, changed, err := b.ledger.Complete(ctx, tx, other.ID, &ledger.Completion{Outcome: reckon.OutcomeSucceeded,
+					Actor: "job", EndJob: rawStatement})
+				if err == nil && !changed {
+					t.Fatal("the run was not completed")
+				}
+				return err
+			}},
 		} {
 			var sent store.StatementCount
 			if c.fn != nil {
@@ -97,8 +131,8 @@ func TestLedgerWriteStatements(t *testing.T) {
 				t.Fatalf("%s sent %d round trips, %d statements, %d commits; want %+v", c.name, got.roundTrips, got.statements, got.commits, w)
 			}
 		}
-		if got := b.counts(t, scope.WorkspaceID); got.audit != 1 || got.notifications != 1 {
-			t.Fatalf("%d audit events and %d notifications, want one each", got.audit, got.notifications)
+		if got := b.counts(t, scope.WorkspaceID); got.audit != 2 || got.notifications != 1 {
+			t.Fatalf("%d audit events and %d notifications, want two and one", got.audit, got.notifications)
 		}
 		if got := b.attempts(t, run.ID); got != 2 {
 			t.Fatalf("%d attempts recorded, want 2", got)

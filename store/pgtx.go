@@ -108,6 +108,20 @@ func (t *pgTx) later(sql string, args []any, read func(pgx.Rows) error) *queuedS
 	return q
 }
 
+// await returns the outcome of a queued statement, sending it first if no
+// round trip has carried it yet.
+func (t *pgTx) await(ctx context.Context, q *queuedStmt) error {
+	if !q.sent {
+		if t.closed {
+			return errTxClosed
+		}
+		if err := t.flush(ctx); err != nil && q.err == nil {
+			return err
+		}
+	}
+	return q.err
+}
+
 // batchFor starts a batch with what must precede a statement now: BEGIN
 // when it has not been sent, and the queued statements.
 func (t *pgTx) batchFor() (*pgx.Batch, bool) {

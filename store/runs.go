@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/reckonhq/reckon"
 )
 
@@ -470,11 +472,17 @@ type RunCompletion struct {
 // that id matches the evidence's scope (the caller reads the run to tell
 // why). The ids must differ.
 //
+// alongside, when set, runs in the transaction after the completions are
+// written or queued and before their answer is read: on PostgreSQL the
+// first statement it sends carries them, so that the queue jobs that end
+// with the runs cost no round trip of their own. Its error is returned
+// after the completions' own.
+//
 // On PostgreSQL every write of every run is one data-modifying CTE over the
-// completions as arrays: one round trip a batch. SQLite has no UPDATE inside
+// completions as arrays: one statement a batch. SQLite has no UPDATE inside
 // a CTE, so each run is its update and, on the row just written, its event
 // and notification.
-func (tx *Tx) CompleteRuns(ctx context.Context, cs []*RunCompletion) ([]*reckon.Run, error) {
+func (tx *Tx) CompleteRuns(ctx context.Context, cs []*RunCompletion, alongside func() error) ([]*reckon.Run, error) {
 	args := make([]completionArgs, len(cs))
 	for i, c := range cs {
 		if err := args[i].set(c); err != nil {
@@ -502,6 +510,11 @@ func (tx *Tx) CompleteRuns(ctx context.Context, cs []*RunCompletion) ([]*reckon.
 			}
 			runs[i] = run
 		}
+		if alongside != nil {
+			if err := alongside(); err != nil {
+				return nil, err
+			}
+		}
 		return runs, nil
 	}
 	var (
@@ -514,14 +527,21 @@ func (tx *Tx) CompleteRuns(ctx context.Context, cs []*RunCompletion) ([]*reckon.
 		recs, evs, actors, actions = append(recs, a.rec), append(evs, a.ev), append(actors, a.actor), append(actions, a.action)
 		metas, kinds, pls = append(metas, a.meta), append(kinds, a.kind), append(pls, a.payload)
 	}
-	r, err := tx.query(ctx, completeRunsPostgres, tx.now, ids, outcomes, summaries, failures, recs, evs,
-		evWorkspaces, evEnvironments, actors, actions, metas, kinds, pls)
-	if err != nil {
-		return nil, fmt.Errorf("store: complete runs: %w", err)
+	var done []*reckon.Run
+	completion := tx.pg.later(completeRunsPostgres, []any{tx.now, ids, outcomes, summaries, failures, recs, evs,
+		evWorkspaces, evEnvironments, actors, actions, metas, kinds, pls}, func(r pgx.Rows) (err error) {
+		done, err = collect(r, scanRuns)
+		return err
+	})
+	var alongsideErr error
+	if alongside != nil {
+		alongsideErr = alongside()
 	}
-	done, err := collect(r, scanRuns)
-	if err != nil {
-		return nil, fmt.Errorf("store: complete runs: %w", err)
+	if err := tx.pg.await(ctx, completion); err != nil {
+		return nil, fmt.Errorf("store: complete runs: %w", interpret(err))
+	}
+	if alongsideErr != nil {
+		return nil, alongsideErr
 	}
 	byID := make(map[int64]*reckon.Run, len(done))
 	for _, run := range done {

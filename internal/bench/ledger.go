@@ -192,10 +192,9 @@ func (w *ledgerWorker) Work(ctx context.Context, job *river.Job[ledgerRunArgs]) 
 		return err
 	}
 	return w.db.InTx(ctx, func(tx *store.Tx) error {
-		if _, _, err := w.ledger.Complete(ctx, tx, job.Args.RunID, &ledger.Completion{Outcome: reckon.OutcomeSucceeded, Actor: "job"}); err != nil {
-			return err
-		}
-		return queue.CompleteJobTx(ctx, tx, job)
+		_, _, err := w.ledger.Complete(ctx, tx, job.Args.RunID, &ledger.Completion{Outcome: reckon.OutcomeSucceeded,
+			Actor: "job", EndJob: queue.CompleteJob(job)})
+		return err
 	})
 }
 
