@@ -106,14 +106,19 @@ type sqliteConn interface {
 }
 
 type countingConn struct {
-	conn sqliteConn
-	c    *counter
+	conn  sqliteConn
+	c     *counter
+	stmts stmtCache // sqlitecache.go
 }
 
 func (c *countingConn) Prepare(q string) (driver.Stmt, error) {
 	return c.PrepareContext(context.Background(), q)
 }
-func (c *countingConn) Close() error { return c.conn.Close() }
+
+func (c *countingConn) Close() error {
+	c.stmts.close()
+	return c.conn.Close()
+}
 func (c *countingConn) Begin() (driver.Tx, error) {
 	return c.BeginTx(context.Background(), driver.TxOptions{})
 }
@@ -140,11 +145,25 @@ func (c *countingConn) PrepareContext(ctx context.Context, q string) (driver.Stm
 
 func (c *countingConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
 	c.c.statement(q, true)
+	s, err := c.stmts.get(ctx, c.conn, q)
+	if err != nil {
+		return nil, err
+	}
+	if s != nil {
+		return s.exec(ctx, args)
+	}
 	return c.conn.ExecContext(ctx, q, args)
 }
 
 func (c *countingConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
 	c.c.statement(q, true)
+	s, err := c.stmts.get(ctx, c.conn, q)
+	if err != nil {
+		return nil, err
+	}
+	if s != nil {
+		return s.query(ctx, args)
+	}
 	return c.conn.QueryContext(ctx, q, args)
 }
 
