@@ -216,6 +216,12 @@ func (t *pgTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.Comman
 		t.trip()
 		return t.conn.Exec(ctx, sql, args...)
 	}
+	return t.execAfter(ctx, sql, args...)
+}
+
+// execAfter sends a statement after what must precede it, in one batch,
+// and returns the statement's command tag.
+func (t *pgTx) execAfter(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
 	b, withBegin := t.batchFor()
 	b.Queue(sql, args...)
 	br := t.send(ctx, b)
@@ -347,17 +353,7 @@ func (t *pgTx) Commit(ctx context.Context) error {
 	if !t.begun && len(t.queued) == 0 {
 		return nil
 	}
-	b, withBegin := t.batchFor()
-	b.Queue("commit")
-	br := t.send(ctx, b)
-	err := t.readAhead(br, withBegin)
-	var tag pgconn.CommandTag
-	if err == nil {
-		tag, err = br.Exec()
-	}
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
+	tag, err := t.execAfter(ctx, "commit")
 	if err != nil {
 		t.abandon(ctx)
 		return err

@@ -22,6 +22,20 @@ func sentBy(t *testing.T, db *store.DB, fn func() error) store.StatementCount {
 	return db.Statements().Sub(before)
 }
 
+// workspaceNames lists the workspaces as "slug:name", in their order.
+func workspaceNames(t *testing.T, db *store.DB) string {
+	t.Helper()
+	var names []string
+	reckontest.Tx(t, db, func(ctx context.Context, tx *store.Tx) error {
+		ws, err := tx.Workspaces(ctx)
+		for _, w := range ws {
+			names = append(names, w.Slug+":"+w.Name)
+		}
+		return err
+	})
+	return strings.Join(names, " ")
+}
+
 // On PostgreSQL a transaction's BEGIN travels with its first statement —
 // River's, through the driver's transaction, as well as the store's — and
 // a statement nothing waits for travels with COMMIT; a transaction that
@@ -66,13 +80,9 @@ func TestATransactionSpendsOneRoundTripPerAnswerItWaitsFor(t *testing.T) {
 				t.Errorf("%s: sent %+v, want %+v", c.name, got, want)
 			}
 		}
-		reckontest.Tx(t, db, func(ctx context.Context, tx *store.Tx) error {
-			ws, err := tx.Workspaces(ctx)
-			if err != nil || len(ws) != 2 || ws[1].Name != "Two again" {
-				t.Fatalf("workspaces %+v, %v; want one and two, renamed", ws, err)
-			}
-			return nil
-		})
+		if got := workspaceNames(t, db); got != "one:One two:Two again" {
+			t.Fatalf("workspaces %q, want one and two, renamed", got)
+		}
 	})
 }
 
@@ -99,13 +109,9 @@ func TestALaterStatementThatFailsRollsItsTransactionBack(t *testing.T) {
 		if !errors.Is(err, store.ErrConflict) || runs != 1 {
 			t.Fatalf("InTx: %v after %d runs; want the conflict after one", err, runs)
 		}
-		reckontest.Tx(t, db, func(ctx context.Context, tx *store.Tx) error {
-			ws, err := tx.Workspaces(ctx)
-			if err != nil || len(ws) != 1 || ws[0].Slug != "taken" {
-				t.Fatalf("workspaces %+v, %v; want only the first", ws, err)
-			}
-			return nil
-		})
+		if got := workspaceNames(t, db); got != "taken:Taken" {
+			t.Fatalf("workspaces %q, want only the first", got)
+		}
 	})
 }
 
@@ -134,27 +140,8 @@ func TestADriverSavepointRollsBackOnlyItsOwnStatements(t *testing.T) {
 		_, err = raw.Exec(ctx, insert, "after")
 		return err
 	})
-	reckontest.Tx(t, db, func(ctx context.Context, tx *store.Tx) error {
-		ws, err := tx.Workspaces(ctx)
-		if err != nil || len(ws) != 2 || ws[0].Slug != "after" || ws[1].Slug != "before" {
-			t.Fatalf("workspaces %+v, %v; want after and before", ws, err)
-		}
-		return nil
-	})
-}
-
-// terminateBackend has PostgreSQL end the transaction's connection without
-// a statement of the transaction's own.
-func terminateBackend(t *testing.T, ctx context.Context, url string, tx *store.Tx) {
-	t.Helper()
-	admin, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(ctx)
-	pid := tx.Raw().(pgx.Tx).Conn().PgConn().PID()
-	if _, err := admin.Exec(ctx, `SELECT pg_terminate_backend($1)`, pid); err != nil {
-		t.Fatal(err)
+	if got := workspaceNames(t, db); got != "after:after before:before" {
+		t.Fatalf("workspaces %q, want after and before", got)
 	}
 }
 
@@ -180,7 +167,7 @@ func TestInStatementIsOneRoundTripAndRunsAgainOnlyBeforeItsFirstStatement(t *tes
 	var runs int
 	err := db.InStatement(ctx, func(tx *store.Tx) error {
 		if runs++; runs == 1 {
-			terminateBackend(t, ctx, url, tx)
+			terminateOwnBackend(t, ctx, url, tx)
 		}
 		return write("refused")(tx)
 	})
@@ -194,21 +181,13 @@ func TestInStatementIsOneRoundTripAndRunsAgainOnlyBeforeItsFirstStatement(t *tes
 		if err := write("landed")(tx); err != nil {
 			return err
 		}
-		terminateBackend(t, ctx, url, tx)
+		terminateOwnBackend(t, ctx, url, tx)
 		return write("lost")(tx)
 	})
 	if !store.IsUnavailable(err) || runs != 1 {
 		t.Fatalf("a connection lost after a statement landed: %v after %d runs; want ErrUnavailable after one", err, runs)
 	}
-	reckontest.Tx(t, db, func(ctx context.Context, tx *store.Tx) error {
-		ws, err := tx.Workspaces(ctx)
-		var slugs []string
-		for _, w := range ws {
-			slugs = append(slugs, w.Slug)
-		}
-		if err != nil || strings.Join(slugs, " ") != "landed refused single" {
-			t.Fatalf("workspaces %q, %v; want landed, refused and single, once each", slugs, err)
-		}
-		return nil
-	})
+	if got := workspaceNames(t, db); got != "landed:landed refused:refused single:single" {
+		t.Fatalf("workspaces %q, want landed, refused and single, once each", got)
+	}
 }
