@@ -99,6 +99,7 @@ func ensureRuns(b *testing.B, bundle *testBundle, scope reckon.Scope, prefix str
 // reportCost reports runs per second and what one operation sent.
 func reportCost(b *testing.B, sent store.StatementCount, ops, runs int) {
 	b.ReportMetric(float64(runs)/b.Elapsed().Seconds(), "runs/s")
+	b.ReportMetric(float64(sent.RoundTrips)/float64(ops), "round-trips/op")
 	b.ReportMetric(float64(sent.Statements)/float64(ops), "statements/op")
 	b.ReportMetric(float64(sent.Commits)/float64(ops), "commits/op")
 }
@@ -121,6 +122,27 @@ func BenchmarkMarkRunning(b *testing.B) {
 		}
 		return err
 	})
+}
+
+// BenchmarkStart times MarkRunning as a transaction of its own (Start),
+// the way a job whose start writes nothing else marks its run.
+func BenchmarkStart(b *testing.B) {
+	for _, engine := range reckontest.Engines(b) {
+		b.Run(string(engine), func(b *testing.B) {
+			bundle := setup(b, reckontest.Open(b, engine, nil))
+			runs := ensureRuns(b, bundle, bundle.fx.Scope(), "prepared", b.N)
+			ctx := context.Background()
+			b.ResetTimer()
+			before := bundle.db.Statements()
+			for i := 0; i < b.N; i++ {
+				if _, changed, err := bundle.ledger.Start(ctx, bundle.db, runs[i].ID); err != nil || !changed {
+					b.Fatalf("run %d was not started: %v", runs[i].ID, err)
+				}
+			}
+			b.StopTimer()
+			reportCost(b, bundle.db.Statements().Sub(before), b.N, b.N)
+		})
+	}
 }
 
 func BenchmarkComplete(b *testing.B) {

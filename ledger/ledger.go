@@ -169,11 +169,9 @@ func (l *Ledger) MarkRunning(ctx context.Context, tx *store.Tx, runID int64) (ru
 		ctx, end = l.startSpan(ctx, tx, "ledger.mark_running")
 		defer func() { end([]*reckon.Run{run}, []bool{changed}, err) }()
 	}
-	run, err = tx.StartRun(ctx, runID, l.runningDeadlines(tx.Now()))
+	// The attempt is recorded with the start, on this process's node.
+	run, err = tx.StartRun(ctx, runID, l.runningDeadlines(tx.Now()), l.node.Load())
 	if err == nil {
-		if err := l.recordAttempt(ctx, tx, run); err != nil {
-			return nil, false, err
-		}
 		if run.Attempts == 1 { // queued until now; a redelivery counts no transition
 			l.transitioned(tx, run)
 		}
@@ -191,6 +189,17 @@ func (l *Ledger) MarkRunning(ctx context.Context, tx *store.Tx, runID int64) (ru
 		return run, false, nil
 	}
 	return nil, false, fmt.Errorf("%w: %q", ErrUnknownType, run.Type)
+}
+
+// Start is MarkRunning as a transaction of its own, for a job whose start
+// writes nothing else: on PostgreSQL the start is one statement sent
+// without BEGIN and COMMIT, one round trip (store.DB.InStatement).
+func (l *Ledger) Start(ctx context.Context, db *store.DB, runID int64) (run *reckon.Run, changed bool, err error) {
+	err = db.InStatement(ctx, func(tx *store.Tx) (err error) {
+		run, changed, err = l.MarkRunning(ctx, tx, runID)
+		return err
+	})
+	return run, changed, err
 }
 
 // runningDeadlines is the running deadline of every catalog type for a run
@@ -219,6 +228,11 @@ type Completion struct {
 	Actor string
 	// Note is an operator's optional note, kept in the audit event.
 	Note string
+	// EndJob, when set, ends the run's queue job in the same transaction
+	// (queue.CompleteJob), whether or not the run was still active. On
+	// PostgreSQL the run's completion travels with its statement, so that
+	// both are one round trip.
+	EndJob func(ctx context.Context, tx *store.Tx) error
 }
 
 // Complete ends a run. A run that is already completed is left exactly as it
@@ -259,7 +273,14 @@ func (l *Ledger) CompleteMany(ctx context.Context, tx *store.Tx, ends []RunEnd) 
 			return nil, nil, err
 		}
 	}
-	if runs, err = tx.CompleteRuns(ctx, rcs); err != nil {
+	var endJobs func() error
+	for _, e := range ends {
+		if e.Completion.EndJob != nil {
+			endJobs = func() error { return endJobsOf(ctx, tx, ends) }
+			break
+		}
+	}
+	if runs, err = tx.CompleteRuns(ctx, rcs, endJobs); err != nil {
 		return nil, nil, fmt.Errorf("ledger: complete %d runs: %w", len(ends), err)
 	}
 	changed = make([]bool, len(ends))
@@ -288,6 +309,18 @@ func (l *Ledger) CompleteMany(ctx context.Context, tx *store.Tx, ends []RunEnd) 
 		runs[i] = run
 	}
 	return runs, changed, nil
+}
+
+// endJobsOf ends the queue jobs of the ends that name how.
+func endJobsOf(ctx context.Context, tx *store.Tx, ends []RunEnd) error {
+	for _, e := range ends {
+		if end := e.Completion.EndJob; end != nil {
+			if err := end(ctx, tx); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // storeCompletion validates c and turns it into the store's terminal write

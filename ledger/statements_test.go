@@ -2,7 +2,10 @@ package ledger_test
 
 import (
 	"context"
+	"database/sql"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/ledger"
@@ -10,53 +13,76 @@ import (
 	"github.com/reckonhq/reckon/store"
 )
 
-// TestLedgerWriteStatements counts what each write sends inside its
-// transaction: the ledger's own part of every write is one statement on
-// PostgreSQL, and a new run adds River's insert and the job id; a start adds
-// the record of its attempt (on which node it ran). SQLite has
-// no xmax and no UPDATE in a CTE: a taken identity is read in a second
-// statement, and a completion writes its event and notification in two more.
-// statementsOf runs fn in a transaction and returns how many statements it
-// sent inside it.
-func (b *testBundle) statementsOf(t testing.TB, fn func(ctx context.Context, tx *store.Tx) error) int64 {
+// sentBy runs fn in a transaction of its own and returns what the whole
+// transaction sent, BEGIN and COMMIT included.
+func (b *testBundle) sentBy(t testing.TB, fn func(ctx context.Context, tx *store.Tx) error) store.StatementCount {
 	t.Helper()
-	var n int64
-	b.inTx(t, func(ctx context.Context, tx *store.Tx) error {
-		before := b.db.Statements()
-		err := fn(ctx, tx)
-		n = b.db.Statements().Sub(before).Statements
-		return err
-	})
-	return n
+	before := b.db.Statements()
+	b.inTx(t, fn)
+	return b.db.Statements().Sub(before)
 }
 
+// rawStatement sends one statement through the driver's own transaction, as
+// River's calls do.
+func rawStatement(ctx context.Context, tx *store.Tx) error {
+	switch raw := tx.Raw().(type) {
+	case pgx.Tx:
+		_, err := raw.Exec(ctx, `SELECT $1::int`, 1)
+		return err
+	case *sql.Tx:
+		_, err := raw.ExecContext(ctx, `SELECT ?1`, 1)
+		return err
+	}
+	return nil
+}
+
+// TestLedgerWriteStatements counts what each ledger write costs as a whole
+// transaction. On PostgreSQL the ledger's own part of every write is one
+// statement, BEGIN travels with the transaction's first statement and
+// COMMIT with the statements nothing waits for (the job id), and a
+// completion travels with the statement that ends its job: a new run is
+// three round trips with River's insert, a start in a transaction of its
+// own one, a completion two. SQLite has no round trips to save, no xmax
+// and no UPDATE in a CTE: a taken identity is read in a second statement,
+// a start records its attempt in a second, and a completion writes its
+// event (and the initiator's notification) in more; "other" has no
+// initiator.
 func TestLedgerWriteStatements(t *testing.T) {
 	t.Parallel()
 	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
-		want := map[string]int64{"active": 1, "start": 2, "complete": 1}
+		type cost struct{ roundTrips, statements, commits int64 }
+		want := map[string]cost{
+			"new": {3, 5, 1}, "active": {2, 3, 1}, "mark": {2, 3, 1}, "start": {1, 1, 1},
+			"complete": {2, 3, 1}, "complete+job": {2, 4, 1},
+		}
 		if db.Engine() == store.SQLite {
-			want = map[string]int64{"active": 2, "start": 2, "complete": 3}
+			want = map[string]cost{
+				"new": {5, 5, 1}, "active": {4, 4, 1}, "mark": {4, 4, 1}, "start": {4, 4, 1},
+				"complete": {5, 5, 1}, "complete+job": {5, 5, 1},
+			}
 		}
 		b := setup(t, db)
 		scope := b.fx.Scope()
 		initiator := b.fx.User("")
 		// River asks the server's version once per client: warm it up.
 		b.ensure(t, scope, "sha256:warm")
-		sent := func(fn func(ctx context.Context, tx *store.Tx) error) int64 { return b.statementsOf(t, fn) }
+		other, _ := b.ensure(t, scope, "sha256:other")
 		var run *reckon.Run
 		p := composeParams(scope, "sha256:a")
 		p.InitiatorUserID = initiator.ID
-		// The run, River's insert (and at times its notification), the job id.
-		if n := sent(func(ctx context.Context, tx *store.Tx) (err error) {
-			run, _, err = b.ledger.Ensure(ctx, tx, p)
-			return err
-		}); n < 3 || (db.Engine() == store.Postgres && n > 4) {
-			t.Fatalf("Ensure of a new run sent %d statements, want 3 (or 4 with River's notification)", n)
-		}
+		done := &ledger.Completion{Outcome: reckon.OutcomeSucceeded, Actor: "job"}
 		for _, c := range []struct {
 			name, key string
 			fn        func(ctx context.Context, tx *store.Tx) error
 		}{
+			{"Ensure of a new run", "new", func(ctx context.Context, tx *store.Tx) (err error) {
+				var created bool
+				run, created, err = b.ledger.Ensure(ctx, tx, p)
+				if err == nil && !created {
+					t.Fatal("the run was not created")
+				}
+				return err
+			}},
 			{"Ensure of an active identity", "active", func(ctx context.Context, tx *store.Tx) error {
 				_, created, err := b.ledger.Ensure(ctx, tx, p)
 				if err == nil && created {
@@ -64,24 +90,64 @@ func TestLedgerWriteStatements(t *testing.T) {
 				}
 				return err
 			}},
-			{"MarkRunning", "start", func(ctx context.Context, tx *store.Tx) error {
+			{"MarkRunning", "mark", func(ctx context.Context, tx *store.Tx) error {
 				_, _, err := b.ledger.MarkRunning(ctx, tx, run.ID)
 				return err
 			}},
+			{"Start, a redelivery", "start", nil},
 			{"Complete with audit and notification", "complete", func(ctx context.Context, tx *store.Tx) error {
-				_, changed, err := b.ledger.Complete(ctx, tx, run.ID, &ledger.Completion{Outcome: reckon.OutcomeSucceeded, Actor: "job"})
+				_, changed, err := b.ledger.Complete(ctx, tx, run.ID, done)
+				if err == nil && !changed {
+					t.Fatal("the run was not completed")
+				}
+				return err
+			}},
+			{"Complete with the end of its job", "complete+job", func(ctx context.Context, tx *store.Tx) error {
+				_, changed, err := b.ledger.Complete(ctx, tx, other.ID, &ledger.Completion{Outcome: reckon.OutcomeSucceeded,
+					Actor: "job", EndJob: rawStatement})
 				if err == nil && !changed {
 					t.Fatal("the run was not completed")
 				}
 				return err
 			}},
 		} {
-			if n := sent(c.fn); n != want[c.key] {
-				t.Fatalf("%s sent %d statements, want %d", c.name, n, want[c.key])
+			var sent store.StatementCount
+			if c.fn != nil {
+				sent = b.sentBy(t, c.fn)
+			} else {
+				before := db.Statements()
+				started, _, err := b.ledger.Start(context.Background(), db, run.ID)
+				if err != nil || started.Attempts != 2 {
+					t.Fatalf("Start: %+v, %v; want attempt 2", started, err)
+				}
+				sent = db.Statements().Sub(before)
+			}
+			got := cost{sent.RoundTrips, sent.Statements, sent.Commits}
+			w := want[c.key]
+			if c.key == "new" && got == (cost{w.roundTrips + 1, w.statements + 1, 1}) {
+				continue // River notified the queue's listeners of the insert: a statement of its own
+			}
+			if got != w {
+				t.Fatalf("%s sent %d round trips, %d statements, %d commits; want %+v", c.name, got.roundTrips, got.statements, got.commits, w)
 			}
 		}
-		if got := b.counts(t, scope.WorkspaceID); got.audit != 1 || got.notifications != 1 {
-			t.Fatalf("%d audit events and %d notifications, want one each", got.audit, got.notifications)
+		if got := b.counts(t, scope.WorkspaceID); got.audit != 2 || got.notifications != 1 {
+			t.Fatalf("%d audit events and %d notifications, want two and one", got.audit, got.notifications)
+		}
+		if got := b.attempts(t, run.ID); got != 2 {
+			t.Fatalf("%d attempts recorded, want 2", got)
 		}
 	})
+}
+
+// attempts counts the attempts recorded of a run.
+func (b *testBundle) attempts(t testing.TB, runID int64) int {
+	t.Helper()
+	var n int
+	b.inTx(t, func(ctx context.Context, tx *store.Tx) error {
+		attempts, err := tx.RunAttempts(ctx, runID)
+		n = len(attempts)
+		return err
+	})
+	return n
 }

@@ -52,9 +52,7 @@ func (w *bulkWorker) Timeout(*river.Job[BulkArgs]) time.Duration {
 // Work works a delivery of a bulk run; the transaction that completes the
 // run also completes its queue job, as the other domains' jobs do.
 func (w *bulkWorker) Work(ctx context.Context, job *river.Job[BulkArgs]) error {
-	return w.svc.workBulk(ctx, job.Args.RunID, func(ctx context.Context, tx *store.Tx) error {
-		return queue.CompleteJobTx(ctx, tx, job)
-	})
+	return w.svc.workBulk(ctx, job.Args.RunID, queue.CompleteJob(job))
 }
 
 // WorkBulk works a bulk run: it acts on the runs of its filter page by
@@ -136,11 +134,9 @@ func (s *Service) workBulk(ctx context.Context, runID int64, end func(context.Co
 		return err
 	}
 	return s.db.InTx(ctx, func(tx *store.Tx) error {
-		if _, _, err := s.ledger.Complete(ctx, tx, runID, &ledger.Completion{Outcome: reckon.OutcomeSucceeded,
-			Summary: b, Actor: "job"}); err != nil || end == nil {
-			return err
-		}
-		return end(ctx, tx)
+		_, _, err := s.ledger.Complete(ctx, tx, runID, &ledger.Completion{Outcome: reckon.OutcomeSucceeded,
+			Summary: b, Actor: "job", EndJob: end})
+		return err
 	})
 }
 

@@ -152,6 +152,12 @@ func CompleteJobTx[T river.JobArgs](ctx context.Context, tx *store.Tx, job *rive
 	return nil
 }
 
+// CompleteJob is CompleteJobTx for a later transaction: the job's end for
+// ledger.Completion.EndJob, which completes the job with its run.
+func CompleteJob[T river.JobArgs](job *river.Job[T]) func(ctx context.Context, tx *store.Tx) error {
+	return func(ctx context.Context, tx *store.Tx) error { return CompleteJobTx(ctx, tx, job) }
+}
+
 // InsertManyTx inserts jobs in the store transaction in one statement and
 // returns their ids in the order of params.
 func (q *Queue) InsertManyTx(ctx context.Context, tx *store.Tx, params []river.InsertManyParams) ([]int64, error) {

@@ -49,9 +49,7 @@ func (w *worker) Timeout(*river.Job[ExecuteArgs]) time.Duration {
 // Work executes a delivery of a restore run; the transaction that completes
 // the run also completes its queue job, so the job never runs again after.
 func (w *worker) Work(ctx context.Context, job *river.Job[ExecuteArgs]) error {
-	return w.svc.execute(ctx, job.Args.RunID, func(ctx context.Context, tx *store.Tx) error {
-		return queue.CompleteJobTx(ctx, tx, job)
-	})
+	return w.svc.execute(ctx, job.Args.RunID, queue.CompleteJob(job))
 }
 
 // jobEnd ends the queue job of a run in the transaction that completes the
@@ -60,13 +58,9 @@ type jobEnd func(ctx context.Context, tx *store.Tx) error
 
 // complete completes the run through the ledger and ends its job, in tx.
 func (s *Service) complete(ctx context.Context, tx *store.Tx, runID int64, c *ledger.Completion, end jobEnd) error {
-	if _, _, err := s.ledger.Complete(ctx, tx, runID, c); err != nil {
-		return err
-	}
-	if end == nil {
-		return nil
-	}
-	return end(ctx, tx)
+	c.EndJob = end
+	_, _, err := s.ledger.Complete(ctx, tx, runID, c)
+	return err
 }
 
 // summary is the run summary of a restore.

@@ -59,9 +59,6 @@ func (w *Worker) settle(ctx context.Context, tx *store.Tx, job *river.Job[Compos
 	rec := reckon.Reconciliation{Source: reckon.SourceComposeJob, Adapter: AdapterName, Decision: d.Outcome,
 		ReasonCode: reason, ReconciledAt: tx.Now(), Evidence: d.Evidence}
 	_, _, err := w.svc.ledger.Complete(ctx, tx, job.Args.RunID, &ledger.Completion{Outcome: d.Outcome, ReasonCode: reason,
-		Reconciliation: &rec, Actor: "job"})
-	if err != nil {
-		return err
-	}
-	return queue.CompleteJobTx(ctx, tx, job)
+		Reconciliation: &rec, Actor: "job", EndJob: queue.CompleteJob(job)})
+	return err
 }

@@ -272,7 +272,28 @@ func (db *DB) Ping(ctx context.Context) error {
 // ErrUnavailable.
 //
 // With a tracer, the whole call (its runs again included) is one span.
-func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	return db.run(ctx, fn, false)
+}
+
+// InStatement runs fn, whose write is one statement, as that statement's
+// own transaction: on PostgreSQL no BEGIN and no COMMIT are sent, and a
+// statement — a data-modifying CTE included — is atomic by itself, so such
+// a write costs one round trip. Any further statement of fn is a
+// transaction of its own too: fn reads after its write, never writes
+// twice. On SQLite, where a write may take several statements and BEGIN
+// and COMMIT are calls into the engine rather than round trips, it is
+// InTx.
+//
+// fn runs again as InTx's does, but only while nothing of it can have
+// committed: the database refused its first statement, or never received
+// it. A connection lost while a statement ran is ErrUnavailable at once.
+func (db *DB) InStatement(ctx context.Context, fn func(tx *Tx) error) error {
+	return db.run(ctx, fn, db.engine == Postgres)
+}
+
+// run is InTx, or InStatement when single.
+func (db *DB) run(ctx context.Context, fn func(tx *Tx) error, single bool) (err error) {
 	t := db.tracer.Load()
 	if t != nil {
 		var end func(error)
@@ -281,7 +302,7 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	}
 	start := time.Now()
 	for n := 0; ; n++ {
-		f, aerr := db.attempt(ctx, fn, t != nil)
+		f, aerr := db.attempt(ctx, fn, single, t != nil)
 		if f == failPermanent || ctx.Err() != nil {
 			return aerr
 		}
@@ -314,28 +335,31 @@ func (db *DB) Exec(ctx context.Context, q string, args ...any) (int64, error) {
 	return InTxValue(ctx, db, func(tx *Tx) (int64, error) { return tx.Exec(ctx, q, args...) })
 }
 
-// attempt runs fn in one transaction and says how it failed, if it did.
-func (db *DB) attempt(ctx context.Context, fn func(tx *Tx) error, traced bool) (failure, error) {
-	tx, err := db.begin(ctx)
+// attempt runs fn in one transaction (single: in statements that are
+// their own) and says how it failed, if it did.
+func (db *DB) attempt(ctx context.Context, fn func(tx *Tx) error, single, traced bool) (failure, error) {
+	tx, err := db.begin(ctx, single)
 	if err != nil {
 		return classify(err, false, false), err
 	}
 	if traced {
 		tx.span = trace.SpanFromContext(ctx)
 	}
+	returned := false
 	defer func() {
-		if p := recover(); p != nil {
+		if !returned { // fn panicked, or ended its goroutine (t.Fatal)
 			tx.rollback()
-			panic(p)
 		}
 	}()
-	if err := fn(tx); err != nil {
+	err = fn(tx)
+	returned = true
+	if err != nil {
 		lost := tx.connLost()
 		tx.rollback()
-		return classify(err, lost, false), err
+		return tx.failure(err, lost, false), err
 	}
 	if err := tx.commit(ctx); err != nil {
-		return classify(err, tx.connLost(), true), err
+		return tx.failure(err, tx.connLost(), true), err
 	}
 	for _, f := range tx.afterCommit {
 		f()
@@ -343,15 +367,30 @@ func (db *DB) attempt(ctx context.Context, fn func(tx *Tx) error, traced bool) (
 	return failPermanent, nil
 }
 
-func (db *DB) begin(ctx context.Context) (*Tx, error) {
-	tx := &Tx{engine: db.engine, now: db.Now()}
-	var err error
-	if db.pool != nil {
-		tx.pg, err = db.pool.Begin(ctx)
-	} else {
-		tx.sq, err = db.sqldb.BeginTx(ctx, nil)
+// begin starts a transaction. On PostgreSQL it only takes a connection:
+// BEGIN travels with the first statement, or is never sent when single
+// (pgtx.go).
+// failure classifies how the attempt of tx failed. In a single-statement
+// attempt every statement commits as it runs: a lost one may have landed.
+func (tx *Tx) failure(err error, connLost, atCommit bool) failure {
+	if tx.pg != nil && tx.pg.single {
+		return tx.pg.singleFailure(classify(err, connLost, true))
 	}
-	if err != nil {
+	return classify(err, connLost, atCommit)
+}
+
+func (db *DB) begin(ctx context.Context, single bool) (*Tx, error) {
+	tx := &Tx{engine: db.engine, now: db.Now()}
+	if db.pool != nil {
+		conn, err := db.pool.Acquire(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("store: begin: %w", err)
+		}
+		tx.pg = &pgTx{conn: conn, single: single, begun: single, count: &db.count}
+		return tx, nil
+	}
+	var err error
+	if tx.sq, err = db.sqldb.BeginTx(ctx, nil); err != nil {
 		return nil, fmt.Errorf("store: begin: %w", err)
 	}
 	return tx, nil
@@ -362,7 +401,7 @@ func (db *DB) begin(ctx context.Context) (*Tx, error) {
 // one commit.
 type Tx struct {
 	engine Engine
-	pg     pgx.Tx
+	pg     *pgTx
 	sq     *sql.Tx
 	now    time.Time
 	// afterCommit runs once the transaction has committed (AfterCommit).
@@ -377,7 +416,8 @@ func (tx *Tx) Now() time.Time { return tx.now }
 func (tx *Tx) Engine() Engine { return tx.engine }
 
 // Raw returns the driver transaction (pgx.Tx or *sql.Tx) so the queue can
-// insert a job in it.
+// insert a job in it. On PostgreSQL its first statement carries whatever
+// the transaction has not sent yet.
 func (tx *Tx) Raw() any {
 	if tx.pg != nil {
 		return tx.pg
@@ -400,7 +440,7 @@ func (tx *Tx) commit(ctx context.Context) error {
 
 // connLost reports whether the transaction's connection is gone, whatever
 // error the body made of that.
-func (tx *Tx) connLost() bool { return tx.pg != nil && tx.pg.Conn().IsClosed() }
+func (tx *Tx) connLost() bool { return tx.pg != nil && tx.pg.connLost() }
 
 func (tx *Tx) rollback() {
 	if tx.pg != nil {
@@ -447,6 +487,20 @@ func (tx *Tx) args(args []any) []any {
 		}
 	}
 	return out
+}
+
+// execLater runs a statement whose answer the transaction does not wait
+// for. On PostgreSQL it is queued, travels with the transaction's next
+// statement or its COMMIT, and an error of it is that round trip's; on
+// SQLite, where a statement is a call into the engine and no round trip,
+// it runs now.
+func (tx *Tx) execLater(ctx context.Context, q string, args ...any) error {
+	if tx.pg != nil {
+		tx.pg.later(q, args, nil)
+		return nil
+	}
+	_, err := tx.exec(ctx, q, args...)
+	return err
 }
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (int64, error) {

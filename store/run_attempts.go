@@ -7,7 +7,7 @@ import (
 )
 
 // RunAttempt is one delivery of a run's job to a node. The ledger writes it
-// when it marks the run running, in one statement; an attempt ends when it
+// when it marks the run running (StartRun); an attempt ends when it
 // is handed on from a dead node, when the next one starts, or with the run,
 // and its end is read from those rather than written.
 type RunAttempt struct {

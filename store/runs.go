@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/reckonhq/reckon"
 )
 
@@ -360,17 +362,20 @@ WHERE id = $1`,
 }
 
 // SetRunJobs records the queue jobs that execute runs: jobIDs[i] executes
-// runIDs[i], in one statement on either engine.
+// runIDs[i], in one statement on either engine. Nothing waits for its
+// answer: on PostgreSQL it travels with the transaction's next statement or
+// its COMMIT, and a failure of it fails that.
 func (tx *Tx) SetRunJobs(ctx context.Context, runIDs, jobIDs []int64) error {
-	if tx.engine == Postgres && len(runIDs) > 1 {
-		_, err := tx.exec(ctx, `UPDATE operation_runs SET job_id = j.job_id
-FROM unnest($1::bigint[], $2::bigint[]) AS j(run_id, job_id) WHERE operation_runs.id = j.run_id`, runIDs, jobIDs)
-		if err != nil {
-			return fmt.Errorf("store: set run jobs: %w", err)
-		}
+	if len(runIDs) == 0 {
 		return nil
 	}
-	if tx.engine == SQLite && len(runIDs) > 1 {
+	q, args := `UPDATE operation_runs SET job_id = $2 WHERE id = $1`, []any{runIDs[0], jobIDs[0]}
+	switch {
+	case len(runIDs) == 1:
+	case tx.engine == Postgres:
+		q, args = `UPDATE operation_runs SET job_id = j.job_id
+FROM unnest($1::bigint[], $2::bigint[]) AS j(run_id, job_id) WHERE operation_runs.id = j.run_id`, []any{runIDs, jobIDs}
+	default:
 		pairs := make([][2]int64, len(runIDs))
 		for i := range runIDs {
 			pairs[i] = [2]int64{runIDs[i], jobIDs[i]}
@@ -379,27 +384,26 @@ FROM unnest($1::bigint[], $2::bigint[]) AS j(run_id, job_id) WHERE operation_run
 		if err != nil {
 			return err
 		}
-		_, err = tx.exec(ctx, `UPDATE operation_runs SET job_id = j.value ->> 1
-FROM json_each($1) AS j WHERE operation_runs.id = j.value ->> 0`, doc)
-		if err != nil {
-			return fmt.Errorf("store: set run jobs: %w", err)
-		}
-		return nil
+		q, args = `UPDATE operation_runs SET job_id = j.value ->> 1
+FROM json_each($1) AS j WHERE operation_runs.id = j.value ->> 0`, []any{doc}
 	}
-	for i, runID := range runIDs {
-		if _, err := tx.exec(ctx, `UPDATE operation_runs SET job_id = $2 WHERE id = $1`, runID, jobIDs[i]); err != nil {
-			return fmt.Errorf("store: set run job: %w", err)
-		}
+	if err := tx.execLater(ctx, q, args...); err != nil {
+		return fmt.Errorf("store: set run jobs: %w", err)
 	}
 	return nil
 }
 
-// StartRun moves an active run to running in one statement and counts the
-// attempt. A queued run's running deadline is the one deadlines holds for
-// its type; a running run (a redelivered job) keeps its start and deadline.
-// ErrNotFound when the run is completed, missing, or queued with a type
-// deadlines does not name — the caller reads the run to tell which.
-func (tx *Tx) StartRun(ctx context.Context, id int64, deadlines map[reckon.RunType]time.Time) (*reckon.Run, error) {
+// StartRun moves an active run to running, counts the attempt and records
+// it in run_attempts on node nodeID (0 for none). A queued run's running
+// deadline is the one deadlines holds for its type; a running run (a
+// redelivered job) keeps its start and deadline. ErrNotFound when the run
+// is completed, missing, or queued with a type deadlines does not name —
+// the caller reads the run to tell which.
+//
+// On PostgreSQL it is one statement, a data-modifying CTE, so that a start
+// is one round trip. SQLite has no UPDATE inside a CTE: the attempt is a
+// second statement, on the row the first returned.
+func (tx *Tx) StartRun(ctx context.Context, id int64, deadlines map[reckon.RunType]time.Time, nodeID int64) (*reckon.Run, error) {
 	byType := make(map[reckon.RunType]string, len(deadlines))
 	for typ, at := range deadlines {
 		byType[typ] = formatTime(at)
@@ -416,12 +420,29 @@ func (tx *Tx) StartRun(ctx context.Context, id int64, deadlines map[reckon.RunTy
 		deadline = `(SELECT value FROM json_each($3) WHERE key = operation_runs.type)`
 		known = `EXISTS (SELECT 1 FROM json_each($3) WHERE key = operation_runs.type)`
 	}
-	return scanRun(tx.queryRow(ctx, `UPDATE operation_runs SET status = 'running',
+	start := `UPDATE operation_runs SET status = 'running',
 	started_at = CASE WHEN status = 'queued' THEN $2 ELSE started_at END,
-	deadline_at = CASE WHEN status = 'queued' THEN `+deadline+` ELSE deadline_at END,
+	deadline_at = CASE WHEN status = 'queued' THEN ` + deadline + ` ELSE deadline_at END,
 	attempts = attempts + 1, updated_at = $2
-WHERE id = $1 AND (status = 'running' OR (status = 'queued' AND `+known+`))
-RETURNING `+runColumns, id, tx.now, doc))
+WHERE id = $1 AND (status = 'running' OR (status = 'queued' AND ` + known + `))
+RETURNING ` + runColumns
+	if tx.engine == Postgres {
+		return scanRun(tx.queryRow(ctx, `WITH r AS (`+start+`
+), attempt AS (
+INSERT INTO run_attempts (run_id, attempt, node_id, started_at)
+SELECT id, attempts, CAST($4 AS BIGINT), $2 FROM r
+ON CONFLICT (run_id, attempt) DO NOTHING
+)
+SELECT `+runColumns+` FROM r`, id, tx.now, doc, nullable(nodeID)))
+	}
+	run, err := scanRun(tx.queryRow(ctx, start, id, tx.now, doc))
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.StartRunAttempt(ctx, run.ID, run.Attempts, nodeID); err != nil {
+		return nil, err
+	}
+	return run, nil
 }
 
 // RunCompletion is a terminal write of a run together with its audit event
@@ -451,11 +472,17 @@ type RunCompletion struct {
 // that id matches the evidence's scope (the caller reads the run to tell
 // why). The ids must differ.
 //
+// alongside, when set, runs in the transaction after the completions are
+// written or queued and before their answer is read: on PostgreSQL the
+// first statement it sends carries them, so that the queue jobs that end
+// with the runs cost no round trip of their own. Its error is returned
+// after the completions' own.
+//
 // On PostgreSQL every write of every run is one data-modifying CTE over the
-// completions as arrays: one round trip a batch. SQLite has no UPDATE inside
+// completions as arrays: one statement a batch. SQLite has no UPDATE inside
 // a CTE, so each run is its update and, on the row just written, its event
 // and notification.
-func (tx *Tx) CompleteRuns(ctx context.Context, cs []*RunCompletion) ([]*reckon.Run, error) {
+func (tx *Tx) CompleteRuns(ctx context.Context, cs []*RunCompletion, alongside func() error) ([]*reckon.Run, error) {
 	args := make([]completionArgs, len(cs))
 	for i, c := range cs {
 		if err := args[i].set(c); err != nil {
@@ -463,7 +490,7 @@ func (tx *Tx) CompleteRuns(ctx context.Context, cs []*RunCompletion) ([]*reckon.
 		}
 	}
 	runs := make([]*reckon.Run, len(cs))
-	if tx.engine == SQLite {
+	if tx.engine == SQLite || len(cs) == 0 { // no completion: nothing to send on PostgreSQL either
 		for i, a := range args {
 			run, err := scanRun(tx.queryRow(ctx, completeRunSQLite, a.id, a.outcome, tx.now, nullableString(a.summary),
 				nullableString(a.failure), nullableString(a.rec), nullableString(a.ev), a.evWorkspace, a.evEnvironment))
@@ -483,26 +510,31 @@ func (tx *Tx) CompleteRuns(ctx context.Context, cs []*RunCompletion) ([]*reckon.
 			}
 			runs[i] = run
 		}
+		if alongside != nil {
+			if err := alongside(); err != nil {
+				return nil, err
+			}
+		}
 		return runs, nil
 	}
-	var (
-		ids, evWorkspaces, evEnvironments                                            []int64
-		outcomes, summaries, failures, recs, evs, actors, actions, metas, kinds, pls []string
-	)
-	for _, a := range args {
-		ids, evWorkspaces, evEnvironments = append(ids, a.id), append(evWorkspaces, a.evWorkspace), append(evEnvironments, a.evEnvironment)
-		outcomes, summaries, failures = append(outcomes, a.outcome), append(summaries, a.summary), append(failures, a.failure)
-		recs, evs, actors, actions = append(recs, a.rec), append(evs, a.ev), append(actors, a.actor), append(actions, a.action)
-		metas, kinds, pls = append(metas, a.meta), append(kinds, a.kind), append(pls, a.payload)
+	q, qargs := completeRunPostgres, args[0].row(tx.now)
+	if len(args) > 1 {
+		q, qargs = completeRunsPostgres, completionArrays(tx.now, args)
 	}
-	r, err := tx.query(ctx, completeRunsPostgres, tx.now, ids, outcomes, summaries, failures, recs, evs,
-		evWorkspaces, evEnvironments, actors, actions, metas, kinds, pls)
-	if err != nil {
-		return nil, fmt.Errorf("store: complete runs: %w", err)
+	var done []*reckon.Run
+	completion := tx.pg.later(q, qargs, func(r pgx.Rows) (err error) {
+		done, err = collect(r, scanRuns)
+		return err
+	})
+	var alongsideErr error
+	if alongside != nil {
+		alongsideErr = alongside()
 	}
-	done, err := collect(r, scanRuns)
-	if err != nil {
-		return nil, fmt.Errorf("store: complete runs: %w", err)
+	if err := tx.pg.await(ctx, completion); err != nil {
+		return nil, fmt.Errorf("store: complete runs: %w", interpret(err))
+	}
+	if alongsideErr != nil {
+		return nil, alongsideErr
 	}
 	byID := make(map[int64]*reckon.Run, len(done))
 	for _, run := range done {
@@ -518,6 +550,28 @@ func (tx *Tx) CompleteRuns(ctx context.Context, cs []*RunCompletion) ([]*reckon.
 type completionArgs struct {
 	id, evWorkspace, evEnvironment                                         int64
 	outcome, summary, failure, rec, ev, actor, action, meta, kind, payload string
+}
+
+// row is the arguments of completeRunPostgres.
+func (a *completionArgs) row(now time.Time) []any {
+	return []any{now, a.id, a.outcome, a.summary, a.failure, a.rec, a.ev, a.evWorkspace, a.evEnvironment,
+		a.actor, a.action, a.meta, a.kind, a.payload}
+}
+
+// completionArrays is the arguments of completeRunsPostgres: each column
+// of the completions as an array.
+func completionArrays(now time.Time, args []completionArgs) []any {
+	var (
+		ids, evWorkspaces, evEnvironments                                            []int64
+		outcomes, summaries, failures, recs, evs, actors, actions, metas, kinds, pls []string
+	)
+	for _, a := range args {
+		ids, evWorkspaces, evEnvironments = append(ids, a.id), append(evWorkspaces, a.evWorkspace), append(evEnvironments, a.evEnvironment)
+		outcomes, summaries, failures = append(outcomes, a.outcome), append(summaries, a.summary), append(failures, a.failure)
+		recs, evs, actors, actions = append(recs, a.rec), append(evs, a.ev), append(actors, a.actor), append(actions, a.action)
+		metas, kinds, pls = append(metas, a.meta), append(kinds, a.kind), append(pls, a.payload)
+	}
+	return []any{now, ids, outcomes, summaries, failures, recs, evs, evWorkspaces, evEnvironments, actors, actions, metas, kinds, pls}
 }
 
 func (a *completionArgs) set(c *RunCompletion) error {
@@ -549,16 +603,23 @@ const (
 	pgScope    = `jsonb_strip_nulls(jsonb_build_object('workspace_id', workspace_id, 'environment_id', environment_id))`
 	pgEvidence = `(CAST(NULLIF(c_ev, '') AS JSONB) || ` + pgScope + `)`
 
-	// $1 is now; $2… are the completions' columns, "" for none. The
-	// columns are prefixed c_ so that none shadows a column of the run.
-	completeRunsPostgres = `WITH r AS (
+	// $1 is now; $2… are the completions' columns, "" for none: arrays for
+	// a batch, one row of scalars for a single completion, which the server
+	// runs in about half the time of a one-element unnest. The columns are
+	// prefixed c_ so that none shadows a column of the run.
+	completeRunsPostgres = completeRunsHead + `unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[],
+	$10::text[], $11::text[], $12::text[], $13::text[], $14::text[])` + completeRunsTail
+	completeRunPostgres = completeRunsHead + `(VALUES ($2::bigint, $3::text, $4::text, $5::text, $6::text, $7::text, $8::bigint, $9::bigint,
+	$10::text, $11::text, $12::text, $13::text, $14::text))` + completeRunsTail
+
+	completeRunsHead = `WITH r AS (
 UPDATE operation_runs SET status = 'completed', outcome = c_outcome, completed_at = $1, updated_at = $1,
 	summary = COALESCE(CAST(NULLIF(c_summary, '') AS JSONB), summary),
 	failure = COALESCE(CAST(NULLIF(c_failure, '') AS JSONB), failure),
 	context = CASE WHEN c_rec = '' THEN context
 		ELSE jsonb_set(context, '{reconciliation}', CAST(c_rec AS JSONB) || jsonb_build_object('evidence', ` + pgEvidence + `)) END
-FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[],
-	$10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
+FROM `
+	completeRunsTail = `
 	AS c(c_id, c_outcome, c_summary, c_failure, c_rec, c_ev, c_ev_workspace_id, c_ev_environment_id,
 		c_actor, c_action, c_meta, c_kind, c_payload)
 WHERE id = c_id AND status IN ('queued', 'running')

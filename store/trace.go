@@ -68,7 +68,7 @@ func (db *DB) startTx(ctx context.Context, tracer trace.Tracer) (context.Context
 // txOperation names the function that called InTx, without the module
 // path: "review.(*Service).Compose".
 func txOperation() string {
-	pc, _, _, ok := runtime.Caller(3) // txOperation, startTx, InTx, the caller
+	pc, _, _, ok := runtime.Caller(4) // txOperation, startTx, run, InTx, the caller
 	if !ok {
 		return "unknown"
 	}

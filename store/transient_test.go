@@ -31,13 +31,12 @@ func openMigrated(t *testing.T, engine store.Engine, opts *store.Options) (*stor
 }
 
 // terminateOwnBackend has PostgreSQL end the transaction's connection, as
-// an administrator's pg_terminate_backend or a server shutdown does.
+// an administrator's pg_terminate_backend or a server shutdown does. It
+// sends nothing on that connection: the transaction's next statement is
+// the first to meet the end.
 func terminateOwnBackend(t *testing.T, ctx context.Context, url string, tx *store.Tx) {
 	t.Helper()
-	var pid int
-	if err := tx.Raw().(pgx.Tx).QueryRow(ctx, `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
-		t.Fatal(err)
-	}
+	pid := tx.Raw().(pgx.Tx).Conn().PgConn().PID()
 	admin, err := pgx.Connect(ctx, url)
 	if err != nil {
 		t.Fatal(err)

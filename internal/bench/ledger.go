@@ -91,20 +91,23 @@ type LedgerResult struct {
 }
 
 // PerJob is what one job cost the database on average, counted on the
-// store's connections: statements (each one round trip on PostgreSQL,
-// BEGIN and COMMIT included) and commits. River's own statements — fetch,
+// store's connections: round trips (on PostgreSQL a statement sent alone or
+// a pipelined batch of several; on SQLite every statement), statements
+// (BEGIN and COMMIT included) and commits. River's own statements — fetch,
 // completion, leadership, maintenance — are counted with the phase's.
 type PerJob struct {
+	RoundTrips float64 `json:"round_trips"`
 	Statements float64 `json:"statements"`
 	Commits    float64 `json:"commits"`
 }
 
 func perJob(c store.StatementCount, n int) PerJob {
-	return PerJob{Statements: float64(c.Statements) / float64(n), Commits: float64(c.Commits) / float64(n)}
+	return PerJob{RoundTrips: float64(c.RoundTrips) / float64(n), Statements: float64(c.Statements) / float64(n),
+		Commits: float64(c.Commits) / float64(n)}
 }
 
 func (p PerJob) String() string {
-	return fmt.Sprintf("%.1f statements, %.1f commits per job", p.Statements, p.Commits)
+	return fmt.Sprintf("%.1f round trips, %.1f statements, %.1f commits per job", p.RoundTrips, p.Statements, p.Commits)
 }
 
 // Ledger measures, on one fresh database in this process, (a) River's
@@ -184,19 +187,14 @@ type ledgerWorker struct {
 }
 
 func (w *ledgerWorker) Work(ctx context.Context, job *river.Job[ledgerRunArgs]) error {
-	var running bool
-	if err := w.db.InTx(ctx, func(tx *store.Tx) error {
-		run, _, err := w.ledger.MarkRunning(ctx, tx, job.Args.RunID)
-		running = err == nil && run.Status == reckon.RunRunning
-		return err
-	}); err != nil || !running {
+	run, _, err := w.ledger.Start(ctx, w.db, job.Args.RunID)
+	if err != nil || run.Status != reckon.RunRunning {
 		return err
 	}
 	return w.db.InTx(ctx, func(tx *store.Tx) error {
-		if _, _, err := w.ledger.Complete(ctx, tx, job.Args.RunID, &ledger.Completion{Outcome: reckon.OutcomeSucceeded, Actor: "job"}); err != nil {
-			return err
-		}
-		return queue.CompleteJobTx(ctx, tx, job)
+		_, _, err := w.ledger.Complete(ctx, tx, job.Args.RunID, &ledger.Completion{Outcome: reckon.OutcomeSucceeded,
+			Actor: "job", EndJob: queue.CompleteJob(job)})
+		return err
 	})
 }
 

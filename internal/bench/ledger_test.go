@@ -2,6 +2,7 @@ package bench_test
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -96,4 +97,30 @@ func schemaExists(t *testing.T, dbURL, schema string) bool {
 		t.Fatal(err)
 	}
 	return n > 0
+}
+
+// BenchmarkLedger is reckon bench ledger's measurement with its defaults and
+// 2,000 jobs a phase, once per engine, for go test's profiles:
+//
+//	go test -run '^$' -bench Ledger -benchtime 1x -cpuprofile cpu.out ./internal/bench
+//	go tool pprof -top cpu.out
+func BenchmarkLedger(b *testing.B) {
+	for _, engine := range reckontest.Engines(b) {
+		b.Run(string(engine), func(b *testing.B) {
+			dbURL := os.Getenv(reckontest.PostgresURLEnv)
+			if engine == store.SQLite {
+				dbURL = "sqlite:" + filepath.Join(b.TempDir(), "reckon.db")
+			}
+			for b.Loop() {
+				res, err := bench.Ledger(context.Background(), &bench.LedgerOptions{DatabaseURL: dbURL, Runs: 2000}, io.Discard)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(res.Ratio, "b/a")
+				b.ReportMetric(res.Ledger.PerSecond(), "runs/s")
+				b.ReportMetric(res.River.PerSecond(), "river-jobs/s")
+				b.ReportMetric(res.LedgerCost.RoundTrips, "round-trips/run")
+			}
+		})
+	}
 }
