@@ -304,12 +304,8 @@ func (tx *Tx) ReviewGlances(ctx context.Context, workspaceID int64, ids []int64)
 	if len(ids) == 0 {
 		return out, nil
 	}
-	// The JSON functions differ by engine; the ids are a page, one
-	// placeholder each.
-	score, failing := `(content->>'score')::int`, `jsonb_array_length(content->'failing')`
-	if tx.engine == SQLite {
-		score, failing = `json_extract(content, '$.score')`, `json_array_length(content, '$.failing')`
-	}
+	// The ids are a page, one placeholder each.
+	score, failing := tx.reviewHeadline("content")
 	args := []any{workspaceID}
 	ph := make([]string, len(ids))
 	for i, id := range ids {

@@ -265,6 +265,13 @@ CREATE TABLE run_acknowledgements (
 	created_at {{.Time}} NOT NULL
 );
 `,
+	// 6: the fleet's attention counts read only the runs that can want
+	// attention: completed blocked, failed and partially succeeded ones
+	// (active ones past their deadline come from the active identity
+	// index). A small index, since most runs succeed.
+	`
+CREATE INDEX operation_runs_attention ON operation_runs (workspace_id, environment_id) WHERE outcome IN ('blocked', 'failed', 'partially_succeeded');
+`,
 }
 
 // renderMigration renders migration text for an engine.

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -142,6 +143,37 @@ func (tx *Tx) ExplainListRuns(ctx context.Context, f *RunFilter) (string, error)
 		return "", err
 	}
 	return tx.explain(ctx, q, args...)
+}
+
+// AnalyzeFleet refreshes the planner's statistics of the tables the fleet
+// reads after a bulk load (SQLite analyzes one table per statement).
+func (tx *Tx) AnalyzeFleet(ctx context.Context) error {
+	for _, table := range []string{"managed_environments", "evidence_snapshots", "environment_reviews", "operation_runs"} {
+		if _, err := tx.exec(ctx, `ANALYZE `+table); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ExplainFleet returns the engine's plans of the fleet's statements, by
+// name (environments, attention, trends), for the tests that check each
+// walks indexes.
+func (tx *Tx) ExplainFleet(ctx context.Context, s FleetScope, now time.Time, trendOf []int64) (map[string]string, error) {
+	plans := map[string]string{}
+	for name, q := range map[string]func() (string, []any){
+		"environments": func() (string, []any) { return tx.fleetQuery(s) },
+		"attention":    func() (string, []any) { return tx.fleetAttentionQuery(s, now) },
+		"trends":       func() (string, []any) { return tx.scoreTrendsQuery(s.WorkspaceID, trendOf, 12) },
+	} {
+		text, args := q()
+		plan, err := tx.explain(ctx, text, args...)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		plans[name] = plan
+	}
+	return plans, nil
 }
 
 // explain returns the engine's plan of a query: PostgreSQL's EXPLAIN lines,
