@@ -7,8 +7,8 @@
 //
 // A list costs a fixed number of statements however many environments the
 // workspace holds (store.FleetEnvironments, store.FleetAttention, then the
-// page's runs and score trends); filtering and sorting happen here, over
-// the rows of the workspace, which number in the hundreds.
+// page's last runs and score trends); filtering and sorting happen here,
+// over the rows of the workspace, which number in the hundreds.
 package fleet
 
 import (
@@ -143,30 +143,23 @@ func (s *Service) List(ctx context.Context, q *Query) (*Page, error) {
 
 // fill reads the last runs and score trends of the page's environments.
 func (p *Page) fill(ctx context.Context, tx *store.Tx, workspaceID int64) error {
-	var envIDs, runIDs []int64
-	for _, e := range p.Environments {
-		envIDs = append(envIDs, e.Environment.ID)
-		if e.LastRunID != 0 {
-			runIDs = append(runIDs, e.LastRunID)
-		}
+	ids := make([]int64, len(p.Environments))
+	for i, e := range p.Environments {
+		ids[i] = e.Environment.ID
 	}
-	if len(envIDs) == 0 {
+	if len(ids) == 0 {
 		return nil
 	}
-	runs, err := tx.RunsByID(ctx, workspaceID, runIDs)
+	runs, err := tx.LastRuns(ctx, workspaceID, ids)
 	if err != nil {
 		return err
 	}
-	byID := make(map[int64]*reckon.Run, len(runs))
-	for _, run := range runs {
-		byID[run.ID] = run
-	}
-	trends, err := tx.ScoreTrends(ctx, workspaceID, envIDs, TrendPoints)
+	trends, err := tx.ScoreTrends(ctx, workspaceID, ids, TrendPoints)
 	if err != nil {
 		return err
 	}
 	for _, e := range p.Environments {
-		e.LastRun, e.Trend = byID[e.LastRunID], trends[e.Environment.ID]
+		e.LastRun, e.Trend = runs[e.Environment.ID], trends[e.Environment.ID]
 	}
 	return nil
 }

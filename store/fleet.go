@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -32,8 +33,6 @@ type FleetEnvironment struct {
 	Evidence *FleetEvidence
 	// Review is the latest review (LatestReview's), nil for none.
 	Review *FleetReview
-	// LastRunID is the environment's newest run, 0 for none.
-	LastRunID int64
 }
 
 // FleetEvidence is a snapshot at a glance.
@@ -43,7 +42,7 @@ type FleetEvidence struct {
 }
 
 // FleetReview is a review at a glance: its score and failing controls are
-// read from its content, nil until it is composed.
+// nil until it is composed (the score also when nothing carried weight).
 type FleetReview struct {
 	ID                 int64
 	Status             reckon.ReviewStatus
@@ -81,14 +80,31 @@ func fleetWhere(s FleetScope, workspaceColumn, environmentColumn string, args *[
 	return where + " AND " + environmentColumn + " IN (" + strings.Join(ph, ", ") + ")", true
 }
 
-// reviewHeadline extracts a composed review's score and failing count from
-// a content column; the JSON functions differ by engine. Both are NULL
-// without content.
-func (tx *Tx) reviewHeadline(content string) (score, failing string) {
-	if tx.engine == Postgres {
+// reviewHeadline reads a composed review's score and failing count from a
+// content column; the JSON functions differ by engine. Both are NULL
+// without content. Reads use the columns the migration filled with it
+// (score, failing_count), which UpdateReview keeps.
+func reviewHeadline(engine Engine, content string) (score, failing string) {
+	if engine == Postgres {
 		return `(` + content + `->>'score')::int`, `jsonb_array_length(` + content + `->'failing')`
 	}
 	return `json_extract(` + content + `, '$.score')`, `json_array_length(` + content + `, '$.failing')`
+}
+
+// headline is what reviewHeadline reads, from a review's content.
+func headline(content []byte) (score, failing *int, err error) {
+	if len(content) == 0 || string(content) == "null" {
+		return nil, nil, nil
+	}
+	var h struct {
+		Score   *int              `json:"score"`
+		Failing []json.RawMessage `json:"failing"`
+	}
+	if err := json.Unmarshal(content, &h); err != nil {
+		return nil, nil, fmt.Errorf("store: review content: %w", err)
+	}
+	n := len(h.Failing)
+	return h.Score, &n, nil
 }
 
 // fleetQuery is the statement of FleetEnvironments.
@@ -98,19 +114,15 @@ func (tx *Tx) fleetQuery(s FleetScope) (string, []any) {
 	if !ok {
 		return "", nil
 	}
-	score, failing := tx.reviewHeadline("v.content")
 	// Each join takes the first entry of an index walk: the newest
 	// snapshot (captured_at, then import order, as LatestSnapshot reads)
-	// and the latest review, along their environment_newest indexes; the
-	// newest run likewise.
+	// and the latest review, along their environment_newest indexes.
 	return `SELECT e.id, e.workspace_id, e.slug, e.name, e.tenant_id, e.created_at,
 	s.id, s.captured_at,
-	v.id, v.status, v.evidence_snapshot_id, v.composed_at, ` + score + `, ` + failing + `,
-	(SELECT o.id FROM operation_runs o WHERE o.workspace_id = e.workspace_id AND o.environment_id = e.id
-		ORDER BY o.id DESC LIMIT 1)
+	v.id, v.status, v.evidence_snapshot_id, v.composed_at, v.score, v.failing_count
 FROM managed_environments e
-` + tx.joinFirst("s", "evidence_snapshots", "f.id, f.captured_at", "f.captured_at DESC, f.id DESC") + `
-` + tx.joinFirst("v", "environment_reviews", "f.id, f.status, f.evidence_snapshot_id, f.composed_at, f.content", "f.id DESC") + `
+` + tx.joinFirst("s", "evidence_snapshots", "", "f.id, f.captured_at", "f.captured_at DESC, f.id DESC") + `
+` + tx.joinFirst("v", "environment_reviews", "environment_reviews_headline", "f.id, f.status, f.evidence_snapshot_id, f.composed_at, f.score, f.failing_count", "f.id DESC") + `
 WHERE ` + where + `
 ORDER BY e.id`, args
 }
@@ -118,16 +130,22 @@ ORDER BY e.id`, args
 // joinFirst joins, as alias, the first row of a table of an environment's
 // rows in the order given (its columns and order on alias f): one index
 // search per environment. PostgreSQL takes it as a lateral subquery, which
-// its planner runs per environment; SQLite, which has no LATERAL, joins on
-// the id a correlated subquery finds, and its joins are nested loops, so
-// that is one search per environment as well. (On PostgreSQL the second
-// form would hash the whole table instead.)
-func (tx *Tx) joinFirst(alias, table, columns, order string) string {
+// its planner runs per environment (a join on the id a subquery finds, as
+// below, it would answer by hashing the whole table). SQLite has no
+// LATERAL: it joins on the id a correlated subquery finds — its joins are
+// nested loops, so that is one search per environment too — through the
+// covering index named, when one is, so that the row itself is not read: a
+// review's later columns lie past its content, in the content's pages.
+func (tx *Tx) joinFirst(alias, table, covering, columns, order string) string {
 	first := ` FROM ` + table + ` f WHERE f.workspace_id = e.workspace_id AND f.environment_id = e.id ORDER BY ` + order + ` LIMIT 1`
 	if tx.engine == Postgres {
 		return `LEFT JOIN LATERAL (SELECT ` + columns + first + `) ` + alias + ` ON TRUE`
 	}
-	return `LEFT JOIN ` + table + ` ` + alias + ` ON ` + alias + `.id = (SELECT f.id` + first + `)`
+	if covering == "" {
+		return `LEFT JOIN ` + table + ` ` + alias + ` ON ` + alias + `.id = (SELECT f.id` + first + `)`
+	}
+	return `LEFT JOIN ` + table + ` ` + alias + ` INDEXED BY ` + covering + ` ON ` + alias + `.workspace_id = e.workspace_id
+	AND ` + alias + `.environment_id = e.id AND ` + alias + `.id = (SELECT f.id` + first + `)`
 }
 
 // FleetEnvironments reads every environment of the scope at a glance, in
@@ -152,8 +170,7 @@ func (tx *Tx) FleetEnvironments(ctx context.Context, s FleetScope) ([]*FleetEnvi
 		)
 		err := r.Scan(&e.ID, &e.WorkspaceID, &e.Slug, &e.Name, scanNullString(&e.TenantID), scanTime(&e.CreatedAt),
 			scanNullID(&snapID), scanNullTime(&capturedAt),
-			scanNullID(&reviewID), &status, scanNullID(&reviewOf), scanNullTime(&composedAt), &score, &failing,
-			scanNullID(&f.LastRunID))
+			scanNullID(&reviewID), &status, scanNullID(&reviewOf), scanNullTime(&composedAt), &score, &failing)
 		if err != nil {
 			return nil, err
 		}
@@ -267,21 +284,21 @@ func (tx *Tx) scoreTrendsQuery(workspaceID int64, environmentIDs []int64, points
 		args = append(args, id)
 		ph[i] = "$" + strconv.Itoa(len(args))
 	}
-	score, _ := tx.reviewHeadline("v.content")
-	// The window numbers each environment's reviews newest first along the
-	// environment_newest index; only the kept ones are read in full.
-	return `SELECT v.environment_id, v.id, v.composed_at, ` + score + `
-FROM (SELECT r.id, ROW_NUMBER() OVER (PARTITION BY r.environment_id ORDER BY r.id DESC) AS n
+	// The window numbers each environment's scored reviews newest first,
+	// along the environment_newest index.
+	return `SELECT environment_id, id, composed_at, score FROM (
+	SELECT r.environment_id, r.id, r.composed_at, r.score,
+		ROW_NUMBER() OVER (PARTITION BY r.environment_id ORDER BY r.id DESC) AS n
 	FROM environment_reviews r WHERE r.workspace_id = $1 AND r.environment_id IN (` + strings.Join(ph, ", ") + `)
-		AND r.composed_at IS NOT NULL) k
-JOIN environment_reviews v ON v.id = k.id
-WHERE k.n <= $2
-ORDER BY v.environment_id, v.id`, args
+		AND r.score IS NOT NULL) k
+WHERE n <= $2
+ORDER BY environment_id, id`, args
 }
 
-// ScoreTrends returns the scores of the newest composed reviews (up to
-// points of them) of each of the environments, oldest first, in one
-// statement. Reviews without a score (nothing carried weight) are left out.
+// ScoreTrends returns the scores of the newest scored reviews (up to points
+// of them) of each of the environments, oldest first, in one statement.
+// Reviews without a score (not composed, or nothing carried weight) are
+// left out.
 func (tx *Tx) ScoreTrends(ctx context.Context, workspaceID int64, environmentIDs []int64, points int) (map[int64][]ScorePoint, error) {
 	out := map[int64][]ScorePoint{}
 	if len(environmentIDs) == 0 || points <= 0 {
@@ -293,42 +310,48 @@ func (tx *Tx) ScoreTrends(ctx context.Context, workspaceID int64, environmentIDs
 		return nil, fmt.Errorf("store: score trends: %w", err)
 	}
 	type row struct {
-		env   int64
-		p     ScorePoint
-		score *int64
+		env int64
+		p   ScorePoint
 	}
 	list, err := collect(r, func(r rows) (row, error) {
 		var x row
-		return x, r.Scan(&x.env, &x.p.ReviewID, scanTime(&x.p.ComposedAt), &x.score)
+		return x, r.Scan(&x.env, &x.p.ReviewID, scanTime(&x.p.ComposedAt), &x.p.Score)
 	})
-	if err != nil {
-		return nil, err
-	}
 	for _, x := range list {
-		if x.score != nil {
-			x.p.Score = int(*x.score)
-			out[x.env] = append(out[x.env], x.p)
-		}
+		out[x.env] = append(out[x.env], x.p)
 	}
-	return out, nil
+	return out, err
 }
 
-// RunsByID returns runs of a workspace by id, in no particular order; ids
-// of other workspaces are left out.
-func (tx *Tx) RunsByID(ctx context.Context, workspaceID int64, ids []int64) ([]*reckon.Run, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
+// lastRunsQuery is the statement of LastRuns.
+func (tx *Tx) lastRunsQuery(workspaceID int64, environmentIDs []int64) (string, []any) {
 	args := []any{workspaceID}
-	ph := make([]string, len(ids))
-	for i, id := range ids {
+	ph := make([]string, len(environmentIDs))
+	for i, id := range environmentIDs {
 		args = append(args, id)
 		ph[i] = "$" + strconv.Itoa(len(args))
 	}
-	r, err := tx.query(ctx, `SELECT `+runColumns+` FROM operation_runs WHERE workspace_id = $1 AND id IN (`+
-		strings.Join(ph, ", ")+`)`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: runs by id: %w", err)
+	return `SELECT ` + prefixed("o.", runColumns) + ` FROM managed_environments e
+` + strings.Replace(tx.joinFirst("o", "operation_runs", "", prefixed("f.", runColumns), "f.id DESC"), "LEFT JOIN", "JOIN", 1) + `
+WHERE e.workspace_id = $1 AND e.id IN (` + strings.Join(ph, ", ") + `)`, args
+}
+
+// LastRuns returns the newest run of each of a workspace's environments,
+// by environment, in one statement; environments without a run are
+// absent.
+func (tx *Tx) LastRuns(ctx context.Context, workspaceID int64, environmentIDs []int64) (map[int64]*reckon.Run, error) {
+	out := map[int64]*reckon.Run{}
+	if len(environmentIDs) == 0 {
+		return out, nil
 	}
-	return collect(r, scanRuns)
+	q, args := tx.lastRunsQuery(workspaceID, environmentIDs)
+	r, err := tx.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: last runs: %w", err)
+	}
+	runs, err := collect(r, scanRuns)
+	for _, run := range runs {
+		out[run.EnvironmentID] = run
+	}
+	return out, err
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -24,17 +25,17 @@ func TestFleetPlansWalkIndexes(t *testing.T) {
 		small, large := fx.Workspace(), fx.Workspace()
 		fleet := reckontest.FillFleet(t, db, small, reckontest.FleetOptions{Environments: 30, Reviews: 3, RunsPerEnvironment: 40})
 		reckontest.FillFleet(t, db, large, reckontest.FleetOptions{Environments: 200, Reviews: 4, RunsPerEnvironment: 100})
-		var trendOf []int64
+		var pageOf []int64
 		for _, e := range fleet.Environments[:10] {
-			trendOf = append(trendOf, e.ID)
+			pageOf = append(pageOf, e.ID)
 		}
 		scopes := map[string]store.FleetScope{
 			"workspace":  {WorkspaceID: small.ID},
-			"restricted": {WorkspaceID: small.ID, Restricted: true, Environments: trendOf[:3]},
+			"restricted": {WorkspaceID: small.ID, Restricted: true, Environments: pageOf[:3]},
 		}
 		reckontest.Tx(t, db, func(ctx context.Context, tx *store.Tx) error {
 			for name, scope := range scopes {
-				plans, err := tx.ExplainFleet(ctx, scope, tx.Now(), trendOf)
+				plans, err := tx.ExplainFleet(ctx, scope, tx.Now(), pageOf)
 				if err != nil {
 					return err
 				}
@@ -59,10 +60,17 @@ func TestFleetPlansWalkIndexes(t *testing.T) {
 					!strings.Contains(plans["attention"], "operation_runs_active_deadline") {
 					t.Errorf("%s: runs past their deadline are not read through the active index:\n%s", name, plans["attention"])
 				}
-				for _, index := range []string{"evidence_snapshots_environment_newest", "environment_reviews_environment_newest",
-					"operation_runs_environment_newest"} {
-					if !strings.Contains(plans["environments"], index) {
-						t.Errorf("%s: the environments do not read %s:\n%s", name, index, plans["environments"])
+				for _, c := range []struct {
+					stmt    string
+					indexes []string // any of them
+				}{
+					{"environments", []string{"evidence_snapshots_environment_newest"}},
+					{"environments", []string{"environment_reviews_headline"}},
+					{"last runs", []string{"operation_runs_environment_newest"}},
+					{"trends", []string{"environment_reviews_headline", "environment_reviews_environment_newest"}},
+				} {
+					if !slices.ContainsFunc(c.indexes, func(ix string) bool { return strings.Contains(plans[c.stmt], ix) }) {
+						t.Errorf("%s/%s reads none of %v:\n%s", name, c.stmt, c.indexes, plans[c.stmt])
 					}
 				}
 			}
@@ -107,6 +115,14 @@ func TestFleetAgreesWithTheDashboardReads(t *testing.T) {
 			t.Fatalf("%d environments", len(envs))
 		}
 		reckontest.Tx(t, db, func(ctx context.Context, tx *store.Tx) error {
+			ids := make([]int64, len(envs))
+			for i, f := range envs {
+				ids[i] = f.Environment.ID
+			}
+			last, err := tx.LastRuns(ctx, ws.ID, ids)
+			if err != nil {
+				return err
+			}
 			for _, f := range envs {
 				scope := reckon.Scope{WorkspaceID: ws.ID, EnvironmentID: f.Environment.ID}
 				snap, err := tx.LatestSnapshot(ctx, scope)
@@ -138,8 +154,8 @@ func TestFleetAgreesWithTheDashboardReads(t *testing.T) {
 					t.Errorf("%s: attention %+v, the dashboard's %+v %v", f.Environment.Slug, attention[f.Environment.ID], a, err)
 				}
 				runs, err := tx.ListRuns(ctx, &store.RunFilter{WorkspaceID: ws.ID, EnvironmentID: f.Environment.ID, Limit: 1})
-				if err != nil || len(runs) != 1 || runs[0].ID != f.LastRunID {
-					t.Errorf("%s: last run %d, newest %v %v", f.Environment.Slug, f.LastRunID, runs, err)
+				if err != nil || len(runs) != 1 || last[f.Environment.ID] == nil || runs[0].ID != last[f.Environment.ID].ID {
+					t.Errorf("%s: last run %+v, newest %v %v", f.Environment.Slug, last[f.Environment.ID], runs, err)
 				}
 			}
 			return nil
@@ -174,4 +190,77 @@ func TestFleetAgreesWithTheDashboardReads(t *testing.T) {
 			return nil
 		})
 	})
+}
+
+// The migration that keeps a review's score and failing count beside its
+// content fills them for the reviews composed before it; UpdateReview
+// keeps them from then on.
+func TestReviewHeadlineBackfill(t *testing.T) {
+	t.Parallel()
+	for _, engine := range reckontest.Engines(t) {
+		t.Run(string(engine), func(t *testing.T) {
+			ctx := context.Background()
+			db, err := store.Open(ctx, reckontest.URL(t, engine), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(db.Close)
+			if _, err := db.MigrateTo(ctx, 5); err != nil {
+				t.Fatal(err)
+			}
+			var ws *reckon.Workspace
+			var composed, draft *reckon.Review
+			reckontest.Tx(t, db, func(ctx context.Context, tx *store.Tx) (err error) {
+				if ws, err = tx.CreateWorkspace(ctx, "backfill", "Backfill"); err != nil {
+					return err
+				}
+				env, err := tx.CreateEnvironment(ctx, ws.ID, "env", "Env", "")
+				if err != nil {
+					return err
+				}
+				scope := reckon.Scope{WorkspaceID: ws.ID, EnvironmentID: env.ID}
+				snap, err := tx.InsertSnapshot(ctx, &store.SnapshotInsert{Scope: scope, CapturedAt: tx.Now(), ContentHash: "sha256:x",
+					Findings: []reckon.Finding{{ControlID: "C", Title: "t", Severity: reckon.SeverityHigh, Status: reckon.FindingFail}},
+					Source:   reckon.SnapshotSource{Format: reckon.SnapshotFormatNative}})
+				if err != nil {
+					return err
+				}
+				for i, v := range []**reckon.Review{&composed, &draft} {
+					if *v, err = tx.InsertDraftReview(ctx, &store.DraftReviewInsert{Scope: scope, EvidenceSnapshotID: snap.ID,
+						Fingerprint: "sha256:" + string(rune('a'+i))}); err != nil {
+						return err
+					}
+				}
+				_, err = tx.Exec(ctx, `UPDATE environment_reviews SET status = 'ready', content = $1 WHERE id = $2`,
+					`{"score": 71, "controls": 4, "failing": [{"control_id": "A"}, {"control_id": "B"}, {"control_id": "C"}]}`, composed.ID)
+				return err
+			})
+			if applied, err := db.Migrate(ctx); err != nil || applied != store.SchemaVersion()-5 {
+				t.Fatalf("migrate: %d %v", applied, err)
+			}
+			reckontest.Tx(t, db, func(ctx context.Context, tx *store.Tx) error {
+				glances, err := tx.ReviewGlances(ctx, ws.ID, []int64{composed.ID, draft.ID})
+				if err != nil {
+					return err
+				}
+				if g, ok := glances[composed.ID]; !ok || g.Score == nil || *g.Score != 71 || g.Failing != 3 || len(glances) != 1 {
+					t.Errorf("backfilled: %+v", glances)
+				}
+				// Rewritten content rewrites them.
+				v, err := tx.Review(ctx, ws.ID, composed.ID)
+				if err != nil {
+					return err
+				}
+				v.Content = []byte(`{"score": null, "failing": []}`)
+				if err := tx.UpdateReview(ctx, v); err != nil {
+					return err
+				}
+				glances, err = tx.ReviewGlances(ctx, ws.ID, []int64{composed.ID})
+				if g := glances[composed.ID]; err != nil || g.Score != nil || g.Failing != 0 {
+					t.Errorf("updated: %+v %v", glances, err)
+				}
+				return err
+			})
+		})
+	}
 }

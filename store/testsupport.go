@@ -145,6 +145,12 @@ func (tx *Tx) ExplainListRuns(ctx context.Context, f *RunFilter) (string, error)
 	return tx.explain(ctx, q, args...)
 }
 
+// MigrateTo brings the schema up to version target only, for tests of
+// what a later migration does to the rows an earlier schema holds.
+func (db *DB) MigrateTo(ctx context.Context, target int) (int, error) {
+	return db.migrateTo(ctx, target)
+}
+
 // AnalyzeFleet refreshes the planner's statistics of the tables the fleet
 // reads after a bulk load (SQLite analyzes one table per statement).
 func (tx *Tx) AnalyzeFleet(ctx context.Context) error {
@@ -157,14 +163,15 @@ func (tx *Tx) AnalyzeFleet(ctx context.Context) error {
 }
 
 // ExplainFleet returns the engine's plans of the fleet's statements, by
-// name (environments, attention, trends), for the tests that check each
-// walks indexes.
-func (tx *Tx) ExplainFleet(ctx context.Context, s FleetScope, now time.Time, trendOf []int64) (map[string]string, error) {
+// name (environments, attention, trends, last runs), for the tests that
+// check each walks indexes; pageOf are the environments of a page.
+func (tx *Tx) ExplainFleet(ctx context.Context, s FleetScope, now time.Time, pageOf []int64) (map[string]string, error) {
 	plans := map[string]string{}
 	for name, q := range map[string]func() (string, []any){
 		"environments": func() (string, []any) { return tx.fleetQuery(s) },
 		"attention":    func() (string, []any) { return tx.fleetAttentionQuery(s, now) },
-		"trends":       func() (string, []any) { return tx.scoreTrendsQuery(s.WorkspaceID, trendOf, 12) },
+		"trends":       func() (string, []any) { return tx.scoreTrendsQuery(s.WorkspaceID, pageOf, 12) },
+		"last runs":    func() (string, []any) { return tx.lastRunsQuery(s.WorkspaceID, pageOf) },
 	} {
 		text, args := q()
 		plan, err := tx.explain(ctx, text, args...)
