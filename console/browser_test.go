@@ -44,15 +44,7 @@ const ScreenshotDirEnv = "RECKON_SCREENSHOT_DIR"
 // the way it photographs the demo's pages at 1280 and 390 pixels wide.
 func TestConsoleInARealBrowser(t *testing.T) {
 	t.Parallel()
-	if _, err := os.Stat(chromiumPath()); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is missing: CI installs Debian's chromium package before the tests", chromiumPath())
-		}
-		t.Skipf("%s is missing: install Debian's chromium package (or set RECKON_CHROMIUM) to run the browser test", chromiumPath())
-	}
-	if testing.Short() {
-		t.Skip("the browser test is long")
-	}
+	requireChromium(t)
 	ctx := context.Background()
 
 	// The demo, on a database of its own, served as reckon serve serves it.
@@ -136,60 +128,8 @@ func TestConsoleInARealBrowser(t *testing.T) {
 		t.Fatalf("the demo lacks what the test looks at: %v (blocked %v, stalled %v)", err, blocked, stalled)
 	}
 
-	dir := os.Getenv(ScreenshotDirEnv)
-	if dir == "" {
-		dir = t.TempDir()
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshots in %s", dir)
-
-	browser := startChromium(t)
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		step, cancel := context.WithTimeout(browser, 45*time.Second)
-		defer cancel()
-		if err := chromedp.Do(step, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	eval := func(what, js string) string {
-		t.Helper()
-		step, cancel := context.WithTimeout(browser, 15*time.Second)
-		defer cancel()
-		v, err := chromedp.Run(step, chromedp.Evaluate[string](js))
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-		return v
-	}
-	// snap photographs the page as it is, the whole length of it.
-	snap := func(name string, width int64) {
-		t.Helper()
-		step, cancel := context.WithTimeout(browser, 30*time.Second)
-		png, err := chromedp.Run(step, chromedp.FullScreenshot(100))
-		cancel()
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s-%d.png", name, width)), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		// Nothing is wider than the window.
-		if w := eval("width of "+name, `String(document.documentElement.scrollWidth)`); w != fmt.Sprint(width) {
-			t.Errorf("%s at %d px is %s px wide", name, width, w)
-		}
-	}
-	// shoot opens a page at both widths and photographs it.
-	shoot := func(name, path string) {
-		t.Helper()
-		for _, width := range []int64{1280, 390} {
-			do("open "+path, chromedp.EmulateViewport(width, 900), chromedp.Navigate(srv.URL+path), chromedp.WaitVisible(chromedp.CSS("main h1")))
-			snap(name, width)
-		}
-		do("back to desktop width", chromedp.EmulateViewport(1280, 900))
-	}
+	b := newBrowserPages(t, srv.URL)
+	do, eval, snap, shoot := b.do, b.eval, b.snap, b.shoot
 
 	// The sign-in page; a wrong password leaves the focus in its field.
 	shoot("login", "/login")
@@ -203,13 +143,8 @@ func TestConsoleInARealBrowser(t *testing.T) {
 	if focus := eval("focus after a failed sign-in", `document.activeElement ? document.activeElement.id : ""`); focus != "login-password" {
 		t.Fatalf("after a failed sign-in the focus is on %q", focus)
 	}
-	do("sign in",
-		chromedp.Navigate(srv.URL+"/login"),
-		chromedp.SendKeys(chromedp.ID("login-email"), login.Email),
-		chromedp.SendKeys(chromedp.ID("login-password"), login.Password),
-		chromedp.Click(chromedp.CSS(`form.stacked button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`a[href="/admin/workspaces/northwind"]`)),
-	)
+	b.signIn(login.Email, login.Password)
+	do("see the workspaces", chromedp.WaitVisible(chromedp.CSS(`a[href="/admin/workspaces/northwind"]`)))
 	// The stylesheet and the script are the console's own files, allowed
 	// by its policy: the header has its colour.
 	if bg := eval("header colour", `getComputedStyle(document.querySelector(".site-header")).backgroundColor`); bg != "rgb(20, 33, 61)" {
@@ -356,6 +291,108 @@ func TestConsoleInARealBrowser(t *testing.T) {
 	shoot("operation-stalled-de", fmt.Sprintf("/admin/workspaces/northwind/operations/%d", stalled.ID))
 	shoot("notifications-de", "/notifications")
 	shoot("settings-de", "/settings")
+}
+
+// requireChromium skips a browser test where there is no Chromium (it
+// fails in CI instead) and in short runs.
+func requireChromium(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath()); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is missing: CI installs Debian's chromium package before the tests", chromiumPath())
+		}
+		t.Skipf("%s is missing: install Debian's chromium package (or set RECKON_CHROMIUM) to run the browser test", chromiumPath())
+	}
+	if testing.Short() {
+		t.Skip("the browser test is long")
+	}
+}
+
+// browserPages is a browser on a console, and what a test does with it:
+// run steps, evaluate script, photograph pages.
+type browserPages struct {
+	t       *testing.T
+	browser context.Context
+	base    string // the console's URL
+	dir     string // where the screenshots go
+}
+
+// newBrowserPages starts Chromium for a console served at base; its
+// screenshots go to ScreenshotDirEnv, else a temporary folder.
+func newBrowserPages(t *testing.T, base string) *browserPages {
+	t.Helper()
+	dir := os.Getenv(ScreenshotDirEnv)
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshots in %s", dir)
+	return &browserPages{t: t, browser: startChromium(t), base: base, dir: dir}
+}
+
+// do runs steps, failing the test when one does not finish in time.
+func (b *browserPages) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	step, cancel := context.WithTimeout(b.browser, 45*time.Second)
+	defer cancel()
+	if err := chromedp.Do(step, steps...); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// eval evaluates script on the page and returns its string value.
+func (b *browserPages) eval(what, js string) string {
+	b.t.Helper()
+	step, cancel := context.WithTimeout(b.browser, 15*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(step, chromedp.Evaluate[string](js))
+	if err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}
+
+// snap photographs the page as it is, the whole length of it, and fails
+// when anything makes it wider than the window.
+func (b *browserPages) snap(name string, width int64) {
+	b.t.Helper()
+	step, cancel := context.WithTimeout(b.browser, 30*time.Second)
+	png, err := chromedp.Run(step, chromedp.FullScreenshot(100))
+	cancel()
+	if err != nil {
+		b.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(b.dir, fmt.Sprintf("%s-%d.png", name, width)), png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	// Nothing is wider than the window.
+	if w := b.eval("width of "+name, `String(document.documentElement.scrollWidth)`); w != fmt.Sprint(width) {
+		b.t.Errorf("%s at %d px is %s px wide", name, width, w)
+	}
+}
+
+// shoot opens a page at both widths and photographs it.
+func (b *browserPages) shoot(name, path string) {
+	b.t.Helper()
+	for _, width := range []int64{1280, 390} {
+		b.do("open "+path, chromedp.EmulateViewport(width, 900), chromedp.Navigate(b.base+path), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		b.snap(name, width)
+	}
+	b.do("back to desktop width", chromedp.EmulateViewport(1280, 900))
+}
+
+// signIn signs in through the sign-in page.
+func (b *browserPages) signIn(email, password string) {
+	b.t.Helper()
+	b.do("sign in",
+		chromedp.Navigate(b.base+"/login"),
+		chromedp.SendKeys(chromedp.ID("login-email"), email),
+		chromedp.SendKeys(chromedp.ID("login-password"), password),
+		chromedp.Click(chromedp.CSS(`form.stacked button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href^="/admin/workspaces/"]`)),
+	)
 }
 
 // importEvidence stores new evidence for an environment, as an assessment
