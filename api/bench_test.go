@@ -52,26 +52,31 @@ func BenchmarkListOperations(b *testing.B) {
 			pages := map[string]string{"first": "", "deep": "?cursor=" + api.EncodeCursor(first+100)}
 			for _, page := range []string{"first", "deep"} {
 				b.Run(fmt.Sprintf("%s/runs=%d/page=%s", engine, n, page), func(b *testing.B) {
-					path := "/api/v1/workspaces/" + w.wsA.Slug + "/operations" + pages[page]
-					var took []time.Duration
-					for b.Loop() {
-						r := httptest.NewRequest(http.MethodGet, path, nil)
-						r.Header.Set("Authorization", "Bearer "+w.readonly)
-						rec := httptest.NewRecorder()
-						start := time.Now()
-						w.handler.ServeHTTP(rec, r)
-						took = append(took, time.Since(start))
-						if rec.Code != http.StatusOK {
-							b.Fatalf("%d: %s", rec.Code, rec.Body)
-						}
-					}
-					slices.Sort(took)
-					b.ReportMetric(float64(took[len(took)/2].Microseconds()), "p50-µs")
-					b.ReportMetric(float64(took[len(took)*95/100].Microseconds()), "p95-µs")
+					w.timeGets(b, "/api/v1/workspaces/"+w.wsA.Slug+"/operations"+pages[page])
 				})
 			}
 		}
 	}
+}
+
+// timeGets answers GET path as the readonly member for every iteration of
+// b, and reports the answers' p50 and p95.
+func (w *world) timeGets(b *testing.B, path string) {
+	var took []time.Duration
+	for b.Loop() {
+		r := httptest.NewRequest(http.MethodGet, path, nil)
+		r.Header.Set("Authorization", "Bearer "+w.readonly)
+		rec := httptest.NewRecorder()
+		start := time.Now()
+		w.handler.ServeHTTP(rec, r)
+		took = append(took, time.Since(start))
+		if rec.Code != http.StatusOK {
+			b.Fatalf("%d: %s", rec.Code, rec.Body)
+		}
+	}
+	slices.Sort(took)
+	b.ReportMetric(float64(took[len(took)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(took[len(took)*95/100].Microseconds()), "p95-µs")
 }
 
 // BenchmarkFleet times GET …/fleet (the first page, sorted by name) on a
@@ -90,22 +95,7 @@ func BenchmarkFleet(b *testing.B) {
 			reckontest.FillFleet(b, db, w.wsA, reckontest.FleetOptions{Environments: n, Reviews: 3,
 				RunsPerEnvironment: 50_000 / n, Content: func(env, i int) json.RawMessage { return content[(env+i)%len(content)] }})
 			b.Run(fmt.Sprintf("%s/environments=%d", engine, n), func(b *testing.B) {
-				path := "/api/v1/workspaces/" + w.wsA.Slug + "/fleet"
-				var took []time.Duration
-				for b.Loop() {
-					r := httptest.NewRequest(http.MethodGet, path, nil)
-					r.Header.Set("Authorization", "Bearer "+w.readonly)
-					rec := httptest.NewRecorder()
-					start := time.Now()
-					w.handler.ServeHTTP(rec, r)
-					took = append(took, time.Since(start))
-					if rec.Code != http.StatusOK {
-						b.Fatalf("%d: %s", rec.Code, rec.Body)
-					}
-				}
-				slices.Sort(took)
-				b.ReportMetric(float64(took[len(took)/2].Microseconds()), "p50-µs")
-				b.ReportMetric(float64(took[len(took)*95/100].Microseconds()), "p95-µs")
+				w.timeGets(b, "/api/v1/workspaces/"+w.wsA.Slug+"/fleet")
 			})
 		}
 	}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/reckonhq/reckon"
@@ -88,12 +87,7 @@ func (tx *Tx) LockEnvironments(ctx context.Context, workspaceID int64, ids []int
 		return 0, nil
 	}
 	args := []any{workspaceID}
-	ph := make([]string, len(ids))
-	for i, id := range ids {
-		args = append(args, id)
-		ph[i] = "$" + strconv.Itoa(len(args))
-	}
-	q := `SELECT id FROM managed_environments WHERE workspace_id = $1 AND id IN (` + strings.Join(ph, ", ") + `) ORDER BY id`
+	q := `SELECT id FROM managed_environments WHERE workspace_id = $1 AND id IN (` + idList(&args, ids) + `) ORDER BY id`
 	if tx.engine == Postgres {
 		q += ` FOR NO KEY UPDATE` // as in LockEnvironment; rows are locked as the sort emits them
 	}

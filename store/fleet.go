@@ -70,14 +70,19 @@ func fleetWhere(s FleetScope, workspaceColumn, environmentColumn string, args *[
 	if len(s.Environments) == 0 {
 		return "", false
 	}
-	// Entitlement lists are short; one placeholder each keeps the text the
-	// same on both engines (SQLite has no arrays).
-	ph := make([]string, len(s.Environments))
-	for i, id := range s.Environments {
+	// Entitlement lists are short.
+	return where + " AND " + environmentColumn + " IN (" + idList(args, s.Environments) + ")", true
+}
+
+// idList appends ids to args and returns their placeholders, one each, so
+// that the text is the same on both engines (SQLite has no arrays).
+func idList(args *[]any, ids []int64) string {
+	ph := make([]string, len(ids))
+	for i, id := range ids {
 		*args = append(*args, id)
 		ph[i] = "$" + strconv.Itoa(len(*args))
 	}
-	return where + " AND " + environmentColumn + " IN (" + strings.Join(ph, ", ") + ")", true
+	return strings.Join(ph, ", ")
 }
 
 // reviewHeadline reads a composed review's score and failing count from a
@@ -279,17 +284,13 @@ type ScorePoint struct {
 // scoreTrendsQuery is the statement of ScoreTrends.
 func (tx *Tx) scoreTrendsQuery(workspaceID int64, environmentIDs []int64, points int) (string, []any) {
 	args := []any{workspaceID, points}
-	ph := make([]string, len(environmentIDs))
-	for i, id := range environmentIDs {
-		args = append(args, id)
-		ph[i] = "$" + strconv.Itoa(len(args))
-	}
+	envs := idList(&args, environmentIDs)
 	// The window numbers each environment's scored reviews newest first,
 	// along the environment_newest index.
 	return `SELECT environment_id, id, composed_at, score FROM (
 	SELECT r.environment_id, r.id, r.composed_at, r.score,
 		ROW_NUMBER() OVER (PARTITION BY r.environment_id ORDER BY r.id DESC) AS n
-	FROM environment_reviews r WHERE r.workspace_id = $1 AND r.environment_id IN (` + strings.Join(ph, ", ") + `)
+	FROM environment_reviews r WHERE r.workspace_id = $1 AND r.environment_id IN (` + envs + `)
 		AND r.score IS NOT NULL) k
 WHERE n <= $2
 ORDER BY environment_id, id`, args
@@ -326,14 +327,10 @@ func (tx *Tx) ScoreTrends(ctx context.Context, workspaceID int64, environmentIDs
 // lastRunsQuery is the statement of LastRuns.
 func (tx *Tx) lastRunsQuery(workspaceID int64, environmentIDs []int64) (string, []any) {
 	args := []any{workspaceID}
-	ph := make([]string, len(environmentIDs))
-	for i, id := range environmentIDs {
-		args = append(args, id)
-		ph[i] = "$" + strconv.Itoa(len(args))
-	}
+	envs := idList(&args, environmentIDs)
 	return `SELECT ` + prefixed("o.", runColumns) + ` FROM managed_environments e
 ` + strings.Replace(tx.joinFirst("o", "operation_runs", "", prefixed("f.", runColumns), "f.id DESC"), "LEFT JOIN", "JOIN", 1) + `
-WHERE e.workspace_id = $1 AND e.id IN (` + strings.Join(ph, ", ") + `)`, args
+WHERE e.workspace_id = $1 AND e.id IN (` + envs + `)`, args
 }
 
 // LastRuns returns the newest run of each of a workspace's environments,
