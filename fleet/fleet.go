@@ -109,21 +109,26 @@ func (s *Service) List(ctx context.Context, q *Query) (*Page, error) {
 		if err != nil {
 			return err
 		}
-		var matched []*Environment
+		// Each environment's place in the order, worked out once.
+		type placed struct {
+			e   *Environment
+			pos Position
+		}
+		var matched []placed
 		for _, row := range rows {
 			e := &Environment{FleetEnvironment: row, Attention: attention[row.Environment.ID]}
 			page.Summary.add(e)
 			if q.matches(e) {
-				matched = append(matched, e)
+				matched = append(matched, placed{e, e.position(sort, order)})
 			}
 		}
 		page.Count = len(matched)
-		slices.SortFunc(matched, func(a, b *Environment) int {
-			return compare(sort, order, a.position(sort, order), b.position(sort, order))
-		})
+		slices.SortFunc(matched, func(a, b placed) int { return compare(sort, order, a.pos, b.pos) })
 		if q.After != nil {
-			i, _ := slices.BinarySearchFunc(matched, *q.After, func(e *Environment, p Position) int {
-				if c := compare(sort, order, e.position(sort, order), p); c != 0 {
+			after := *q.After
+			after.fold = strings.ToLower(after.Name)
+			i, _ := slices.BinarySearchFunc(matched, after, func(m placed, p Position) int {
+				if c := compare(sort, order, m.pos, p); c != 0 {
 					return c
 				}
 				return -1 // the position itself was shown: start after it
@@ -132,10 +137,12 @@ func (s *Service) List(ctx context.Context, q *Query) (*Page, error) {
 		}
 		if len(matched) > q.Limit {
 			matched = matched[:q.Limit]
-			next := matched[len(matched)-1].position(sort, order)
+			next := matched[len(matched)-1].pos
 			page.Next = &next
 		}
-		page.Environments = matched
+		for _, m := range matched {
+			page.Environments = append(page.Environments, m.e)
+		}
 		return page.fill(ctx, tx, q.Scope.WorkspaceID)
 	})
 	return page, err
@@ -253,6 +260,7 @@ type Position struct {
 	Value   int64  `json:"v,omitempty"`
 	Name    string `json:"n"`
 	ID      int64  `json:"i"`
+	fold    string // the name in lower case, for comparing
 }
 
 // ErrPosition: a position that is not one of a list in this sort and
@@ -287,7 +295,7 @@ func ParsePosition(token string, s Sort, o Order) (*Position, error) {
 }
 
 func (e *Environment) position(s Sort, o Order) Position {
-	p := Position{Sort: s, Order: o, Name: e.Environment.Name, ID: e.Environment.ID}
+	p := Position{Sort: s, Order: o, Name: e.Environment.Name, ID: e.Environment.ID, fold: strings.ToLower(e.Environment.Name)}
 	switch s {
 	case SortScore:
 		if e.Review == nil || e.Review.Score == nil {
@@ -329,7 +337,7 @@ func compare(s Sort, o Order, a, b Position) int {
 		}
 		flip = func(c int) int { return c }
 	}
-	if c := strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)); c != 0 {
+	if c := strings.Compare(a.fold, b.fold); c != 0 {
 		return flip(c)
 	}
 	if c := strings.Compare(a.Name, b.Name); c != 0 {

@@ -162,6 +162,19 @@ func (tx *Tx) AnalyzeFleet(ctx context.Context) error {
 	return nil
 }
 
+// SettleFleet brings the fleet's tables to the state a database in use is
+// in after a bulk load: PostgreSQL's VACUUM marks the pages all-visible (as
+// autovacuum does in time), so that index-only scans need not visit the
+// table, and ANALYZE refreshes the statistics. VACUUM runs outside any
+// transaction.
+func (db *DB) SettleFleet(ctx context.Context) error {
+	if db.engine == Postgres {
+		_, err := db.pool.Exec(ctx, `VACUUM ANALYZE managed_environments, evidence_snapshots, environment_reviews, operation_runs`)
+		return err
+	}
+	return db.InTx(ctx, func(tx *Tx) error { return tx.AnalyzeFleet(ctx) })
+}
+
 // ExplainFleet returns the engine's plans of the fleet's statements, by
 // name (environments, attention, trends, last runs), for the tests that
 // check each walks indexes; pageOf are the environments of a page.
