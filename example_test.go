@@ -15,16 +15,16 @@ import (
 	"github.com/reckonhq/reckon/store"
 )
 
-type syncArgs struct{ RunID int64 } // the job of a service's own run type
+type syncArgs struct{ RunID int64 } // the queue job of the service's own run type
 func (syncArgs) Kind() string       { return "inventory.sync" }
 
-// syncAdapter proves a sync from the service's own table, inside the reconciler's transaction.
+// syncAdapter proves a sync from the service's own table, in the reconciler's transaction.
 type syncAdapter struct{}
 
 func (syncAdapter) Name() string               { return "inventory" }
 func (syncAdapter) RunTypes() []reckon.RunType { return []reckon.RunType{"inventory.sync"} }
 func (syncAdapter) Reconcile(ctx context.Context, tx *store.Tx, run *reckon.Run, _ time.Time) (reckon.Decision, error) {
-	err := tx.QueryRow(ctx, `SELECT items FROM inventory_syncs WHERE run_id = $1`, run.ID).Scan(new(int))
+	err := tx.QueryRow(ctx, `SELECT run_id FROM inventory_syncs WHERE run_id = $1`, run.ID).Scan(new(int64))
 	if store.IsNotFound(err) {
 		return reckon.Decision{}, nil // no proof: the run's deadline decides
 	}
@@ -39,41 +39,34 @@ func Example_adapter() {
 	defer db.Close()
 	must(db.Migrate(ctx))
 	must(queue.Migrate(ctx, db))
-	exec := func(ctx context.Context, q string, args ...any) error { // a statement on the service's own table
-		return db.InTx(ctx, func(tx *store.Tx) error { _, err := tx.Exec(ctx, q, args...); return err })
-	}
-	check(exec(ctx, `CREATE TABLE inventory_syncs (run_id BIGINT PRIMARY KEY, items INTEGER NOT NULL)`))
+	must(db.Exec(ctx, `CREATE TABLE inventory_syncs (run_id BIGINT PRIMARY KEY)`))
 	cat := catalog.Default()
-	check(cat.Add(&catalog.RunType{Key: "inventory.sync", Labels: map[string]string{"en": "Sync inventory"},
-		QueuedDeadline: time.Minute, RunningDeadline: time.Hour, JobTimeout: time.Minute,
-		JobArgs: func(runID int64) river.JobArgs { return syncArgs{RunID: runID} }, Adapter: syncAdapter{}}))
+	must(cat, cat.Add(&catalog.RunType{Key: "inventory.sync", QueuedDeadline: time.Minute, RunningDeadline: time.Hour,
+		JobTimeout: time.Minute, JobArgs: func(id int64) river.JobArgs { return syncArgs{id} }, Adapter: syncAdapter{}}))
 	// The worker records the sync in the service's table; its process dies before it completes the run.
 	worker := river.WorkFunc(func(ctx context.Context, job *river.Job[syncArgs]) error {
-		return exec(ctx, `INSERT INTO inventory_syncs (run_id, items) VALUES ($1, 42)`, job.Args.RunID)
+		_, err := db.Exec(ctx, `INSERT INTO inventory_syncs (run_id) VALUES ($1)`, job.Args.RunID)
+		return err
 	})
 	workers := river.NewWorkers()
 	river.AddWorker(workers, worker)
 	l := ledger.New(cat, must(queue.New(db, &queue.Config{Workers: workers})))
-	var run *reckon.Run
-	check(db.InTx(ctx, func(tx *store.Tx) error {
-		ws, err := tx.CreateWorkspace(ctx, "acme", "Acme")
-		if err == nil {
-			run, _, err = l.Ensure(ctx, tx, &ledger.EnsureParams{Scope: reckon.Scope{WorkspaceID: ws.ID}, Type: "inventory.sync"})
-		}
-		return err
+	run := must(store.InTxValue(ctx, db, func(tx *store.Tx) (*reckon.Run, error) {
+		ws := must(tx.CreateWorkspace(ctx, "acme", "Acme"))
+		run, _, err := l.Ensure(ctx, tx, &ledger.EnsureParams{Scope: reckon.Scope{WorkspaceID: ws.ID}, Type: "inventory.sync"})
+		return run, err
 	}))
-	check(worker.Work(ctx, &river.Job[syncArgs]{Args: syncArgs{RunID: run.ID}})) // as the queue delivers it
-	clock.Advance(2 * time.Minute)                                               // past the queued deadline
+	must(run, worker.Work(ctx, &river.Job[syncArgs]{Args: syncArgs{run.ID}})) // as the queue delivers it
+	clock.Advance(2 * time.Minute)                                            // past the queued deadline
 	res := must(reconcile.New(db, l, nil).Sweep(ctx))
-	check(db.InTx(ctx, func(tx *store.Tx) (err error) { run, err = tx.Run(ctx, run.WorkspaceID, run.ID); return err }))
+	run = must(store.InTxValue(ctx, db, func(tx *store.Tx) (*reckon.Run, error) { return tx.Run(ctx, run.WorkspaceID, run.ID) }))
 	fmt.Println(res.Settled, run.Status, run.Outcome, run.Context.Reconciliation.ReasonCode)
 	// Output: 1 completed succeeded inventory.synced
 }
 
-func must[T any](v T, err error) T { check(err); return v }
-
-func check(err error) {
+func must[T any](v T, err error) T {
 	if err != nil {
 		panic(err)
 	}
+	return v
 }

@@ -169,6 +169,9 @@ type Evidence struct {
 	RestoreItems        *ItemCounts  `json:"restore_items,omitempty"`
 	JobID               int64        `json:"job_id,omitempty"`
 	DeadlineAt          *time.Time   `json:"deadline_at,omitempty"`
+	// ResolvedBy names the operator ("user:7", "cli") whose choice settled
+	// an ambiguity; the decision's ReviewID is the review they kept.
+	ResolvedBy string `json:"resolved_by,omitempty"`
 }
 
 // ItemCounts counts the items of a run that applies many (a restore).

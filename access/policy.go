@@ -29,6 +29,9 @@ const (
 	Publish Action = "publish" // manager
 	Archive Action = "archive"
 	Restore Action = "restore"
+	// ResolveAmbiguity settles a run blocked by several current reviews
+	// of one evidence: it publishes, archives and supersedes reviews.
+	ResolveAmbiguity Action = "resolve_ambiguity"
 
 	ManageMembers Action = "manage_members" // owner
 )
@@ -41,7 +44,7 @@ func (a Action) MinRole() reckon.Role {
 		return reckon.RoleReadonly
 	case Compose, Refresh, ReconcileNow, ImportSnapshot, Retry, Cancel, Acknowledge:
 		return reckon.RoleOperator
-	case Publish, Archive, Restore:
+	case Publish, Archive, Restore, ResolveAmbiguity:
 		return reckon.RoleManager
 	case ManageMembers:
 		return reckon.RoleOwner

@@ -19,9 +19,9 @@ func TestRolesAllowTheirActions(t *testing.T) {
 		reckon.RoleReadonly: {access.View},
 		reckon.RoleOperator: {access.View, access.Compose, access.Refresh, access.ReconcileNow, access.ImportSnapshot},
 		reckon.RoleManager: {access.View, access.Compose, access.Refresh, access.ReconcileNow, access.ImportSnapshot,
-			access.Publish, access.Archive, access.Restore},
+			access.Publish, access.Archive, access.Restore, access.ResolveAmbiguity},
 		reckon.RoleOwner: {access.View, access.Compose, access.Refresh, access.ReconcileNow, access.ImportSnapshot,
-			access.Publish, access.Archive, access.Restore, access.ManageMembers},
+			access.Publish, access.Archive, access.Restore, access.ResolveAmbiguity, access.ManageMembers},
 	}
 	every := allowed[reckon.RoleOwner]
 	for _, role := range reckon.Roles {

@@ -101,6 +101,7 @@ func (s *Server) routes() {
 	s.post("/workspaces/{workspace}/operations/{id}/retry", web.WithRun(access.Retry, s.retryOperation))
 	s.post("/workspaces/{workspace}/operations/{id}/cancel", web.WithRun(access.Cancel, s.cancelOperation))
 	s.post("/workspaces/{workspace}/operations/{id}/acknowledge", web.WithRun(access.Acknowledge, s.acknowledgeOperation))
+	s.post("/workspaces/{workspace}/operations/{id}/resolve", web.WithRun(access.ResolveAmbiguity, s.resolveOperation))
 	s.get("/workspaces/{workspace}/operations/{id}/events", web.WithRun(access.View, s.operationEvents))
 	s.post("/workspaces/{workspace}/operations/bulk", web.InWorkspace(s.bulkOperations))
 	s.get("/system/operations", web.System(s.listSystemOperations))

@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"testing"
@@ -27,19 +26,7 @@ func (w *world) opPath(id int64, action string) string {
 // actors and notes.
 func (w *world) runActions(t testing.TB, runID int64) []string {
 	t.Helper()
-	var out []string
-	w.tx(t, func(tx *store.Tx) error {
-		events, err := tx.AuditEvents(context.Background(), w.wsA.ID, "operation_run", runID)
-		for _, e := range events {
-			var m struct {
-				Note string `json:"note"`
-			}
-			_ = json.Unmarshal(e.Metadata, &m)
-			out = append(out, e.Action+" "+e.Actor+" "+m.Note)
-		}
-		return err
-	})
-	return out
+	return reckontest.AuditTrail(t, w.db, w.wsA.ID, "operation_run", runID)
 }
 
 func objectOf(t testing.TB, res *response, key string) map[string]any {

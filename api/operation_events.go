@@ -22,6 +22,8 @@ type eventJSON struct {
 	Reason     string                 `json:"reason,omitempty"`
 	Source     reckon.ReconcileSource `json:"source,omitempty"`
 	Operation  string                 `json:"operation,omitempty"`
+	Review     string                 `json:"review,omitempty"`
+	EndedAt    *time.Time             `json:"ended_at,omitempty"`
 }
 
 type timelineLinksJSON struct {
@@ -66,21 +68,28 @@ func (s *Server) operationEvents(w http.ResponseWriter, r *http.Request, c *call
 		Links: timelineLinksJSON{EvidenceSnapshotID: optionalID(tl.Links.EvidenceSnapshotID), JobID: optionalID(tl.Links.JobID),
 			RetryOf: opURL(tl.Links.RetryOf), RetriedBy: opURL(tl.Links.RetriedBy),
 			DraftTakenOverBy: opURL(tl.Links.DraftTakenOverBy), TookOverFrom: opURL(tl.Links.TookOverFrom)}}
-	if tl.Links.ReviewID != 0 {
-		u := fmt.Sprintf("/api/v1/workspaces/%s/reviews/%d", slug, tl.Links.ReviewID)
-		v.Links.Review = &u
+	reviewURL := func(id int64) *string {
+		if id == 0 {
+			return nil
+		}
+		u := fmt.Sprintf("/api/v1/workspaces/%s/reviews/%d", slug, id)
+		return &u
 	}
+	v.Links.Review = reviewURL(tl.Links.ReviewID)
 	if tl.Links.JobState != "" {
 		v.Links.JobState = &tl.Links.JobState
 	}
 	for i, e := range tl.Events {
 		ev := eventJSON{At: e.At, Kind: e.Kind, Actor: e.Actor, Note: e.Note, Attempt: e.Attempt, Node: e.Node,
-			ErrorClass: e.ErrorClass, Outcome: e.Outcome, ReasonCode: e.ReasonCode, Source: e.Source}
+			ErrorClass: e.ErrorClass, Outcome: e.Outcome, ReasonCode: e.ReasonCode, Source: e.Source, EndedAt: e.Ended}
 		if e.ReasonCode != "" {
 			ev.Reason = s.reason(c.lang, e.ReasonCode)
 		}
 		if u := opURL(e.RunID); u != nil {
 			ev.Operation = *u
+		}
+		if u := reviewURL(e.ReviewID); u != nil {
+			ev.Review = *u
 		}
 		v.Events[i] = ev
 	}

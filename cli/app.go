@@ -53,6 +53,8 @@ func openApp(ctx context.Context, e *env, g *globals, opts appOptions) (*app.App
 		Work:       opts.work,
 		MaxWorkers: opts.maxWorkers,
 		SweepEvery: sweepEvery,
+		// A seam of MainWith; zero in production.
+		ComposeDelay: e.seams.ComposeDelay,
 	})
 	if err != nil {
 		db.Close()

@@ -29,15 +29,18 @@ func runBenchCompose(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&o.Rounds, "rounds", 10, "rounds of concurrent creates per latency phase")
 	fs.IntVar(&o.Findings, "findings", 130, "findings per snapshot")
 	fs.DurationVar(&o.PollInterval, "poll-interval", 50*time.Millisecond, "how often idle workers look for jobs")
+	tracing := fs.String("tracing", "off", "off, or memory: trace the measured process into an in-memory exporter, to measure what tracing costs")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if o.Reviews <= 0 || o.Workers <= 0 || o.Callers <= 0 || o.Rounds <= 0 || o.Findings <= 0 || o.PollInterval <= 0 {
 		return usagef("--reviews, --workers, --callers, --rounds, --findings and --poll-interval must be positive")
 	}
+	if *tracing != "off" && *tracing != "memory" {
+		return usagef("--tracing is off or memory, not %q", *tracing)
+	}
 	o.DatabaseURL, o.Log = benchDatabase(e, fs, &g), benchLog(e)
-	// Not a flag: it measures what tracing costs, spans kept in memory.
-	if e.getenv("RECKON_BENCH_TRACING") == "memory" {
+	if *tracing == "memory" {
 		var err error
 		if o.Tracing, err = telemetry.New(ctx, sdktrace.WithBatcher(tracetest.NewInMemoryExporter())); err != nil {
 			return err

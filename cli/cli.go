@@ -27,6 +27,15 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	seams          Seams
+}
+
+// Seams are what a test that drives whole reckon processes may change in
+// them (MainWith); production runs Main, with none.
+type Seams struct {
+	// ComposeDelay slows the compose job down while its review is a draft,
+	// so that a crash test finds runs in flight when it kills a node.
+	ComposeDelay time.Duration
 }
 
 // command is one CLI command.
@@ -50,7 +59,12 @@ func commands() []command {
 
 // Main runs the command named by args and returns the exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	return MainWith(args, stdin, stdout, stderr, Seams{})
+}
+
+// MainWith is Main for a process that a test drives, with its seams.
+func MainWith(args []string, stdin io.Reader, stdout, stderr io.Writer, seams Seams) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, seams: seams}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	return run(ctx, e, args)

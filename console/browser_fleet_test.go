@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -13,9 +11,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/reckonhq/reckon"
-	"github.com/reckonhq/reckon/console"
-	"github.com/reckonhq/reckon/internal/app"
-	"github.com/reckonhq/reckon/internal/seed"
 	"github.com/reckonhq/reckon/reckontest"
 	"github.com/reckonhq/reckon/store"
 )
@@ -27,23 +22,17 @@ import (
 // its button through the confirmation to the summary.
 func TestFleetInARealBrowser(t *testing.T) {
 	t.Parallel()
-	requireChromium(t)
+	demo := startDemo(t)
 	ctx := context.Background()
-
-	clock := reckon.NewManualClock(reckon.SystemClock())
-	db := reckontest.Open(t, store.SQLite, &reckontest.Options{Clock: clock.Now})
-	// The queue is not started: composed runs stay queued.
-	a, err := app.New(db, &app.Options{Work: true})
-	if err != nil {
+	// Composed runs stay queued: the page's counts hold still.
+	stop, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := demo.app.Queue.Stop(stop); err != nil {
 		t.Fatal(err)
 	}
-	login, err := seed.Demo(ctx, a, clock, &seed.Options{})
-	clock.Follow()
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := demo.db
 	var northwind *reckon.Workspace
-	err = db.InTx(ctx, func(tx *store.Tx) (err error) {
+	err := db.InTx(ctx, func(tx *store.Tx) (err error) {
 		northwind, err = tx.WorkspaceBySlug(ctx, "northwind")
 		return err
 	})
@@ -70,21 +59,13 @@ func TestFleetInARealBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	h, err := console.New(console.Deps{DB: db, Catalog: a.Catalog, Reviews: a.Reviews, Reconciler: a.Reconciler,
-		Logger: slog.New(slog.DiscardHandler), LiveInterval: 500 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-
-	b := newBrowserPages(t, srv.URL)
-	b.signIn(login.Email, login.Password)
+	b := openBrowser(t, demo.srv.URL)
+	b.signIn(demo.login)
 	path := "/admin/workspaces/northwind/fleet"
 
 	// From the workspace's navigation.
 	b.do("open the fleet from the navigation",
-		chromedp.Navigate(srv.URL+"/admin/workspaces/northwind"),
+		chromedp.Navigate(demo.srv.URL+"/admin/workspaces/northwind"),
 		chromedp.Click(chromedp.CSS(`.main-nav a[href="`+path+`"]`)),
 		chromedp.WaitVisible(chromedp.CSS("table.fleet")),
 	)
@@ -102,7 +83,7 @@ func TestFleetInARealBrowser(t *testing.T) {
 		t.Fatalf("the trend's words take %s px", w)
 	}
 	// On a phone each environment is a card: no header row, cells stacked.
-	b.do("narrow", chromedp.EmulateViewport(390, 900), chromedp.Navigate(srv.URL+path), chromedp.WaitVisible(chromedp.CSS("table.fleet")))
+	b.do("narrow", chromedp.EmulateViewport(390, 900), chromedp.Navigate(demo.srv.URL+path), chromedp.WaitVisible(chromedp.CSS("table.fleet")))
 	if head := b.eval("header row", `getComputedStyle(document.querySelector("table.fleet thead")).display`); head != "none" {
 		t.Fatalf("the header row shows on a phone: %s", head)
 	}
@@ -134,7 +115,7 @@ func TestFleetInARealBrowser(t *testing.T) {
 		return n
 	}
 	stale := staleNow()
-	b.do("open the fleet", chromedp.Navigate(srv.URL+path), chromedp.WaitVisible(chromedp.ID("compose-stale")))
+	b.do("open the fleet", chromedp.Navigate(demo.srv.URL+path), chromedp.WaitVisible(chromedp.ID("compose-stale")))
 	if label := b.eval("button", `document.getElementById("compose-stale").textContent.trim()`); !strings.Contains(label, fmt.Sprint(stale)) {
 		t.Fatalf("the button says %q; %d are stale", label, stale)
 	}
@@ -160,7 +141,7 @@ func TestFleetInARealBrowser(t *testing.T) {
 
 	// In German.
 	b.do("switch to German",
-		chromedp.Navigate(srv.URL+path),
+		chromedp.Navigate(demo.srv.URL+path),
 		chromedp.Click(chromedp.CSS(`button[name="lang"][value="de"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`html[lang="de"] table.fleet`)),
 	)

@@ -44,46 +44,9 @@ const ScreenshotDirEnv = "RECKON_SCREENSHOT_DIR"
 // the way it photographs the demo's pages at 1280 and 390 pixels wide.
 func TestConsoleInARealBrowser(t *testing.T) {
 	t.Parallel()
-	requireChromium(t)
+	demo := startDemo(t)
 	ctx := context.Background()
-
-	// The demo, on a database of its own, served as reckon serve serves it.
-	clock := reckon.NewManualClock(reckon.SystemClock())
-	db := reckontest.Open(t, store.SQLite, &reckontest.Options{Clock: clock.Now})
-	// The job pauses while its review is a draft, so that the page sees the
-	// run active before it completes.
-	a, err := app.New(db, &app.Options{Work: true, PollInterval: 100 * time.Millisecond, ComposeDelay: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	login, err := seed.Demo(ctx, a, clock, &seed.Options{})
-	clock.Follow()
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, cat, reviews, rec := a.Queue, a.Catalog, a.Reviews, a.Reconciler
-	if err := q.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = q.Stop(stop)
-	})
-	queueUI, err := q.UI(console.QueuePath, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := queueUI.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	h, err := console.New(console.Deps{DB: db, Catalog: cat, Reviews: reviews, Reconciler: rec,
-		Logger: slog.New(slog.DiscardHandler), LiveInterval: 500 * time.Millisecond, QueueUI: queueUI})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
+	db, srv, login := demo.db, demo.srv, demo.login
 
 	// What the demo holds, to know where to go.
 	var (
@@ -92,7 +55,7 @@ func TestConsoleInARealBrowser(t *testing.T) {
 		blocked, stalled    *reckon.Run
 		published           *reckon.Review
 	)
-	err = db.InTx(ctx, func(tx *store.Tx) (err error) {
+	err := db.InTx(ctx, func(tx *store.Tx) (err error) {
 		if northwind, err = tx.WorkspaceBySlug(ctx, "northwind"); err != nil {
 			return err
 		}
@@ -128,7 +91,7 @@ func TestConsoleInARealBrowser(t *testing.T) {
 		t.Fatalf("the demo lacks what the test looks at: %v (blocked %v, stalled %v)", err, blocked, stalled)
 	}
 
-	b := newBrowserPages(t, srv.URL)
+	b := openBrowser(t, srv.URL)
 	do, eval, snap, shoot := b.do, b.eval, b.snap, b.shoot
 
 	// The sign-in page; a wrong password leaves the focus in its field.
@@ -143,8 +106,7 @@ func TestConsoleInARealBrowser(t *testing.T) {
 	if focus := eval("focus after a failed sign-in", `document.activeElement ? document.activeElement.id : ""`); focus != "login-password" {
 		t.Fatalf("after a failed sign-in the focus is on %q", focus)
 	}
-	b.signIn(login.Email, login.Password)
-	do("see the workspaces", chromedp.WaitVisible(chromedp.CSS(`a[href="/admin/workspaces/northwind"]`)))
+	b.signIn(login)
 	// The stylesheet and the script are the console's own files, allowed
 	// by its policy: the header has its colour.
 	if bg := eval("header colour", `getComputedStyle(document.querySelector(".site-header")).backgroundColor`); bg != "rgb(20, 33, 61)" {
@@ -293,108 +255,6 @@ func TestConsoleInARealBrowser(t *testing.T) {
 	shoot("settings-de", "/settings")
 }
 
-// requireChromium skips a browser test where there is no Chromium (it
-// fails in CI instead) and in short runs.
-func requireChromium(t *testing.T) {
-	t.Helper()
-	if _, err := os.Stat(chromiumPath()); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is missing: CI installs Debian's chromium package before the tests", chromiumPath())
-		}
-		t.Skipf("%s is missing: install Debian's chromium package (or set RECKON_CHROMIUM) to run the browser test", chromiumPath())
-	}
-	if testing.Short() {
-		t.Skip("the browser test is long")
-	}
-}
-
-// browserPages is a browser on a console, and what a test does with it:
-// run steps, evaluate script, photograph pages.
-type browserPages struct {
-	t       *testing.T
-	browser context.Context
-	base    string // the console's URL
-	dir     string // where the screenshots go
-}
-
-// newBrowserPages starts Chromium for a console served at base; its
-// screenshots go to ScreenshotDirEnv, else a temporary folder.
-func newBrowserPages(t *testing.T, base string) *browserPages {
-	t.Helper()
-	dir := os.Getenv(ScreenshotDirEnv)
-	if dir == "" {
-		dir = t.TempDir()
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshots in %s", dir)
-	return &browserPages{t: t, browser: startChromium(t), base: base, dir: dir}
-}
-
-// do runs steps, failing the test when one does not finish in time.
-func (b *browserPages) do(what string, steps ...chromedp.Action[chromedp.Void]) {
-	b.t.Helper()
-	step, cancel := context.WithTimeout(b.browser, 45*time.Second)
-	defer cancel()
-	if err := chromedp.Do(step, steps...); err != nil {
-		b.t.Fatalf("%s: %v", what, err)
-	}
-}
-
-// eval evaluates script on the page and returns its string value.
-func (b *browserPages) eval(what, js string) string {
-	b.t.Helper()
-	step, cancel := context.WithTimeout(b.browser, 15*time.Second)
-	defer cancel()
-	v, err := chromedp.Run(step, chromedp.Evaluate[string](js))
-	if err != nil {
-		b.t.Fatalf("%s: %v", what, err)
-	}
-	return v
-}
-
-// snap photographs the page as it is, the whole length of it, and fails
-// when anything makes it wider than the window.
-func (b *browserPages) snap(name string, width int64) {
-	b.t.Helper()
-	step, cancel := context.WithTimeout(b.browser, 30*time.Second)
-	png, err := chromedp.Run(step, chromedp.FullScreenshot(100))
-	cancel()
-	if err != nil {
-		b.t.Fatalf("screenshot %s: %v", name, err)
-	}
-	if err := os.WriteFile(filepath.Join(b.dir, fmt.Sprintf("%s-%d.png", name, width)), png, 0o644); err != nil {
-		b.t.Fatal(err)
-	}
-	// Nothing is wider than the window.
-	if w := b.eval("width of "+name, `String(document.documentElement.scrollWidth)`); w != fmt.Sprint(width) {
-		b.t.Errorf("%s at %d px is %s px wide", name, width, w)
-	}
-}
-
-// shoot opens a page at both widths and photographs it.
-func (b *browserPages) shoot(name, path string) {
-	b.t.Helper()
-	for _, width := range []int64{1280, 390} {
-		b.do("open "+path, chromedp.EmulateViewport(width, 900), chromedp.Navigate(b.base+path), chromedp.WaitVisible(chromedp.CSS("main h1")))
-		b.snap(name, width)
-	}
-	b.do("back to desktop width", chromedp.EmulateViewport(1280, 900))
-}
-
-// signIn signs in through the sign-in page.
-func (b *browserPages) signIn(email, password string) {
-	b.t.Helper()
-	b.do("sign in",
-		chromedp.Navigate(b.base+"/login"),
-		chromedp.SendKeys(chromedp.ID("login-email"), email),
-		chromedp.SendKeys(chromedp.ID("login-password"), password),
-		chromedp.Click(chromedp.CSS(`form.stacked button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`a[href^="/admin/workspaces/"]`)),
-	)
-}
-
 // importEvidence stores new evidence for an environment, as an assessment
 // tool would.
 func importEvidence(t *testing.T, db *store.DB, workspaceID, environmentID int64) {
@@ -466,4 +326,150 @@ func startChromium(t *testing.T) context.Context {
 // jsString quotes a Go string for JavaScript.
 func jsString(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`).Replace(s) + "'"
+}
+
+// demoConsole is the demo served as reckon serve --demo serves it: its own
+// database, a real queue working jobs in this process, River UI, and the
+// console with every service.
+type demoConsole struct {
+	db    *store.DB
+	app   *app.App
+	srv   *httptest.Server
+	login *seed.Login
+}
+
+// startDemo seeds and serves the demo, or skips the test without Chromium
+// (fails in CI).
+func startDemo(t *testing.T) *demoConsole {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath()); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is missing: CI installs Debian's chromium package before the tests", chromiumPath())
+		}
+		t.Skipf("%s is missing: install Debian's chromium package (or set RECKON_CHROMIUM) to run the browser test", chromiumPath())
+	}
+	if testing.Short() {
+		t.Skip("the browser test is long")
+	}
+	ctx := context.Background()
+	clock := reckon.NewManualClock(reckon.SystemClock())
+	db := reckontest.Open(t, store.SQLite, &reckontest.Options{Clock: clock.Now})
+	// The job pauses while its review is a draft, so that the page sees the
+	// run active before it completes.
+	a, err := app.New(db, &app.Options{Work: true, PollInterval: 100 * time.Millisecond, ComposeDelay: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	login, err := seed.Demo(ctx, a, clock, &seed.Options{})
+	clock.Follow()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Queue.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = a.Queue.Stop(stop)
+	})
+	queueUI, err := a.Queue.UI(console.QueuePath, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := queueUI.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	h, err := console.New(console.Deps{DB: db, Catalog: a.Catalog, Reviews: a.Reviews, Reconciler: a.Reconciler,
+		Operator: a.Operator, Logger: slog.New(slog.DiscardHandler), LiveInterval: 500 * time.Millisecond, QueueUI: queueUI})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return &demoConsole{db: db, app: a, srv: srv, login: login}
+}
+
+// browser is a headless Chromium on the console at base, writing its
+// screenshots to $RECKON_SCREENSHOT_DIR (a temporary folder when unset).
+type browser struct {
+	t    *testing.T
+	ctx  context.Context
+	base string
+	dir  string
+}
+
+func openBrowser(t *testing.T, base string) *browser {
+	t.Helper()
+	dir := os.Getenv(ScreenshotDirEnv)
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshots in %s", dir)
+	return &browser{t: t, ctx: startChromium(t), base: base, dir: dir}
+}
+
+// do takes steps, failing the test when they fail.
+func (b *browser) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	step, cancel := context.WithTimeout(b.ctx, 45*time.Second)
+	defer cancel()
+	if err := chromedp.Do(step, steps...); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// eval runs a script in the page and returns its answer.
+func (b *browser) eval(what, js string) string {
+	b.t.Helper()
+	step, cancel := context.WithTimeout(b.ctx, 15*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(step, chromedp.Evaluate[string](js))
+	if err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}
+
+// snap photographs the page as it is, the whole length of it, and checks
+// that nothing is wider than the window.
+func (b *browser) snap(name string, width int64) {
+	b.t.Helper()
+	step, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	png, err := chromedp.Run(step, chromedp.FullScreenshot(100))
+	cancel()
+	if err != nil {
+		b.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(b.dir, fmt.Sprintf("%s-%d.png", name, width)), png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	if w := b.eval("width of "+name, `String(document.documentElement.scrollWidth)`); w != fmt.Sprint(width) {
+		b.t.Errorf("%s at %d px is %s px wide", name, width, w)
+	}
+}
+
+// shoot opens a page at both widths and photographs it.
+func (b *browser) shoot(name, path string) {
+	b.t.Helper()
+	for _, width := range []int64{1280, 390} {
+		b.do("open "+path, chromedp.EmulateViewport(width, 900), chromedp.Navigate(b.base+path), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		b.snap(name, width)
+	}
+	b.do("back to desktop width", chromedp.EmulateViewport(1280, 900))
+}
+
+// signIn signs in to the demo, in the browser's language (English).
+func (b *browser) signIn(login *seed.Login) {
+	b.t.Helper()
+	b.do("sign in",
+		chromedp.Navigate(b.base+"/login"),
+		chromedp.SendKeys(chromedp.ID("login-email"), login.Email),
+		chromedp.SendKeys(chromedp.ID("login-password"), login.Password),
+		chromedp.Click(chromedp.CSS(`form.stacked button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/admin/workspaces/northwind"]`)),
+	)
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/reckonhq/reckon/fleet"
 	"github.com/reckonhq/reckon/internal/web"
 	"github.com/reckonhq/reckon/locale"
+	"github.com/reckonhq/reckon/operator"
 	"github.com/reckonhq/reckon/reconcile"
 	"github.com/reckonhq/reckon/review"
 	"github.com/reckonhq/reckon/store"
@@ -30,12 +31,14 @@ import (
 // Deps are what the console needs. DB and Catalog are required. A nil
 // service hides its actions: without Reviews nothing can be composed,
 // refreshed, published or archived; without Reconciler there is no
-// "Reconcile now".
+// "Reconcile now"; without Operator no retry, cancel, acknowledge, resolve
+// or bulk action, and no timeline.
 type Deps struct {
 	DB         *store.DB
 	Catalog    *catalog.Catalog
 	Reviews    *review.Service
 	Reconciler *reconcile.Reconciler
+	Operator   *operator.Service
 	Logger     *slog.Logger
 	// Text translates every visible string; locale.Default() when nil.
 	Text locale.Catalog
@@ -73,6 +76,7 @@ type Server struct {
 	reviews    *review.Service
 	fleet      *fleet.Service
 	reconciler *reconcile.Reconciler
+	operator   *operator.Service
 	log        *slog.Logger
 	text       locale.Catalog
 	clock      reckon.Clock
@@ -93,7 +97,7 @@ func New(d Deps) (http.Handler, error) {
 	if d.DB == nil || d.Catalog == nil {
 		return nil, errors.New("console: a database and a catalog are required")
 	}
-	s := &Server{db: d.DB, catalog: d.Catalog, reviews: d.Reviews, fleet: fleet.NewService(d.DB), reconciler: d.Reconciler, log: d.Logger,
+	s := &Server{db: d.DB, catalog: d.Catalog, reviews: d.Reviews, fleet: fleet.NewService(d.DB), reconciler: d.Reconciler, operator: d.Operator, log: d.Logger,
 		text: d.Text, clock: d.Clock, secure: d.SecureCookies, sessionTTL: d.SessionTTL, live: d.LiveInterval,
 		trustedProxies: d.TrustedProxies, mux: http.NewServeMux(), queueUI: d.QueueUI}
 	if s.log == nil {
@@ -149,6 +153,12 @@ func (s *Server) routes() {
 	s.mux.Handle("GET "+ws+"/operations", s.signedIn(web.InWorkspace(s.listOperations)))
 	s.mux.Handle("GET "+ws+"/operations/{id}", s.signedIn(web.InWorkspace(s.showOperation)))
 	s.mux.Handle("POST "+ws+"/operations/{id}/reconcile", s.signedIn(web.WithRun(access.ReconcileNow, s.reconcileOperation)))
+	s.mux.Handle("POST "+ws+"/operations/{id}/retry", s.signedIn(web.WithRun(access.Retry, s.retryOperation)))
+	s.mux.Handle("POST "+ws+"/operations/{id}/cancel", s.signedIn(web.WithRun(access.Cancel, s.cancelOperation)))
+	s.mux.Handle("POST "+ws+"/operations/{id}/acknowledge", s.signedIn(web.WithRun(access.Acknowledge, s.acknowledgeOperation)))
+	s.mux.Handle("POST "+ws+"/operations/{id}/resolve", s.signedIn(web.WithRun(access.ResolveAmbiguity, s.resolveOperation)))
+	s.mux.Handle("GET "+ws+"/operations/bulk", s.signedIn(web.InWorkspace(s.confirmBulk)))
+	s.mux.Handle("POST "+ws+"/operations/bulk", s.signedIn(web.InWorkspace(s.applyBulk)))
 	s.mux.Handle("GET "+ws+"/reviews", s.signedIn(web.InWorkspace(s.listReviews)))
 	s.mux.Handle("GET "+ws+"/reviews/{id}", s.signedIn(s.withReview(access.View, s.showReview)))
 	s.mux.Handle("POST "+ws+"/reviews/{id}/refresh", s.signedIn(s.withReview(access.Refresh, s.refreshReview)))

@@ -6,6 +6,8 @@ import (
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/access"
+	"github.com/reckonhq/reckon/ledger"
+	"github.com/reckonhq/reckon/operator"
 	"github.com/reckonhq/reckon/review"
 )
 
@@ -66,27 +68,46 @@ type action struct {
 	Href  string
 	Post  bool
 	Note  string // why the action is not offered, when it is not
+	// Noted actions take the operator's note: they are buttons of the
+	// run's action form (run_actions.go). Primary marks the decision's own.
+	Noted   bool
+	Primary bool
 }
 
 // neverPickedUp reports whether a settled run was reconciled without any
-// worker ever starting it.
+// worker ever starting it. A run an operator settled (an ambiguity
+// resolved) needed no worker.
 func neverPickedUp(run *reckon.Run) bool {
-	return run.Status == reckon.RunCompleted && reconciled(run) && run.Attempts == 0
+	return run.Status == reckon.RunCompleted && reconciled(run) && run.Attempts == 0 &&
+		run.Context.Reconciliation.Source != reckon.SourceOperator
 }
 
 // primaryAction picks the one action that fits a run: Reconcile now while
-// it is active (for those who may), View review when it produced one,
-// Compose again for a compose run no worker picked up, else Open
+// it is active (for those who may), View review when it produced one (or,
+// for a resolved ambiguity, the review kept), Resolve for an ambiguity,
+// the retry once there is one, Compose again for a compose run no worker
+// picked up, Retry for a run that failed or was cancelled, else Open
 // environment.
-func (s *Server) primaryAction(t tr, run *reckon.Run, ws string, reviewID int64, g *access.Grant) *action {
+func (s *Server) primaryAction(t tr, run *reckon.Run, ws string, rs *runSurroundings, g *access.Grant) *action {
+	base := operationPath(ws, run.ID)
+	retry := s.operator != nil && ledger.Retryable(run) && run.Context.RetriedBy == 0 && g.Can(operator.RetryAction(run))
+	ambiguous := review.Ambiguous(run)
 	switch {
 	case run.Status.Active() && g.Can(access.ReconcileNow) && s.reconciler != nil:
-		return &action{Label: t.T("console.action.reconcile_now"), Href: operationPath(ws, run.ID) + "/reconcile", Post: true}
-	case reviewID != 0 && (run.Outcome == reckon.OutcomeSucceeded || run.Outcome == reckon.OutcomePartiallySucceeded):
-		return &action{Label: t.T("console.action.view_review"), Href: reviewPath(ws, reviewID)}
-	case neverPickedUp(run) && (run.Outcome == reckon.OutcomeFailed || run.Outcome == reckon.OutcomeCancelled) &&
-		run.Type == reckon.RunTypeReviewCompose && run.EnvironmentID != 0 && s.reviews != nil && g.Can(access.Compose):
-		return &action{Label: t.T("console.action.compose_again"), Href: environmentPath(ws, run.EnvironmentID) + "/reviews", Post: true}
+		return &action{Label: t.T("console.action.reconcile_now"), Href: base + "/reconcile", Post: true}
+	case rs.reviewID != 0 && (run.Outcome == reckon.OutcomeSucceeded || run.Outcome == reckon.OutcomePartiallySucceeded):
+		return &action{Label: t.T("console.action.view_review"), Href: reviewPath(ws, rs.reviewID)}
+	case ambiguous && rs.kept != 0:
+		return &action{Label: t.T("console.action.view_kept_review"), Href: reviewPath(ws, rs.kept)}
+	case ambiguous && s.operator != nil && run.Context.RetriedBy == 0 && g.Can(access.ResolveAmbiguity):
+		return &action{Label: t.T("console.action.resolve"), Href: "#resolve"}
+	case run.Context.RetriedBy != 0:
+		return &action{Label: t.T("console.action.open_retry"), Href: operationPath(ws, run.Context.RetriedBy)}
+	case retry && neverPickedUp(run) && (run.Outcome == reckon.OutcomeFailed || run.Outcome == reckon.OutcomeCancelled) &&
+		run.Type == reckon.RunTypeReviewCompose && run.EnvironmentID != 0:
+		return &action{Label: t.T("console.action.compose_again"), Href: base + "/retry", Post: true, Noted: true}
+	case retry && !ambiguous:
+		return &action{Label: t.T("console.action.retry"), Href: base + "/retry", Post: true, Noted: true}
 	case run.EnvironmentID != 0:
 		return &action{Label: t.T("console.action.open_environment"), Href: environmentPath(ws, run.EnvironmentID)}
 	}
@@ -120,15 +141,23 @@ type link struct {
 // runDetail is the page of one run: decision first, diagnostics second, raw
 // context last.
 type runDetail struct {
-	Title       string
-	TypeLabel   string
-	Status      badge
-	Outcome     badge
-	Reconciled  bool
-	Live        bool
-	Decision    string
-	Check       string
-	Action      *action
+	Title      string
+	TypeLabel  string
+	Status     badge
+	Outcome    badge
+	Reconciled bool
+	Live       bool
+	Decision   string
+	Check      string
+	Action     *action
+	// Form holds the actions that take a note (run_actions.go); Resolved
+	// says how an ambiguity was settled; Competitors is an ambiguity's
+	// reviews (run_competitors.go) and Timeline what happened, oldest
+	// first (run_timeline.go).
+	Form        *actionForm
+	Resolved    string
+	Competitors *competitorsView
+	Timeline    *timelineView
 	Diagnostics []fact
 	Attempts    []attemptView // run_attempts.go
 	// FailedItems are a restore's failed items; FailedMore says how many
@@ -229,6 +258,9 @@ func (s *Server) runDetail(t tr, run *reckon.Run, rs *runSurroundings, l linker)
 		if ev.JobID != 0 {
 			add(fact{Label: t.T("console.diag.job"), Text: idText(ev.JobID)})
 		}
+		if ev.ResolvedBy != "" {
+			add(fact{Label: t.T("console.diag.resolved_by"), Text: actorName(t, ev.ResolvedBy, rs.names)})
+		}
 		if ev.DeadlineAt != nil {
 			add(fact{Label: t.T("console.diag.missed_deadline"), Time: t.Time(*ev.DeadlineAt)})
 		}
@@ -238,19 +270,23 @@ func (s *Server) runDetail(t tr, run *reckon.Run, rs *runSurroundings, l linker)
 		add(fact{Label: t.T("console.diag.items"), Text: t.T("console.diag.items_text",
 			"total", counts.Total, "succeeded", counts.Succeeded, "failed", counts.Failed)})
 	}
+	d.Diagnostics = append(d.Diagnostics, bulkFacts(t, run)...)
 	if fp := run.Context.Fingerprint; fp != "" {
 		add(fact{Label: t.T("console.diag.fingerprint"), Code: fp})
 	}
-	if id := run.Context.EvidenceSnapshotID; id != 0 {
+	// The evidence, the draft's takeovers and the queue job are among the
+	// timeline's records when there is one.
+	timeline := rs.timeline != nil
+	if id := run.Context.EvidenceSnapshotID; id != 0 && !timeline {
 		add(fact{Label: t.T("console.diag.snapshot"), Text: idText(id)})
 	}
 	if ref := run.Context.BackupRef; ref != "" {
 		add(fact{Label: t.T("console.diag.backup"), Code: ref})
 	}
-	if len(rs.takenOverBy) > 0 {
+	if len(rs.takenOverBy) > 0 && !timeline {
 		add(fact{Label: t.T("console.diag.taken_over_by"), Links: l.links(rs.takenOverBy, l.run)})
 	}
-	if len(rs.tookOverFrom) > 0 {
+	if len(rs.tookOverFrom) > 0 && !timeline {
 		add(fact{Label: t.T("console.diag.took_over_from"), Links: l.links(rs.tookOverFrom, l.run)})
 	}
 	if run.Status.Active() {
@@ -264,7 +300,7 @@ func (s *Server) runDetail(t tr, run *reckon.Run, rs *runSurroundings, l linker)
 		add(fact{Label: t.T("console.diag.completed"), Time: t.Time(*run.CompletedAt)})
 	}
 	add(fact{Label: t.T("console.diag.attempts"), Text: t.Num(int64(run.Attempts))})
-	if run.JobID != 0 {
+	if run.JobID != 0 && !timeline {
 		add(fact{Label: t.T("console.diag.queue_job"), Text: idText(run.JobID)})
 	}
 	who := initiator

@@ -56,9 +56,12 @@ func TestFleetPage(t *testing.T) {
 			en("console.review.stale"), `<span class="badge badge-warn">2</span>`, fmt.Sprintf(`href="/admin/workspaces/%s/operations/%d"`, w.wsA.Slug, h.blocked.ID),
 			en("console.fleet.no_evidence"), en("console.environments.no_review"),
 			// The score trend: an image with its name, and its points in words.
-			`<svg role="img" aria-label="`+en("console.fleet.trend", "n", 1, "first", score, "last", score)+`"`,
+			// (The latest review is the twin of the first, with its score.)
+			`<svg role="img" aria-label="`+en("console.fleet.trend", "n", 2, "first", score, "last", score)+`"`,
 			`<ol class="visually-hidden"><li>`+en("console.fleet.trend_point", "review", fmt.Sprintf("#%d", h.review.ID),
-				"at", locale.FormatTime("en", *h.review.ComposedAt), "score", score)+`</li></ol>`)
+				"at", locale.FormatTime("en", *h.review.ComposedAt), "score", score)+`</li><li>`+
+				en("console.fleet.trend_point", "review", fmt.Sprintf("#%d", h.twin.ID),
+					"at", locale.FormatTime("en", *h.twin.ComposedAt), "score", score)+`</li></ol>`)
 		if got := fleetRows(p); len(got) != 2 {
 			t.Fatalf("rows %v", got)
 		}
@@ -74,7 +77,8 @@ func TestFleetPage(t *testing.T) {
 			"stale=true":                     {w.envA1.ID},
 			"never_reviewed=true":            {w.envA2.ID},
 			"needs_attention=true":           {w.envA1.ID},
-			"failing_above=0&sort=attention": nil, // the latest review (an imported twin) lists no failing control
+			"failing_above=1":                {w.envA1.ID},
+			"failing_above=2&sort=attention": nil, // the latest review fails two controls
 			"sort=attention":                 {w.envA1.ID, w.envA2.ID},
 			"sort=attention&order=asc":       {w.envA2.ID, w.envA1.ID},
 		} {

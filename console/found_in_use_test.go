@@ -113,7 +113,8 @@ func reasonOf(run *reckon.Run) string {
 }
 
 // A run reconciled without a single attempt says no worker picked it up;
-// a failed compose run of that kind offers Compose again to those who may.
+// a failed compose run of that kind offers Compose again to those who may:
+// its retry, which composes the environment's newest evidence.
 func TestRunNoWorkerPickedUp(t *testing.T) {
 	t.Parallel()
 	eachWorld(t, func(t *testing.T, w *world) {
@@ -121,7 +122,7 @@ func TestRunNoWorkerPickedUp(t *testing.T) {
 		operator := w.as(t, "operator")
 		p := operator.get(t, opPath(w.wsA, h.stale.ID))
 		expect(t, p, http.StatusOK, en("console.decision.never_picked_up")+" "+en(review.ReasonNotProduced),
-			`<form method="post" action="`+envPath(w.envA1, w.wsA)+`/reviews"`, en("console.action.compose_again"))
+			`<form method="post" action="`+opPath(w.wsA, h.stale.ID)+`/retry"`, en("console.action.compose_again"))
 		// A blocked run keeps its advice.
 		p = operator.get(t, opPath(w.wsA, h.blocked.ID))
 		expect(t, p, http.StatusOK, en("console.decision.never_picked_up")+" "+en(review.ReasonAmbiguous), en("console.action.open_environment"))
@@ -132,10 +133,11 @@ func TestRunNoWorkerPickedUp(t *testing.T) {
 		p = w.as(t, "readonly").get(t, opPath(w.wsA, h.stale.ID))
 		expect(t, p, http.StatusOK, en("console.action.open_environment"))
 		lacks(t, p, en("console.action.compose_again"))
-		// Compose again composes the environment's newest evidence.
-		p = operator.follow(t, operator.post(t, envPath(w.envA1, w.wsA)+"/reviews", nil))
+		// Compose again composes the environment's newest evidence, whose
+		// review is up to date: nothing to run, and the page says so.
+		p = operator.follow(t, operator.post(t, opPath(w.wsA, h.stale.ID)+"/retry", nil))
 		text, _ := flashOf(t, p)
-		if !strings.Contains(text, en("review.result.up_to_date")) {
+		if !strings.Contains(text, en("console.flash.retry_up_to_date")) {
 			t.Fatalf("compose again: %s", text)
 		}
 		// The stale-queue reason says it itself, once; a restore has no

@@ -26,6 +26,7 @@ import (
 	"github.com/reckonhq/reckon/internal/app"
 	"github.com/reckonhq/reckon/ledger"
 	"github.com/reckonhq/reckon/locale"
+	"github.com/reckonhq/reckon/operator"
 	"github.com/reckonhq/reckon/queue"
 	"github.com/reckonhq/reckon/reckontest"
 	"github.com/reckonhq/reckon/reconcile"
@@ -59,6 +60,7 @@ type world struct {
 	restores *restore.Service
 	worker   *review.Worker
 	rec      *reconcile.Reconciler
+	ops      *operator.Service
 	server   *httptest.Server
 
 	wsA, wsB           *reckon.Workspace
@@ -96,6 +98,10 @@ func newWorld(t *testing.T, db *store.DB, clock *reckontest.Clock) *world {
 	w.restores = restore.NewService(db, w.ledger, nil)
 	restore.Register(w.cat, workers, w.restores)
 	w.rec = reconcile.New(db, w.ledger, nil)
+	w.ops = operator.New(operator.Deps{DB: db, Ledger: w.ledger, Queue: q, Reviews: w.reviews, Restores: w.restores, Reconciler: w.rec})
+	if err := operator.Register(w.cat, workers, w.ops); err != nil {
+		t.Fatal(err)
+	}
 
 	w.wsA, w.wsB = w.fx.Workspace(), w.fx.Workspace()
 	w.envA1, w.envA2, w.envB = w.fx.Environment(w.wsA), w.fx.Environment(w.wsA), w.fx.Environment(w.wsB)
@@ -115,7 +121,7 @@ func newWorld(t *testing.T, db *store.DB, clock *reckontest.Clock) *world {
 	support := &reckon.User{Email: "support@example.test", Name: "Platform Support", PasswordHash: passwordHash(), IsPlatformSupport: true}
 	w.tx(t, func(tx *store.Tx) error { return tx.CreateUser(context.Background(), support) })
 	w.users["support"] = support
-	h, err := console.New(console.Deps{DB: db, Catalog: w.cat, Reviews: w.reviews, Reconciler: w.rec,
+	h, err := console.New(console.Deps{DB: db, Catalog: w.cat, Reviews: w.reviews, Reconciler: w.rec, Operator: w.ops,
 		Logger: slog.New(slog.DiscardHandler), Clock: clock.Now})
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,8 @@ type operationsPage struct {
 	Pager   pager
 	// QueueLink leads platform support to River UI (system_queue.go).
 	QueueLink string
+	// Bulk acts on every run the filter matches (operation_bulk_confirm.go).
+	Bulk *bulkForm
 }
 
 // runList reads one page of runs and makes its table. The filter is
@@ -58,7 +60,8 @@ func (s *Server) listOperations(w http.ResponseWriter, r *http.Request, c *call,
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, c, http.StatusOK, "operations", &operationsPage{layout: l, Heading: title, Filter: form, Table: table, Pager: p})
+	return s.render(w, r, c, http.StatusOK, "operations", &operationsPage{layout: l, Heading: title, Filter: form, Table: table, Pager: p,
+		Bulk: s.bulkFormOf(t, slug, r.URL.Query(), form, g)})
 }
 
 // workspaceRows links the rows of a workspace's run list.

@@ -2,7 +2,6 @@ package console_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -14,17 +13,17 @@ import (
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/locale"
 	"github.com/reckonhq/reckon/review"
-	"github.com/reckonhq/reckon/store"
 )
 
 // history is a workspace's runs in every state the console explains.
 type history struct {
 	succeeded *reckon.Run // compose, succeeded by its job, in envA1
 	review    *reckon.Review
-	stale     *reckon.Run // compose, never worked, failed by the reconciler past its deadline, in envA1
-	blocked   *reckon.Run // compose, blocked: two current reviews of its fingerprint, in envA1
-	queued    *reckon.Run // compose, queued, in envA2
-	foreign   *reckon.Run // a run of workspace B
+	stale     *reckon.Run    // compose, never worked, failed by the reconciler past its deadline, in envA1
+	blocked   *reckon.Run    // compose, blocked: two current reviews of its fingerprint, in envA1
+	twin      *reckon.Review // the ready review beside the published review, which blocks it
+	queued    *reckon.Run    // compose, queued, in envA2
+	foreign   *reckon.Run    // a run of workspace B
 }
 
 var baseFindings = []reckon.Finding{
@@ -55,16 +54,7 @@ func (w *world) history(t *testing.T) *history {
 	if _, err := w.reviews.Publish(ctx, w.wsA.ID, h.review.ID, w.users["manager"].ID); err != nil {
 		t.Fatal(err)
 	}
-	w.tx(t, func(tx *store.Tx) error {
-		twin, err := tx.InsertDraftReview(ctx, &store.DraftReviewInsert{Scope: scopeOf(w.envA1),
-			EvidenceSnapshotID: h.review.EvidenceSnapshotID, Fingerprint: h.review.Fingerprint})
-		if err != nil {
-			return err
-		}
-		now := tx.Now()
-		twin.Status, twin.Content, twin.ComposedAt = reckon.ReviewReady, json.RawMessage(`{"imported": true}`), &now
-		return tx.UpdateReview(ctx, twin)
-	})
+	h.twin = w.fx.ReadyTwin(h.review)
 	h.blocked = w.queuedRun(t, w.envA1, h.review.Fingerprint)
 	if h.blocked, _, err = w.rec.ReconcileRun(ctx, w.wsA.ID, h.blocked.ID, "user:1"); err != nil {
 		t.Fatal(err)

@@ -306,7 +306,7 @@ func TestConsoleTextIsCompleteInEveryLanguage(t *testing.T) {
 	// Every reason code the console explains has a sentence.
 	for _, code := range []string{review.ReasonAvailable, review.ReasonAvailableSuperseded, review.ReasonComposeFailed,
 		review.ReasonComposeStalled, review.ReasonAmbiguous, review.ReasonSupersededWithoutCurrent, review.ReasonNotProduced,
-		review.ReasonReusedExisting, review.ReasonDuplicateRecovered, review.ReasonTookOverStaleDraft,
+		review.ReasonReusedExisting, review.ReasonDuplicateRecovered, review.ReasonTookOverStaleDraft, review.ReasonAmbiguityResolved,
 		reckon.ReasonStaleQueued, reckon.ReasonStaleRunning, reckon.ReasonJobDiscarded} {
 		for _, lang := range locale.Languages {
 			if !cat.Has(lang, code) {

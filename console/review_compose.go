@@ -54,7 +54,13 @@ func (s *Server) formError(w http.ResponseWriter, r *http.Request, c *call, back
 	if errors.As(err, &e) {
 		switch e.Code {
 		case reckon.CodeNoEvidence, reckon.CodeInvalidTransition, reckon.CodeConflict, reckon.CodeValidation:
-			return s.redirectWithFlash(w, r, c, back, &flash{Level: levelError, Message: e.Message})
+			m := e.Message
+			if len(e.Fields) == 1 { // a form's one invalid field says itself what is wrong
+				for _, fm := range e.Fields {
+					m = fm
+				}
+			}
+			return s.redirectWithFlash(w, r, c, back, &flash{Level: levelError, Message: m})
 		}
 	}
 	return err

@@ -9,8 +9,8 @@ import (
 	"github.com/reckonhq/reckon/store"
 )
 
-// The operation page says on which node each attempt ran and from which
-// dead node the work was handed on, in the caller's language.
+// The operation page's timeline says on which node each attempt ran and
+// from which dead node the work was handed on, in the caller's language.
 func TestOperationPageShowsAttemptsAndHandOns(t *testing.T) {
 	t.Parallel()
 	eachWorld(t, func(t *testing.T, w *world) {
@@ -41,12 +41,12 @@ func TestOperationPageShowsAttemptsAndHandOns(t *testing.T) {
 		handed := *list[0].HandedOnAt
 		reader := w.as(t, "readonly")
 		p := reader.get(t, opPath(w.wsA, run.ID))
-		expect(t, p, http.StatusOK, en("console.attempts.heading"),
+		expect(t, p, http.StatusOK, en("console.timeline.heading"),
 			en("console.attempts.attempt", "n", 1, "node", "host-a-101"),
 			en("console.attempts.attempt_handed_on", "n", 2, "node", "host-b-202", "from", "host-a-101", "at", locale.FormatTime("en", handed)))
 		reader.lang = "de"
 		p = reader.get(t, opPath(w.wsA, run.ID))
-		expect(t, p, http.StatusOK, de("console.attempts.heading"),
+		expect(t, p, http.StatusOK, de("console.timeline.heading"),
 			de("console.attempts.attempt_handed_on", "n", 2, "node", "host-b-202", "from", "host-a-101", "at", locale.FormatTime("de", handed)))
 	})
 }

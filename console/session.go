@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
@@ -167,6 +168,13 @@ func (s *Server) takeFlash(ctx context.Context, tx *store.Tx, c *call) (*flash, 
 	if err := json.Unmarshal(raw, &f); err != nil {
 		s.log.WarnContext(ctx, "unreadable flash dropped", "error", err)
 		return nil, nil
+	}
+	// A whole number comes back from JSON as a float64: it is an integer
+	// again, so that it is written the language's way (1,000; 1.000).
+	for k, v := range f.Message.Args {
+		if x, ok := v.(float64); ok && x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+			f.Message.Args[k] = int64(x)
+		}
 	}
 	return &f, nil
 }

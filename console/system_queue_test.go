@@ -30,7 +30,7 @@ func withQueueUI(t *testing.T, w *world) {
 	if err := ui.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	h, err := console.New(console.Deps{DB: w.db, Catalog: w.cat, Reviews: w.reviews, Reconciler: w.rec,
+	h, err := console.New(console.Deps{DB: w.db, Catalog: w.cat, Reviews: w.reviews, Reconciler: w.rec, Operator: w.ops,
 		Logger: slog.New(slog.DiscardHandler), Clock: w.clock.Now, QueueUI: ui})
 	if err != nil {
 		t.Fatal(err)

@@ -48,9 +48,9 @@ func (s *Server) showSystemRun(w http.ResponseWriter, r *http.Request, c *call) 
 	}
 	d := s.runDetail(t, run, rs, l)
 	d.Diagnostics = append([]fact{ws}, d.Diagnostics...)
-	if g != nil && l.environment != nil {
-		d.Action = s.primaryAction(t, run, rs.ws.Slug, rs.reviewID, g)
+	if l.environment == nil {
+		g = nil
 	}
-	d.Attempts = attemptViews(t, rs.attempts)
+	s.operatorDetail(t, d, run, rs, l, rs.ws.Slug, g, c.User.IsPlatformSupport)
 	return s.renderRun(w, r, c, d, "system", nil, "/system/ops/runs")
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/evidence"
+	"github.com/reckonhq/reckon/reckontest"
 )
 
 func codedErr(t *testing.T, err error) *reckon.Error {
@@ -126,7 +127,7 @@ func TestDecodeSnapshotFieldErrors(t *testing.T) {
 
 func TestContentHash(t *testing.T) {
 	t.Parallel()
-	f := baseFindings()
+	f := reckontest.Findings()
 	reversed := make([]reckon.Finding, len(f))
 	for i := range f {
 		reversed[len(f)-1-i] = f[i]

@@ -11,22 +11,6 @@ import (
 	"github.com/reckonhq/reckon/store"
 )
 
-func finding(id string, sev reckon.Severity, st reckon.FindingStatus) reckon.Finding {
-	return reckon.Finding{ControlID: id, Title: "Control " + id, Severity: sev, Status: st}
-}
-
-// baseFindings is a small snapshot with every severity and status.
-func baseFindings() []reckon.Finding {
-	return []reckon.Finding{
-		finding("AAD.1", reckon.SeverityCritical, reckon.FindingFail),
-		finding("AAD.2", reckon.SeverityHigh, reckon.FindingPass),
-		finding("AAD.3", reckon.SeverityMedium, reckon.FindingWarning),
-		finding("EXO.1", reckon.SeverityLow, reckon.FindingNotApplicable),
-		finding("EXO.2", reckon.SeverityInfo, reckon.FindingError),
-		finding("EXO.3", reckon.SeverityHigh, reckon.FindingFail),
-	}
-}
-
 func importNative(t *testing.T, svc *evidence.Service, scope reckon.Scope, capturedAt time.Time, findings []reckon.Finding) {
 	t.Helper()
 	if _, _, err := svc.Import(context.Background(), scope, reckon.SnapshotInput{
@@ -37,19 +21,19 @@ func importNative(t *testing.T, svc *evidence.Service, scope reckon.Scope, captu
 
 func TestImportSnapshot(t *testing.T) {
 	t.Parallel()
-	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
+	reckontest.EachEngineAt(t, reckontest.EpochClock().Now, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		fx := reckontest.NewFixture(t, db)
 		svc := evidence.NewService(db)
 		scope := fx.Scope()
 		at := reckontest.Epoch().AddDate(0, 0, -27)
-		in := reckon.SnapshotInput{CapturedAt: at, Findings: baseFindings(),
+		in := reckon.SnapshotInput{CapturedAt: at, Findings: reckontest.Findings(),
 			Source: reckon.SnapshotSource{Format: reckon.SnapshotFormatScubaGear, ExternalID: "report-1", TenantID: "TENANT-A", ToolVersion: "1.5.0"}}
 		snap, existed, err := svc.Import(ctx, scope, in)
 		if err != nil || existed {
 			t.Fatalf("import: %v existed=%v", err, existed)
 		}
-		if snap.ContentHash != evidence.ContentHash(baseFindings()) || snap.FindingCount != 6 || !snap.CapturedAt.Equal(at) {
+		if snap.ContentHash != evidence.ContentHash(reckontest.Findings()) || snap.FindingCount != 6 || !snap.CapturedAt.Equal(at) {
 			t.Errorf("stored %+v", snap)
 		}
 		got, err := svc.Snapshot(ctx, scope.WorkspaceID, snap.ID)
@@ -70,7 +54,7 @@ func TestImportSnapshot(t *testing.T) {
 		}
 		// The same external id with other findings is a conflict.
 		other := in
-		other.Findings = baseFindings()[:3]
+		other.Findings = reckontest.Findings()[:3]
 		_, _, err = svc.Import(ctx, scope, other)
 		if e := codedErr(t, err); e.Code != reckon.CodeConflict {
 			t.Fatalf("conflicting re-import: %v", err)
@@ -95,7 +79,7 @@ func TestImportSnapshot(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := range 3 {
-			importNative(t, svc, scope, at.Add(time.Duration(i)*time.Hour), baseFindings())
+			importNative(t, svc, scope, at.Add(time.Duration(i)*time.Hour), reckontest.Findings())
 		}
 
 		// Newest import first, in pages.

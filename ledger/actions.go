@@ -47,6 +47,7 @@ type actionMetadata struct {
 	Note      string `json:"note,omitempty"`
 	RetryOf   int64  `json:"retry_of,omitempty"`
 	RetriedBy int64  `json:"retried_by,omitempty"`
+	ReviewID  int64  `json:"review_id,omitempty"`
 }
 
 // Acknowledge records that an operator has seen to a failed or blocked run,
@@ -80,6 +81,12 @@ func Retryable(run *reckon.Run) bool {
 // takes. The caller holds original's row lock (LockRun) and has checked
 // that it is retryable and not yet retried.
 func (l *Ledger) LinkRetry(ctx context.Context, tx *store.Tx, original, retry *reckon.Run, actor, note string) error {
+	return l.linkRetry(ctx, tx, original, retry, actor, "run.retried", actionMetadata{Note: note, RetriedBy: retry.ID})
+}
+
+// linkRetry writes the links of a retry both ways and the audit event
+// that records why (action, with meta).
+func (l *Ledger) linkRetry(ctx context.Context, tx *store.Tx, original, retry *reckon.Run, actor, action string, meta actionMetadata) error {
 	if !Retryable(original) || original.Context.RetriedBy != 0 || original.WorkspaceID != retry.WorkspaceID {
 		return fmt.Errorf("%w: run %d cannot be retried by run %d", ErrInvalidTransition, original.ID, retry.ID)
 	}
@@ -95,7 +102,7 @@ func (l *Ledger) LinkRetry(ctx context.Context, tx *store.Tx, original, retry *r
 			return err
 		}
 	}
-	return l.audit(ctx, tx, original, actor, "run.retried", actionMetadata{Note: note, RetriedBy: retry.ID})
+	return l.audit(ctx, tx, original, actor, action, meta)
 }
 
 func (l *Ledger) audit(ctx context.Context, tx *store.Tx, run *reckon.Run, actor, action string, meta actionMetadata) error {

@@ -26,6 +26,9 @@ const (
 	EventReconciled   = "reconciled"
 	EventAcknowledged = "acknowledged"
 	EventRetried      = "retried"
+	// EventResolved: an operator settled the ambiguity the run was blocked
+	// on; RunID is the run that records it, ReviewID the review kept.
+	EventResolved = "resolved"
 )
 
 // Event is one entry of a run's timeline. Only safe identifiers, codes and
@@ -35,16 +38,21 @@ type Event struct {
 	Kind  string
 	Actor string // who, for created, completed, reconciled and operator actions
 	Note  string
-	// Attempt, Node and ErrorClass describe a failed attempt.
+	// Attempt, Node and ErrorClass describe an attempt; Ended is when an
+	// attempt_started attempt ended (nil while it runs, or when the ledger
+	// did not record it).
 	Attempt    int
 	Node       string
 	ErrorClass string
+	Ended      *time.Time
 	// Outcome, ReasonCode and Source describe how the run ended.
 	Outcome    reckon.Outcome
 	ReasonCode string
 	Source     reckon.ReconcileSource
-	// RunID is the run a retry created.
-	RunID int64
+	// RunID is the run a retry or a resolution created; ReviewID the
+	// review a resolution kept.
+	RunID    int64
+	ReviewID int64
 }
 
 // Links are the records a run's timeline points to; zero when none.
@@ -77,6 +85,7 @@ type auditRecord struct {
 	Source     reckon.ReconcileSource `json:"source"`
 	Note       string                 `json:"note"`
 	RetriedBy  int64                  `json:"retried_by"`
+	ReviewID   int64                  `json:"review_id"`
 }
 
 // Events reads a run's timeline from the run, the audit trail and the
@@ -84,13 +93,15 @@ type auditRecord struct {
 func (s *Service) Events(ctx context.Context, workspaceID, runID int64) (*Timeline, error) {
 	var tl *Timeline
 	err := s.db.InTx(ctx, func(tx *store.Tx) (err error) {
-		tl, err = s.events(ctx, tx, workspaceID, runID)
+		tl, err = s.EventsTx(ctx, tx, workspaceID, runID)
 		return err
 	})
 	return tl, err
 }
 
-func (s *Service) events(ctx context.Context, tx *store.Tx, workspaceID, runID int64) (*Timeline, error) {
+// EventsTx is Events in the caller's transaction, for a page that reads
+// the run's other rows with it.
+func (s *Service) EventsTx(ctx context.Context, tx *store.Tx, workspaceID, runID int64) (*Timeline, error) {
 	run, err := tx.Run(ctx, workspaceID, runID)
 	if store.IsNotFound(err) {
 		return nil, access.NotFound("operation")
@@ -144,6 +155,8 @@ func (s *Service) events(ctx context.Context, tx *store.Tx, workspaceID, runID i
 			ev.Kind = EventAcknowledged
 		case "run.retried":
 			ev.Kind, ev.RunID = EventRetried, m.RetriedBy
+		case "run.resolved":
+			ev.Kind, ev.RunID, ev.ReviewID = EventResolved, m.RetriedBy, m.ReviewID
 		default:
 			continue
 		}
@@ -166,10 +179,18 @@ func (s *Service) events(ctx context.Context, tx *store.Tx, workspaceID, runID i
 		}
 	}
 	tl.Events = append(tl.Events, attemptEvents(attempts, job)...)
-	// Stable: events of one instant keep the order they were read in.
-	slices.SortStableFunc(tl.Events, func(a, b Event) int { return a.At.Compare(b.At) })
+	// Events of one instant in the order they can happen in; stable, so
+	// that those of one kind keep the order they were read in.
+	slices.SortStableFunc(tl.Events, func(a, b Event) int {
+		return cmp.Or(a.At.Compare(b.At), cmp.Compare(kindOrder[a.Kind], kindOrder[b.Kind]))
+	})
 	return tl, nil
 }
+
+// kindOrder places events of one instant: a run is created, starts, its
+// attempts run, it ends, and then operators act on it.
+var kindOrder = map[string]int{EventCreated: 0, EventStarted: 1, EventAttemptStart: 2, EventHandedOn: 3, EventAttemptError: 4,
+	EventDeadline: 5, EventCompleted: 6, EventReconciled: 6, EventAcknowledged: 7, EventRetried: 7, EventResolved: 7}
 
 // attemptEvents are the run's attempts as the ledger recorded them (the
 // node each ran on, a dead node's hand-on) and the failed attempts the
@@ -185,7 +206,8 @@ func attemptEvents(attempts []*store.RunAttempt, job *queue.Job) []Event {
 	}
 	var out []Event
 	for _, a := range attempts {
-		out = append(out, Event{At: a.StartedAt, Kind: EventAttemptStart, Attempt: a.Attempt, Node: cmp.Or(a.NodeName, client(a.Attempt))})
+		out = append(out, Event{At: a.StartedAt, Kind: EventAttemptStart, Attempt: a.Attempt, Node: cmp.Or(a.NodeName, client(a.Attempt)),
+			Ended: a.EndedAt})
 		if a.HandedOnAt != nil {
 			out = append(out, Event{At: *a.HandedOnAt, Kind: EventHandedOn, Attempt: a.Attempt, Node: cmp.Or(a.NodeName, client(a.Attempt))})
 		}

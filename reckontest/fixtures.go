@@ -75,3 +75,48 @@ func (f *Fixture) Member(w *reckon.Workspace, u *reckon.User, role reckon.Role, 
 		return tx.PutMembership(context.Background(), &reckon.Membership{WorkspaceID: w.ID, UserID: u.ID, Role: role, Environments: environments})
 	})
 }
+
+// ReadyTwin creates a second current review of v's evidence: ready, with
+// v's fingerprint and content, linked to no run — what an older system or
+// a migration may leave behind. A compose run of that fingerprint then
+// finds two current reviews and is blocked as ambiguous (v must not be
+// ready itself: one ready review per fingerprint is all the index allows).
+func (f *Fixture) ReadyTwin(v *reckon.Review) *reckon.Review {
+	f.t.Helper()
+	var twin *reckon.Review
+	f.tx(func(tx *store.Tx) (err error) {
+		ctx := context.Background()
+		original, err := tx.Review(ctx, v.WorkspaceID, v.ID)
+		if err != nil {
+			return err
+		}
+		twin, err = tx.InsertDraftReview(ctx, &store.DraftReviewInsert{
+			Scope:              reckon.Scope{WorkspaceID: v.WorkspaceID, EnvironmentID: v.EnvironmentID},
+			EvidenceSnapshotID: v.EvidenceSnapshotID, Fingerprint: v.Fingerprint})
+		if err != nil {
+			return err
+		}
+		now := tx.Now()
+		twin.Status, twin.Content, twin.ComposedAt = reckon.ReviewReady, original.Content, &now
+		return tx.UpdateReview(ctx, twin)
+	})
+	return twin
+}
+
+// Finding is a finding of control id with the given severity and status,
+// titled after its control.
+func Finding(id string, sev reckon.Severity, st reckon.FindingStatus) reckon.Finding {
+	return reckon.Finding{ControlID: id, Title: "Control " + id, Severity: sev, Status: st}
+}
+
+// Findings is a small snapshot's findings, with every severity and status.
+func Findings() []reckon.Finding {
+	return []reckon.Finding{
+		Finding("AAD.1", reckon.SeverityCritical, reckon.FindingFail),
+		Finding("AAD.2", reckon.SeverityHigh, reckon.FindingPass),
+		Finding("AAD.3", reckon.SeverityMedium, reckon.FindingWarning),
+		Finding("EXO.1", reckon.SeverityLow, reckon.FindingNotApplicable),
+		Finding("EXO.2", reckon.SeverityInfo, reckon.FindingError),
+		Finding("EXO.3", reckon.SeverityHigh, reckon.FindingFail),
+	}
+}

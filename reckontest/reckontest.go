@@ -41,6 +41,18 @@ func EachEngine(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	}
 }
 
+// EachEngineAt is EachEngine on databases whose transactions read the time
+// from clock: a test whose rows carry times derived from Epoch (captures,
+// deadlines) runs at that epoch, wherever real time is.
+func EachEngineAt(t *testing.T, clock reckon.Clock, fn func(t *testing.T, db *store.DB)) {
+	t.Helper()
+	for _, engine := range Engines(t) {
+		t.Run(string(engine), func(t *testing.T) {
+			fn(t, Open(t, engine, &Options{Clock: clock}))
+		})
+	}
+}
+
 // Options configure Open.
 type Options struct {
 	Clock    reckon.Clock

@@ -2,6 +2,8 @@ package reckontest
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/reckonhq/reckon"
@@ -41,4 +43,26 @@ func Audits(t testing.TB, db *store.DB, runID int64) []*store.AuditEvent {
 		return err
 	})
 	return events
+}
+
+// AuditTrail returns the audit trail of a subject of a workspace, oldest
+// first, each event as "action actor note" (the note an operator gave, or
+// nothing): what a test compares to say who did what, once.
+func AuditTrail(t testing.TB, db *store.DB, workspaceID int64, subjectType string, subjectID int64) []string {
+	t.Helper()
+	var out []string
+	Tx(t, db, func(ctx context.Context, tx *store.Tx) error {
+		events, err := tx.AuditEvents(ctx, workspaceID, subjectType, subjectID)
+		for _, e := range events {
+			var m struct {
+				Note string `json:"note"`
+			}
+			if err := json.Unmarshal(e.Metadata, &m); err != nil {
+				return fmt.Errorf("audit event %d: %w", e.ID, err)
+			}
+			out = append(out, e.Action+" "+e.Actor+" "+m.Note)
+		}
+		return err
+	})
+	return out
 }

@@ -344,6 +344,15 @@ func (r *Reconciler) ReconcileRun(ctx context.Context, workspaceID, runID int64,
 	return out, s != nil, nil
 }
 
+// Judge returns what reconciliation would decide about a locked, active run
+// now — the adapter's proof first, the deadline's generic path after — or
+// nil for "no change", without writing anything. A caller that settles a
+// run on an operator's word (an ambiguity resolved) has the reconciler's
+// own reading of the rows checked, and writes it through the ledger.
+func (r *Reconciler) Judge(ctx context.Context, tx *store.Tx, run *reckon.Run) (*reckon.Reconciliation, error) {
+	return r.decide(ctx, tx, run, tx.Now(), false)
+}
+
 // settle judges a locked, active run and writes the decision through the
 // ledger. It returns nil when the run is left as it is.
 func (r *Reconciler) settle(ctx context.Context, tx *store.Tx, run *reckon.Run, now time.Time, discarded bool, actor string) (*settlement, error) {

@@ -17,7 +17,7 @@ import (
 // new runs together, and a second one multiplies nothing.
 func TestComposeManyDecidesAsComposeDoes(t *testing.T) {
 	t.Parallel()
-	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
+	reckontest.EachEngineAt(t, reckontest.EpochClock().Now, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		b := setup(t, db, nil)
 		ws := b.fx.Workspace()
@@ -25,7 +25,7 @@ func TestComposeManyDecidesAsComposeDoes(t *testing.T) {
 		fresh, stale, running, empty, other := b.fx.Environment(ws), b.fx.Environment(ws), b.fx.Environment(ws), b.fx.Environment(ws), b.fx.Environment(ws)
 		at := reckontest.Epoch().Add(-48 * time.Hour)
 		for _, e := range []*reckon.Environment{fresh, stale, running, other} {
-			b.importSnapshot(t, scopeOf(e), at, baseFindings())
+			b.importSnapshot(t, scopeOf(e), at, reckontest.Findings())
 		}
 		// fresh and stale have ready reviews; stale then gets newer evidence.
 		for _, e := range []*reckon.Environment{fresh, stale} {
@@ -34,7 +34,7 @@ func TestComposeManyDecidesAsComposeDoes(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		b.importSnapshot(t, scopeOf(stale), at.Add(time.Hour), baseFindings()[:3])
+		b.importSnapshot(t, scopeOf(stale), at.Add(time.Hour), reckontest.Findings()[:3])
 		// running has a compose run in flight.
 		inFlight := b.compose(t, scopeOf(running))
 
@@ -92,7 +92,7 @@ func TestComposeManyDecidesAsComposeDoes(t *testing.T) {
 			t.Errorf("listed: %+v", got)
 		}
 		foreign := b.fx.Scope()
-		b.importSnapshot(t, foreign, at, baseFindings())
+		b.importSnapshot(t, foreign, at, reckontest.Findings())
 		for _, sel := range []*review.Selection{
 			{Scope: scope, IDs: []int64{empty.ID, foreign.EnvironmentID}},
 			{Scope: store.FleetScope{WorkspaceID: ws.ID, Restricted: true, Environments: []int64{fresh.ID}}, IDs: []int64{stale.ID}},
@@ -117,7 +117,7 @@ func TestComposeManyDecidesAsComposeDoes(t *testing.T) {
 // them, all succeed and create one run per environment.
 func TestComposeManyConcurrently(t *testing.T) {
 	t.Parallel()
-	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
+	reckontest.EachEngineAt(t, reckontest.EpochClock().Now, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		b := setup(t, db, nil)
 		ws := b.fx.Workspace()
@@ -125,7 +125,7 @@ func TestComposeManyConcurrently(t *testing.T) {
 		for range 6 {
 			e := b.fx.Environment(ws)
 			envs = append(envs, e)
-			b.importSnapshot(t, reckon.Scope{WorkspaceID: ws.ID, EnvironmentID: e.ID}, reckontest.Epoch().Add(-time.Hour), baseFindings())
+			b.importSnapshot(t, reckon.Scope{WorkspaceID: ws.ID, EnvironmentID: e.ID}, reckontest.Epoch().Add(-time.Hour), reckontest.Findings())
 		}
 		var wg sync.WaitGroup
 		errs := make(chan error, 9)

@@ -36,7 +36,7 @@ func TestComposeErrors(t *testing.T) {
 			t.Errorf("no evidence: %v", err)
 		}
 		other := b.fx.Scope()
-		b.importSnapshot(t, other, time.Now(), baseFindings())
+		b.importSnapshot(t, other, time.Now(), reckontest.Findings())
 		foreign := reckon.Scope{WorkspaceID: scope.WorkspaceID, EnvironmentID: other.EnvironmentID}
 		if _, err := b.svc.Compose(ctx, foreign, 0); codedErr(t, err).Code != reckon.CodeNotFound {
 			t.Errorf("environment of another workspace: %v", err)
@@ -60,8 +60,8 @@ func TestComposeEndToEnd(t *testing.T) {
 		b.start(t)
 		user := b.fx.User("x")
 		scope := b.fx.Scope()
-		s1 := b.importSnapshot(t, scope, reckontest.Epoch().AddDate(0, -2, 0), []reckon.Finding{
-			finding("A", reckon.SeverityHigh, reckon.FindingFail), finding("B", reckon.SeverityLow, reckon.FindingPass)})
+		s1 := b.importSnapshot(t, scope, db.Now().AddDate(0, -2, 0), []reckon.Finding{
+			reckontest.Finding("A", reckon.SeverityHigh, reckon.FindingFail), reckontest.Finding("B", reckon.SeverityLow, reckon.FindingPass)})
 
 		res, err := b.svc.Compose(ctx, scope, user.ID)
 		if err != nil || res.Result != review.ResultQueued || res.Run == nil || res.Review != nil {
@@ -96,8 +96,8 @@ func TestComposeEndToEnd(t *testing.T) {
 		}
 
 		// Newer evidence: a new review, compared with the first, which it supersedes.
-		b.importSnapshot(t, scope, reckontest.Epoch().AddDate(0, -1, 0), []reckon.Finding{
-			finding("A", reckon.SeverityHigh, reckon.FindingPass), finding("C", reckon.SeverityLow, reckon.FindingFail)})
+		b.importSnapshot(t, scope, db.Now().AddDate(0, -1, 0), []reckon.Finding{
+			reckontest.Finding("A", reckon.SeverityHigh, reckon.FindingPass), reckontest.Finding("C", reckon.SeverityLow, reckon.FindingFail)})
 		res, err = b.svc.Refresh(ctx, scope.WorkspaceID, r1.ID, user.ID)
 		if err != nil || res.Result != review.ResultQueued || res.Run.Context.BaselineSnapshotID != s1.ID {
 			t.Fatalf("refresh: %+v %v", res, err)
@@ -138,7 +138,7 @@ func TestComposeConcurrentCallers(t *testing.T) {
 	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
 		b := setup(t, db, &review.WorkerOptions{Delay: 200 * time.Millisecond})
 		scope := b.fx.Scope()
-		b.importSnapshot(t, scope, time.Now(), baseFindings())
+		b.importSnapshot(t, scope, time.Now(), reckontest.Findings())
 		hammer := func() map[review.Result]int {
 			const callers = 50
 			results := make([]*review.ComposeResult, callers)
@@ -205,7 +205,7 @@ func TestTwoRunsOneFingerprint(t *testing.T) {
 	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
 		b := setup(t, db, &review.WorkerOptions{Delay: 100 * time.Millisecond, SnoozeInterval: 50 * time.Millisecond})
 		scope := b.fx.Scope()
-		snap := b.importSnapshot(t, scope, time.Now(), baseFindings())
+		snap := b.importSnapshot(t, scope, time.Now(), reckontest.Findings())
 		runA := b.ensureRun(t, scope, snap, "#a")
 		runB := b.ensureRun(t, scope, snap, "#b")
 		if runA.ID == runB.ID || runA.Context.Fingerprint != runB.Context.Fingerprint {

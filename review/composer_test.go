@@ -12,6 +12,7 @@ import (
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/evidence"
+	"github.com/reckonhq/reckon/reckontest"
 	"github.com/reckonhq/reckon/review"
 )
 
@@ -57,17 +58,17 @@ func snapshotOf(id int64, at time.Time, findings []reckon.Finding) *reckon.Snaps
 
 // goldenPair is a snapshot and its baseline with one of every change.
 func goldenPair() (snap, baseline *reckon.Snapshot) {
-	now := baseFindings()
+	now := reckontest.Findings()
 	now[0].Product, now[0].Group = "aad", "1"
-	now = append(now, finding("DEF.9", reckon.SeverityCritical, reckon.FindingFail))
+	now = append(now, reckontest.Finding("DEF.9", reckon.SeverityCritical, reckon.FindingFail))
 	before := []reckon.Finding{
-		finding("AAD.1", reckon.SeverityCritical, reckon.FindingFail),  // still failing
-		finding("AAD.2", reckon.SeverityHigh, reckon.FindingFail),      // resolved
-		finding("EXO.1", reckon.SeverityLow, reckon.FindingPass),       // unchanged in effect
-		finding("EXO.2", reckon.SeverityInfo, reckon.FindingFail),      // fail → error: not resolved
-		finding("EXO.3", reckon.SeverityHigh, reckon.FindingPass),      // newly failing
-		finding("OLD.1", reckon.SeverityMedium, reckon.FindingWarning), // removed
-		finding("DEF.9", reckon.SeverityCritical, reckon.FindingPass),  // newly failing
+		reckontest.Finding("AAD.1", reckon.SeverityCritical, reckon.FindingFail),  // still failing
+		reckontest.Finding("AAD.2", reckon.SeverityHigh, reckon.FindingFail),      // resolved
+		reckontest.Finding("EXO.1", reckon.SeverityLow, reckon.FindingPass),       // unchanged in effect
+		reckontest.Finding("EXO.2", reckon.SeverityInfo, reckon.FindingFail),      // fail → error: not resolved
+		reckontest.Finding("EXO.3", reckon.SeverityHigh, reckon.FindingPass),      // newly failing
+		reckontest.Finding("OLD.1", reckon.SeverityMedium, reckon.FindingWarning), // removed
+		reckontest.Finding("DEF.9", reckon.SeverityCritical, reckon.FindingPass),  // newly failing
 	}
 	// AAD.3 is added.
 	return snapshotOf(11, time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC), now),
@@ -151,10 +152,10 @@ func TestComposerContent(t *testing.T) {
 	if first.Changes != nil {
 		t.Error("a first review has changes")
 	}
-	if review.Score([]reckon.Finding{finding("I", reckon.SeverityInfo, reckon.FindingFail)}) != nil {
+	if review.Score([]reckon.Finding{reckontest.Finding("I", reckon.SeverityInfo, reckon.FindingFail)}) != nil {
 		t.Error("a snapshot with nothing weighted has a score")
 	}
-	if s := review.Score([]reckon.Finding{finding("L", reckon.SeverityLow, reckon.FindingWarning)}); s == nil || *s != 50 {
+	if s := review.Score([]reckon.Finding{reckontest.Finding("L", reckon.SeverityLow, reckon.FindingWarning)}); s == nil || *s != 50 {
 		t.Errorf("a single warning scores %v, want 50", s)
 	}
 }

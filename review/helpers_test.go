@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,29 +21,6 @@ import (
 	"github.com/reckonhq/reckon/review"
 	"github.com/reckonhq/reckon/store"
 )
-
-// testClock is a settable clock for deadline tests.
-type testClock struct{ ns atomic.Int64 }
-
-func newTestClock() *testClock {
-	c := &testClock{}
-	c.ns.Store(reckontest.Epoch().UnixNano())
-	return c
-}
-
-func (c *testClock) Now() time.Time          { return time.Unix(0, c.ns.Load()).UTC() }
-func (c *testClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
-
-// eachEngineAt is reckontest.EachEngine on databases whose transactions
-// read time from clock.
-func eachEngineAt(t *testing.T, clock *testClock, fn func(t *testing.T, db *store.DB)) {
-	t.Helper()
-	for _, engine := range reckontest.Engines(t) {
-		t.Run(string(engine), func(t *testing.T) {
-			fn(t, reckontest.Open(t, engine, &reckontest.Options{Clock: clock.Now}))
-		})
-	}
-}
 
 type testBundle struct {
 	db      *store.DB
@@ -107,22 +83,6 @@ func codedErr(t *testing.T, err error) *reckon.Error {
 		t.Fatalf("want a coded error, got %v", err)
 	}
 	return e
-}
-
-func finding(id string, sev reckon.Severity, st reckon.FindingStatus) reckon.Finding {
-	return reckon.Finding{ControlID: id, Title: "Control " + id, Severity: sev, Status: st}
-}
-
-// baseFindings is a small snapshot with every severity and status.
-func baseFindings() []reckon.Finding {
-	return []reckon.Finding{
-		finding("AAD.1", reckon.SeverityCritical, reckon.FindingFail),
-		finding("AAD.2", reckon.SeverityHigh, reckon.FindingPass),
-		finding("AAD.3", reckon.SeverityMedium, reckon.FindingWarning),
-		finding("EXO.1", reckon.SeverityLow, reckon.FindingNotApplicable),
-		finding("EXO.2", reckon.SeverityInfo, reckon.FindingError),
-		finding("EXO.3", reckon.SeverityHigh, reckon.FindingFail),
-	}
 }
 
 func (b *testBundle) importSnapshot(t *testing.T, scope reckon.Scope, capturedAt time.Time, findings []reckon.Finding) *reckon.Snapshot {

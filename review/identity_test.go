@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/reckontest"
 	"github.com/reckonhq/reckon/review"
 )
 
@@ -14,18 +15,18 @@ import (
 func TestChangesMatchVersionsAndMoves(t *testing.T) {
 	t.Parallel()
 	before := []reckon.Finding{
-		finding("MS.TEAMS.1.2v1", reckon.SeverityHigh, reckon.FindingPass),
-		finding("MS.AAD.3.3v1", reckon.SeverityHigh, reckon.FindingFail),
-		finding("MS.EXO.12.1v1", reckon.SeverityMedium, reckon.FindingPass),
-		finding("MS.EXO.9.1v1", reckon.SeverityHigh, reckon.FindingPass), // merged into SECURITYSUITE.1.1: not moved
-		finding("MS.AAD.1.1v1", reckon.SeverityHigh, reckon.FindingPass),
+		reckontest.Finding("MS.TEAMS.1.2v1", reckon.SeverityHigh, reckon.FindingPass),
+		reckontest.Finding("MS.AAD.3.3v1", reckon.SeverityHigh, reckon.FindingFail),
+		reckontest.Finding("MS.EXO.12.1v1", reckon.SeverityMedium, reckon.FindingPass),
+		reckontest.Finding("MS.EXO.9.1v1", reckon.SeverityHigh, reckon.FindingPass), // merged into SECURITYSUITE.1.1: not moved
+		reckontest.Finding("MS.AAD.1.1v1", reckon.SeverityHigh, reckon.FindingPass),
 	}
 	now := []reckon.Finding{
-		finding("MS.TEAMS.1.2v2", reckon.SeverityHigh, reckon.FindingPass),
-		finding("MS.AAD.3.3v2", reckon.SeverityHigh, reckon.FindingPass),
-		finding("MS.SECURITYSUITE.8.1v1", reckon.SeverityMedium, reckon.FindingFail),
-		finding("MS.SECURITYSUITE.1.1v1", reckon.SeverityHigh, reckon.FindingPass),
-		finding("MS.AAD.1.1v1", reckon.SeverityHigh, reckon.FindingPass),
+		reckontest.Finding("MS.TEAMS.1.2v2", reckon.SeverityHigh, reckon.FindingPass),
+		reckontest.Finding("MS.AAD.3.3v2", reckon.SeverityHigh, reckon.FindingPass),
+		reckontest.Finding("MS.SECURITYSUITE.8.1v1", reckon.SeverityMedium, reckon.FindingFail),
+		reckontest.Finding("MS.SECURITYSUITE.1.1v1", reckon.SeverityHigh, reckon.FindingPass),
+		reckontest.Finding("MS.AAD.1.1v1", reckon.SeverityHigh, reckon.FindingPass),
 	}
 	at := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
 	ch := review.Compose(snapshotOf(2, at, now), snapshotOf(1, at.AddDate(0, -1, 0), before)).Changes
@@ -61,11 +62,11 @@ func TestChangesMatchVersionsAndMoves(t *testing.T) {
 func TestComposeCountsAnnotations(t *testing.T) {
 	t.Parallel()
 	f := []reckon.Finding{
-		finding("A.1", reckon.SeverityHigh, reckon.FindingFail),
-		finding("A.2", reckon.SeverityHigh, reckon.FindingFail),
-		finding("A.3", reckon.SeverityHigh, reckon.FindingFail),
-		finding("A.4", reckon.SeverityHigh, reckon.FindingWarning),
-		finding("A.5", reckon.SeverityHigh, reckon.FindingFail),
+		reckontest.Finding("A.1", reckon.SeverityHigh, reckon.FindingFail),
+		reckontest.Finding("A.2", reckon.SeverityHigh, reckon.FindingFail),
+		reckontest.Finding("A.3", reckon.SeverityHigh, reckon.FindingFail),
+		reckontest.Finding("A.4", reckon.SeverityHigh, reckon.FindingWarning),
+		reckontest.Finding("A.5", reckon.SeverityHigh, reckon.FindingFail),
 	}
 	f[0].Annotation = reckon.Annotation{Comment: "ordered", RemediationDate: "2027-01-31"}
 	f[1].Annotation = reckon.Annotation{Comment: "third-party control"}

@@ -30,7 +30,7 @@ func TestJobEndsWithItsRun(t *testing.T) {
 		}})
 		b.start(t)
 		scope := b.fx.Scope()
-		b.importSnapshot(t, scope, reckontest.Epoch().AddDate(0, 0, -1), baseFindings())
+		b.importSnapshot(t, scope, db.Now().AddDate(0, 0, -1), reckontest.Findings())
 		res := b.compose(t, scope)
 		if res.Run == nil {
 			t.Fatalf("compose: %+v", res)

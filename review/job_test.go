@@ -83,13 +83,13 @@ func (f finalRows) equal(o finalRows) bool {
 // again: every path converges to the rows of an uninterrupted job.
 func TestJobStoppedBetweenSteps(t *testing.T) {
 	t.Parallel()
-	clock := newTestClock()
-	eachEngineAt(t, clock, func(t *testing.T, db *store.DB) {
+	clock := reckontest.EpochClock()
+	reckontest.EachEngineAt(t, clock.Now, func(t *testing.T, db *store.DB) {
 		b := setup(t, db, nil)
 		at := reckontest.Epoch().AddDate(0, 0, -27)
 		prepare := func() (reckon.Scope, *reckon.Run) {
 			scope := b.fx.Scope()
-			snap := b.importSnapshot(t, scope, at, baseFindings())
+			snap := b.importSnapshot(t, scope, at, reckontest.Findings())
 			return scope, b.ensureRun(t, scope, snap, "")
 		}
 		scope, run := prepare()
@@ -129,13 +129,13 @@ func TestJobStoppedBetweenSteps(t *testing.T) {
 // finish in.
 func TestOutOfOrderCompletion(t *testing.T) {
 	t.Parallel()
-	clock := newTestClock()
-	eachEngineAt(t, clock, func(t *testing.T, db *store.DB) {
+	clock := reckontest.EpochClock()
+	reckontest.EachEngineAt(t, clock.Now, func(t *testing.T, db *store.DB) {
 		b := setup(t, db, nil)
 		for _, newerFirst := range []bool{true, false} {
 			scope := b.fx.Scope()
-			older := b.importSnapshot(t, scope, reckontest.Epoch().AddDate(0, -2, 0), baseFindings())
-			newer := b.importSnapshot(t, scope, reckontest.Epoch().AddDate(0, -1, 0), baseFindings()[:4])
+			older := b.importSnapshot(t, scope, reckontest.Epoch().AddDate(0, -2, 0), reckontest.Findings())
+			newer := b.importSnapshot(t, scope, reckontest.Epoch().AddDate(0, -1, 0), reckontest.Findings()[:4])
 			runOld := b.ensureRun(t, scope, older, "")
 			runNew := b.ensureRun(t, scope, newer, "")
 			// The older job gets as far as composing, then the newer one
@@ -183,14 +183,14 @@ func TestOutOfOrderCompletion(t *testing.T) {
 
 func TestJobRecovery(t *testing.T) {
 	t.Parallel()
-	clock := newTestClock()
-	eachEngineAt(t, clock, func(t *testing.T, db *store.DB) {
+	clock := reckontest.EpochClock()
+	reckontest.EachEngineAt(t, clock.Now, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		b := setup(t, db, nil)
 		at := reckontest.Epoch().AddDate(0, 0, -27)
 		prepare := func() (reckon.Scope, *reckon.Snapshot) {
 			scope := b.fx.Scope()
-			return scope, b.importSnapshot(t, scope, at, baseFindings())
+			return scope, b.importSnapshot(t, scope, at, reckontest.Findings())
 		}
 		only := func(t *testing.T, scope reckon.Scope) *reckon.Review {
 			t.Helper()

@@ -44,27 +44,38 @@ func (s *Service) transition(ctx context.Context, workspaceID, reviewID, userID 
 			return reckon.Errorf(reckon.CodeInvalidTransition, "review.error.invalid_transition",
 				"from", reckon.Msg("review.status."+string(v.Status)), "to", reckon.Msg("review.status."+string(to)))
 		}
-		now := tx.Now()
 		if to == reckon.ReviewPublished {
-			published, err := tx.PublishedReviews(ctx, scope)
-			if err != nil {
-				return err
-			}
-			for _, p := range published {
-				p.Status, p.ArchivedAt = reckon.ReviewArchived, &now
-				if err := s.saveWithAudit(ctx, tx, p, actor, "review.archived"); err != nil {
-					return err
-				}
-			}
-			v.PublishedAt = &now
-		} else {
-			v.ArchivedAt = &now
+			return s.publishTx(ctx, tx, v, actor)
 		}
-		v.Status = to
-		return s.saveWithAudit(ctx, tx, v, actor, "review."+string(to))
+		return s.archiveTx(ctx, tx, v, actor)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return v, nil
+}
+
+// publishTx publishes a locked, ready review and archives the environment's
+// previously published ones, each change audited. The caller holds the
+// environment's lock.
+func (s *Service) publishTx(ctx context.Context, tx *store.Tx, v *reckon.Review, actor string) error {
+	published, err := tx.PublishedReviews(ctx, reckon.Scope{WorkspaceID: v.WorkspaceID, EnvironmentID: v.EnvironmentID})
+	if err != nil {
+		return err
+	}
+	for _, p := range published {
+		if err := s.archiveTx(ctx, tx, p, actor); err != nil {
+			return err
+		}
+	}
+	now := tx.Now()
+	v.Status, v.PublishedAt = reckon.ReviewPublished, &now
+	return s.saveWithAudit(ctx, tx, v, actor, "review.published")
+}
+
+// archiveTx archives a published review, audited.
+func (s *Service) archiveTx(ctx context.Context, tx *store.Tx, v *reckon.Review, actor string) error {
+	now := tx.Now()
+	v.Status, v.ArchivedAt = reckon.ReviewArchived, &now
+	return s.saveWithAudit(ctx, tx, v, actor, "review.archived")
 }

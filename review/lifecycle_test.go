@@ -19,7 +19,7 @@ func TestLifecycle(t *testing.T) {
 		b := setup(t, db, nil)
 		scope := b.fx.Scope()
 		user := b.fx.User("x")
-		snap := b.importSnapshot(t, scope, time.Now(), baseFindings())
+		snap := b.importSnapshot(t, scope, time.Now(), reckontest.Findings())
 		put := func(status reckon.ReviewStatus) *reckon.Review {
 			return b.putReview(t, scope, snap.ID, fmt.Sprintf("sha256:%s-%d", status, time.Now().UnixNano()), 0, status)
 		}
@@ -90,8 +90,8 @@ func TestReviewLists(t *testing.T) {
 		envA, envB := b.fx.Environment(w), b.fx.Environment(w)
 		scopeA := reckon.Scope{WorkspaceID: w.ID, EnvironmentID: envA.ID}
 		scopeB := reckon.Scope{WorkspaceID: w.ID, EnvironmentID: envB.ID}
-		snapA := b.importSnapshot(t, scopeA, time.Now(), baseFindings())
-		snapB := b.importSnapshot(t, scopeB, time.Now(), baseFindings())
+		snapA := b.importSnapshot(t, scopeA, time.Now(), reckontest.Findings())
+		snapB := b.importSnapshot(t, scopeB, time.Now(), reckontest.Findings())
 		var ids []int64
 		for i := range 5 {
 			ids = append(ids, b.putReview(t, scopeA, snapA.ID, fmt.Sprintf("sha256:a%d", i), 0, reckon.ReviewReady).ID)

@@ -37,7 +37,7 @@ func (b *testBundle) putReview(t *testing.T, scope reckon.Scope, snapID int64, f
 
 func TestResolveTable(t *testing.T) {
 	t.Parallel()
-	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
+	reckontest.EachEngineAt(t, reckontest.EpochClock().Now, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		b := setup(t, db, nil)
 		at := reckontest.Epoch().AddDate(0, 0, -27)
@@ -51,7 +51,7 @@ func TestResolveTable(t *testing.T) {
 		}
 		fresh := func(t *testing.T) *rows {
 			scope := b.fx.Scope()
-			snap := b.importSnapshot(t, scope, at, baseFindings())
+			snap := b.importSnapshot(t, scope, at, reckontest.Findings())
 			run := b.ensureRun(t, scope, snap, "#a")
 			other := b.ensureRun(t, scope, snap, "#b")
 			return &rows{scope: scope, snap: snap, run: run, fp: run.Context.Fingerprint, other: other}
@@ -133,14 +133,14 @@ func TestResolveTable(t *testing.T) {
 			{"equal fingerprint ready in another environment", past, func(t *testing.T, r *rows) []*reckon.Review {
 				env := b.fx.Environment(&reckon.Workspace{ID: r.scope.WorkspaceID})
 				other := reckon.Scope{WorkspaceID: r.scope.WorkspaceID, EnvironmentID: env.ID}
-				snap := b.importSnapshot(t, other, at, baseFindings())
+				snap := b.importSnapshot(t, other, at, reckontest.Findings())
 				b.putReview(t, other, snap.ID, r.fp, 0, reckon.ReviewPublished)
 				b.putReview(t, other, snap.ID, r.fp, 0, reckon.ReviewReady)
 				return nil
 			}, want{reckon.OutcomeFailed, review.ReasonNotProduced, -1, true}},
 			{"equal fingerprint ready in another workspace", within, func(t *testing.T, r *rows) []*reckon.Review {
 				other := b.fx.Scope()
-				snap := b.importSnapshot(t, other, at, baseFindings())
+				snap := b.importSnapshot(t, other, at, reckontest.Findings())
 				b.putReview(t, other, snap.ID, r.fp, 0, reckon.ReviewReady)
 				return nil
 			}, want{"", "", -1, false}},

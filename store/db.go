@@ -297,6 +297,23 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	}
 }
 
+// InTxValue runs fn in a transaction, as DB.InTx does, and returns the
+// value of the run that committed.
+func InTxValue[T any](ctx context.Context, db *DB, fn func(tx *Tx) (T, error)) (T, error) {
+	var v T
+	err := db.InTx(ctx, func(tx *Tx) (err error) {
+		v, err = fn(tx)
+		return err
+	})
+	return v, err
+}
+
+// Exec runs one statement on the caller's own tables (see Tx.Exec) in a
+// transaction of its own.
+func (db *DB) Exec(ctx context.Context, q string, args ...any) (int64, error) {
+	return InTxValue(ctx, db, func(tx *Tx) (int64, error) { return tx.Exec(ctx, q, args...) })
+}
+
 // attempt runs fn in one transaction and says how it failed, if it did.
 func (db *DB) attempt(ctx context.Context, fn func(tx *Tx) error, traced bool) (failure, error) {
 	tx, err := db.begin(ctx)

@@ -36,13 +36,20 @@
 
   // swap copies the fresh element's content and live marker into the
   // current one, keeping the element itself (and an aria-live region's
-  // announcements) and an open <details> open.
+  // announcements), an open <details> open, and what a person typed or
+  // chose in a form field (a note) with the focus where it was.
   function swap(current, fresh) {
     if (current.innerHTML === fresh.innerHTML && current.hasAttribute("data-live") === fresh.hasAttribute("data-live")) {
       return;
     }
     var open = [];
     current.querySelectorAll("details[open]").forEach(function (d) { open.push(d.className); });
+    var typed = {};
+    current.querySelectorAll("input[id]:not([type=hidden]), textarea[id], select[id]").forEach(function (f) {
+      typed[f.id] = (f.type === "checkbox" || f.type === "radio") ? f.checked : f.value;
+    });
+    var active = document.activeElement;
+    var focused = active && active.id && current.contains(active) ? active.id : "";
     current.innerHTML = fresh.innerHTML;
     if (!fresh.hasAttribute("data-live")) {
       current.removeAttribute("data-live");
@@ -50,6 +57,13 @@
     current.querySelectorAll("details").forEach(function (d) {
       if (open.indexOf(d.className) >= 0) { d.open = true; }
     });
+    Object.keys(typed).forEach(function (id) {
+      var f = document.getElementById(id);
+      if (!f || !current.contains(f)) { return; }
+      if (f.type === "checkbox" || f.type === "radio") { f.checked = typed[id]; } else { f.value = typed[id]; }
+    });
+    var again = focused ? document.getElementById(focused) : null;
+    if (again && current.contains(again)) { again.focus(); }
   }
 
   function refresh() {

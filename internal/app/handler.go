@@ -39,7 +39,7 @@ func (a *App) Handler(secureCookies bool, trustedProxies ...netip.Prefix) (http.
 		return nil, err
 	}
 	ui, err := console.New(console.Deps{DB: a.DB, Catalog: a.Catalog, Reviews: a.Reviews, Reconciler: a.Reconciler,
-		Logger: a.Log.With("component", "console"), SecureCookies: secureCookies, TrustedProxies: trustedProxies,
+		Operator: a.Operator, Logger: a.Log.With("component", "console"), SecureCookies: secureCookies, TrustedProxies: trustedProxies,
 		QueueUI: queueUI})
 	if err != nil {
 		return nil, err

@@ -68,7 +68,7 @@ func main() {
 	flag.DurationVar(&c.composeDelay, "compose-delay", 300*time.Millisecond,
 		"how long a compose job holds its draft, so that kills find runs in flight")
 	flag.StringVar(&c.goals, "goals", "enforce", "enforce: a missed goal fails the test; report: it is only printed")
-	flag.StringVar(&c.repo, "repo", ".", "checkout whose ./cmd/reckon is built")
+	flag.StringVar(&c.repo, "repo", ".", "checkout whose reckon command (./internal/faultcheck/node) is built")
 	flag.Uint64Var(&c.seed, "seed", 0, "random seed (0: from the clock)")
 	flag.DurationVar(&c.timeout, "timeout", 3*time.Minute, "bound of the whole test, building included")
 	flag.BoolVar(&c.keepLogs, "keep-logs", false, "keep the nodes' logs in the temp dir, whatever the outcome")
@@ -107,7 +107,8 @@ func run(ctx context.Context, c *config) int {
 
 	bin := filepath.Join(dir, "reckon")
 	logf("building reckon")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/reckon")
+	// The reckon command with the compose job slowed (node/main.go).
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./internal/faultcheck/node")
 	build.Dir, build.Stdout, build.Stderr = c.repo, os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		return fail(fmt.Errorf("build: %w", err))
@@ -139,7 +140,7 @@ func run(ctx context.Context, c *config) int {
 		"RECKON_QUEUED_DEADLINE="+c.queuedDeadline.String(),
 		"RECKON_RUNNING_DEADLINE="+c.runningDeadline.String(),
 		"RECKON_RECONCILE_INTERVAL="+c.reconcileInterval.String(),
-		"RECKON_TEST_COMPOSE_DELAY="+c.composeDelay.String(),
+		"FAULTCHECK_COMPOSE_DELAY="+c.composeDelay.String(),
 	)
 	s, err := setUp(ctx, bin, env, c.environments)
 	if err != nil {

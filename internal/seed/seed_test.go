@@ -12,6 +12,7 @@ import (
 	"github.com/reckonhq/reckon/internal/app"
 	"github.com/reckonhq/reckon/internal/seed"
 	"github.com/reckonhq/reckon/reckontest"
+	"github.com/reckonhq/reckon/review"
 	"github.com/reckonhq/reckon/store"
 )
 
@@ -71,6 +72,18 @@ func TestDemoHistoryIsTruthful(t *testing.T) {
 						t.Errorf("run %d completed at %v, after the history's end", run.ID, run.CompletedAt)
 					}
 					outcomes[run.Outcome]++
+					// The blocked run is a real ambiguity: two current
+					// reviews of its evidence, for an operator to resolve.
+					if run.Outcome == reckon.OutcomeBlocked {
+						competitors, err := review.Competitors(ctx, tx, run)
+						if err != nil {
+							return err
+						}
+						if !review.Ambiguous(run) || len(competitors) != 2 {
+							t.Errorf("blocked run %d is not an ambiguity to resolve: %+v, %d current reviews",
+								run.ID, run.Context.Reconciliation, len(competitors))
+						}
+					}
 					if rec := run.Context.Reconciliation; rec != nil && rec.Source != reckon.SourceComposeJob {
 						reasons[rec.ReasonCode] = true
 					}
