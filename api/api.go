@@ -92,6 +92,7 @@ func (s *Server) routes() {
 	s.post("/workspaces/{workspace}/reviews/compose", web.InWorkspace(s.composeReviews))
 	s.get("/workspaces/{workspace}/fleet", web.InWorkspace(s.listFleet))
 	s.get("/workspaces/{workspace}/reviews/{id}", web.WithReview(access.View, s.showReview))
+	s.get("/workspaces/{workspace}/reviews/{id}/report", web.WithReview(access.View, s.reviewReport))
 	s.post("/workspaces/{workspace}/reviews/{id}/refresh", web.WithReview(access.Refresh, s.refreshReview))
 	s.post("/workspaces/{workspace}/reviews/{id}/publish", web.WithReview(access.Publish, s.transitionReview(s.reviews.Publish)))
 	s.post("/workspaces/{workspace}/reviews/{id}/archive", web.WithReview(access.Archive, s.transitionReview(s.reviews.Archive)))

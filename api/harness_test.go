@@ -227,12 +227,20 @@ func (w *world) do(t testing.TB, rq req) *response {
 	serveValidated(t, w.db.Engine(), w.handler, rec, hr)
 	res := &response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
 	scanLeak(t, rq.method, rq.path, res.Body)
-	if len(res.Body) > 0 {
+	// Every answer is a JSON object but the documents the OpenAPI document
+	// gives a route (a review's report), whose type serveValidated held to it.
+	if len(res.Body) > 0 && !isDocument(res.Header) {
 		if err := json.Unmarshal(res.Body, &res.JSON); err != nil {
 			t.Fatalf("%s %s: answer is not a JSON object: %v: %s", rq.method, rq.path, err, res.Body)
 		}
 	}
 	return res
+}
+
+// isDocument reports whether an answer is a document rather than JSON.
+func isDocument(h http.Header) bool {
+	ct := h.Get("Content-Type")
+	return strings.HasPrefix(ct, "text/html;") || strings.HasPrefix(ct, "text/csv;")
 }
 
 func (w *world) get(t testing.TB, token, path string) *response {

@@ -46,6 +46,9 @@ type exchangeCount struct{ all, outside atomic.Int64 }
 
 // spec is the document loaded once for the whole suite.
 var spec = sync.OnceValues(func() (*openapiSpec, error) {
+	// The review report is a document: its schema is a string, read as
+	// text is.
+	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromData(api.OpenAPIDocument)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/reckonhq/reckon"
@@ -101,7 +100,7 @@ func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request, f store.RunFi
 		}
 		return cw.Write([]string{id(run.ID), slug(run), id(run.EnvironmentID), string(run.Type), string(run.Status),
 			string(run.Outcome), reason, id(run.InitiatorUserID), strconv.Itoa(run.Attempts), at(&run.CreatedAt),
-			at(run.StartedAt), at(run.CompletedAt), cell(run.Context.Fingerprint), cell(run.Context.BackupRef),
+			at(run.StartedAt), at(run.CompletedAt), web.CSVCell(run.Context.Fingerprint), web.CSVCell(run.Context.BackupRef),
 			id(run.Context.RetryOf), id(run.Context.RetriedBy)})
 	})
 	cw.Flush()
@@ -109,15 +108,6 @@ func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request, f store.RunFi
 		err = cw.Error()
 	}
 	return started, err
-}
-
-// cell keeps a caller-supplied value from being read as a formula by a
-// spreadsheet (CSV injection): a leading =, +, - or @ is quoted away.
-func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
 
 func (s *Server) exportJSON(w http.ResponseWriter, r *http.Request, c *call, f store.RunFilter, slug func(*reckon.Run) string) (bool, error) {

@@ -161,6 +161,7 @@ func (s *Server) routes() {
 	s.mux.Handle("POST "+ws+"/operations/bulk", s.signedIn(web.InWorkspace(s.applyBulk)))
 	s.mux.Handle("GET "+ws+"/reviews", s.signedIn(web.InWorkspace(s.listReviews)))
 	s.mux.Handle("GET "+ws+"/reviews/{id}", s.signedIn(s.withReview(access.View, s.showReview)))
+	s.mux.Handle("GET "+ws+"/reviews/{id}/report", s.signedIn(s.withReview(access.View, s.reportReview)))
 	s.mux.Handle("POST "+ws+"/reviews/{id}/refresh", s.signedIn(s.withReview(access.Refresh, s.refreshReview)))
 	s.mux.Handle("POST "+ws+"/reviews/{id}/publish", s.signedIn(s.withReview(access.Publish,
 		s.transitionReview(s.reviews.Publish, "console.flash.published"))))

@@ -1,7 +1,6 @@
 package console
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -57,14 +56,8 @@ type reviewCard struct {
 
 // reviewContent reads a review's composed content; nil while there is none.
 func reviewContent(v *reckon.Review) *review.Content {
-	if len(v.Content) == 0 {
-		return nil
-	}
-	var c review.Content
-	if json.Unmarshal(v.Content, &c) != nil {
-		return nil
-	}
-	return &c
+	c, _ := review.ContentOf(v)
+	return c
 }
 
 // scoreText shows a score out of 100, or a dash when nothing counted.

@@ -15,6 +15,8 @@ type operationsPage struct {
 	Filter  *filterForm
 	Table   *runTable
 	Pager   pager
+	// Chart counts the filter's runs per day (runs_chart.go).
+	Chart *runsChart
 	// QueueLink leads platform support to River UI (system_queue.go).
 	QueueLink string
 	// Bulk acts on every run the filter matches (operation_bulk_confirm.go).
@@ -55,13 +57,17 @@ func (s *Server) listOperations(w http.ResponseWriter, r *http.Request, c *call,
 	if err != nil {
 		return err
 	}
+	chart, err := s.runsChart(ctx, t, g.RunFilter(f), form.Action, r.URL.Query())
+	if err != nil {
+		return err
+	}
 	title := t.T("console.operations.title")
 	l, err := s.page(ctx, r, c, title, "operations", g.Workspace)
 	if err != nil {
 		return err
 	}
 	return s.render(w, r, c, http.StatusOK, "operations", &operationsPage{layout: l, Heading: title, Filter: form, Table: table, Pager: p,
-		Bulk: s.bulkFormOf(t, slug, r.URL.Query(), form, g)})
+		Chart: chart, Bulk: s.bulkFormOf(t, slug, r.URL.Query(), form, g)})
 }
 
 // workspaceRows links the rows of a workspace's run list.

@@ -22,7 +22,7 @@ var templateFS embed.FS
 
 // shared templates are parsed into every page.
 var shared = []string{"templates/layout.html", "templates/partials.html", "templates/run_attempts.html",
-	"templates/review_content.html", "templates/run_operator.html"}
+	"templates/review_content.html", "templates/run_operator.html", "templates/runs_chart.html"}
 
 // views holds one parsed template set per page.
 type views struct {

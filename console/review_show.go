@@ -29,6 +29,8 @@ type reviewPage struct {
 	SupersededBy *link
 	Facts        []fact
 	Actions      []*action
+	// Report is the review's report for the customer (review_report.go).
+	Report string
 }
 
 type severityRow struct {
@@ -154,6 +156,7 @@ func (s *Server) showReview(w http.ResponseWriter, r *http.Request, c *call, g *
 	}
 
 	base := reviewPath(slug, v.ID)
+	p.Report = base + "/report"
 	if g.Can(access.Refresh) {
 		p.Actions = append(p.Actions, &action{Label: t.T("console.action.refresh"), Href: base + "/refresh", Post: true})
 	}
@@ -171,27 +174,13 @@ func (s *Server) showReview(w http.ResponseWriter, r *http.Request, c *call, g *
 
 // describeContent lays a review's content out for reading at a glance.
 func (s *Server) describeContent(t tr, p *reviewPage, c *review.Content) {
-	failingBy := map[reckon.Severity]int{}
-	for _, f := range c.Failing {
-		failingBy[f.Severity]++
-	}
-	counts := map[reckon.Severity]int{
-		reckon.SeverityCritical: c.BySeverity.Critical, reckon.SeverityHigh: c.BySeverity.High,
-		reckon.SeverityMedium: c.BySeverity.Medium, reckon.SeverityLow: c.BySeverity.Low, reckon.SeverityInfo: c.BySeverity.Info,
-	}
+	failing := c.FailingBySeverity()
 	for _, sev := range reckon.Severities {
 		p.Severities = append(p.Severities, severityRow{Severity: severityBadge(t, sev),
-			Controls: t.Num(int64(counts[sev])), Failing: t.Num(int64(failingBy[sev]))})
+			Controls: t.Num(int64(c.BySeverity.Of(sev))), Failing: t.Num(int64(failing.Of(sev)))})
 	}
-	statuses := []struct {
-		status reckon.FindingStatus
-		n      int
-	}{
-		{reckon.FindingPass, c.ByStatus.Pass}, {reckon.FindingFail, c.ByStatus.Fail}, {reckon.FindingWarning, c.ByStatus.Warning},
-		{reckon.FindingNotApplicable, c.ByStatus.NotApplicable}, {reckon.FindingError, c.ByStatus.Error},
-	}
-	for _, st := range statuses {
-		p.Statuses = append(p.Statuses, countItem{Label: label(t, findingKeys, st.status), Count: t.Num(int64(st.n))})
+	for _, st := range reckon.FindingStatuses {
+		p.Statuses = append(p.Statuses, countItem{Label: label(t, findingKeys, st), Count: t.Num(int64(c.ByStatus.Of(st)))})
 	}
 	p.FailingCount = t.Num(int64(len(c.Failing)))
 	p.Groups = groupByProduct(t, c.Failing)
@@ -231,27 +220,18 @@ func controlRowOf(t tr, c review.ControlSummary) controlRow {
 }
 
 // groupByProduct groups failing controls by the product an assessment tool
-// files them under, in the order the content lists them (most severe
-// first); controls without a product come last.
+// files them under (review.ByProduct); controls without a product come last.
 func groupByProduct(t tr, list []review.ControlSummary) []controlGroup {
 	var groups []controlGroup
-	index := map[string]int{}
-	var other []controlRow
-	for _, c := range list {
-		if c.Product == "" {
-			other = append(other, controlRowOf(t, c))
-			continue
+	for _, g := range review.ByProduct(list) {
+		cg := controlGroup{Product: g.Product}
+		if cg.Product == "" {
+			cg.Product = t.T("console.review.other_controls")
 		}
-		i, ok := index[c.Product]
-		if !ok {
-			i = len(groups)
-			index[c.Product] = i
-			groups = append(groups, controlGroup{Product: c.Product})
+		for _, c := range g.Controls {
+			cg.Controls = append(cg.Controls, controlRowOf(t, c))
 		}
-		groups[i].Controls = append(groups[i].Controls, controlRowOf(t, c))
-	}
-	if len(other) > 0 {
-		groups = append(groups, controlGroup{Product: t.T("console.review.other_controls"), Controls: other})
+		groups = append(groups, cg)
 	}
 	return groups
 }

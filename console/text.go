@@ -131,38 +131,17 @@ var (
 		reckon.SourceComposeJob: "console.source.compose_job",
 		reckon.SourceOperator:   "console.source.operator",
 	}
-	severityKeys = map[reckon.Severity]string{
-		reckon.SeverityCritical: "console.severity.critical",
-		reckon.SeverityHigh:     "console.severity.high",
-		reckon.SeverityMedium:   "console.severity.medium",
-		reckon.SeverityLow:      "console.severity.low",
-		reckon.SeverityInfo:     "console.severity.info",
-	}
-	findingKeys = map[reckon.FindingStatus]string{
-		reckon.FindingPass:          "console.finding.pass",
-		reckon.FindingFail:          "console.finding.fail",
-		reckon.FindingWarning:       "console.finding.warning",
-		reckon.FindingNotApplicable: "console.finding.not_applicable",
-		reckon.FindingError:         "console.finding.error",
-	}
-	// The review statuses are the review domain's own words.
-	reviewStatusKeys = map[reckon.ReviewStatus]string{
-		reckon.ReviewDraft:      "review.status.draft",
-		reckon.ReviewReady:      "review.status.ready",
-		reckon.ReviewPublished:  "review.status.published",
-		reckon.ReviewArchived:   "review.status.archived",
-		reckon.ReviewFailed:     "review.status.failed",
-		reckon.ReviewSuperseded: "review.status.superseded",
-	}
+	// Severities, finding and review statuses are named alike wherever
+	// they are shown (locale/labels.go).
+	severityKeys     = locale.SeverityKeys
+	findingKeys      = locale.FindingKeys
+	reviewStatusKeys = locale.ReviewStatusKeys
 )
 
 // label translates a value through its key table; an unknown value shows
 // as it is, which the page scan catches.
 func label[K ~string](t tr, keys map[K]string, v K) string {
-	if key, ok := keys[v]; ok {
-		return t.T(key)
-	}
-	return string(v)
+	return locale.Label(t.text, t.lang, keys, v)
 }
 
 // badge is a status shown as a coloured word; Tone picks the colour.

@@ -2,6 +2,7 @@ package review
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -145,6 +146,43 @@ var severityWeight = map[reckon.Severity]int{
 	reckon.SeverityInfo:     0,
 }
 
+// Weight is how much a control of severity s counts towards the score.
+func Weight(s reckon.Severity) int { return severityWeight[s] }
+
+// Points are the sums a score is computed from, in half points so that a
+// warning's half weight is exact.
+type Points struct {
+	Earned2, Possible2 int
+}
+
+// ScorePoints sums what the findings earn of what they could (see Score).
+func ScorePoints(findings []reckon.Finding) Points {
+	var p Points
+	for _, f := range findings {
+		w := severityWeight[f.Severity]
+		switch f.Status {
+		case reckon.FindingPass:
+			p.Earned2 += 2 * w
+		case reckon.FindingWarning:
+			p.Earned2 += w
+		case reckon.FindingFail:
+		default:
+			continue
+		}
+		p.Possible2 += 2 * w
+	}
+	return p
+}
+
+// Score is the score of the points, nil when nothing carries weight.
+func (p Points) Score() *int {
+	if p.Possible2 == 0 {
+		return nil
+	}
+	score := (200*p.Earned2 + p.Possible2) / (2 * p.Possible2)
+	return &score
+}
+
 // Score is the review's score, 0–100:
 //
 //	score = round(100 × Σ earned / Σ possible)
@@ -154,27 +192,7 @@ var severityWeight = map[reckon.Severity]int{
 // full weight, a warning half of it, a fail nothing. Controls that are
 // not_applicable or in error (not assessed) do not count. Rounding is half
 // up, in integers. nil when nothing carries weight.
-func Score(findings []reckon.Finding) *int {
-	var earned2, possible2 int // in half points, so that a warning is exact
-	for _, f := range findings {
-		w := severityWeight[f.Severity]
-		switch f.Status {
-		case reckon.FindingPass:
-			earned2 += 2 * w
-		case reckon.FindingWarning:
-			earned2 += w
-		case reckon.FindingFail:
-		default:
-			continue
-		}
-		possible2 += 2 * w
-	}
-	if possible2 == 0 {
-		return nil
-	}
-	score := (200*earned2 + possible2) / (2 * possible2)
-	return &score
-}
+func Score(findings []reckon.Finding) *int { return ScorePoints(findings).Score() }
 
 // Compose builds a review's content from a snapshot and, when the
 // environment had an earlier review, that review's snapshot (nil for none).
@@ -208,6 +226,18 @@ func Compose(snap, baseline *reckon.Snapshot) *Content {
 
 // Marshal encodes content canonically: the same content, the same bytes.
 func (c *Content) Marshal() (json.RawMessage, error) { return json.Marshal(c) }
+
+// ContentOf decodes a review's content; nil until the review is composed.
+func ContentOf(v *reckon.Review) (*Content, error) {
+	if len(v.Content) == 0 {
+		return nil, nil
+	}
+	var c Content
+	if err := json.Unmarshal(v.Content, &c); err != nil {
+		return nil, fmt.Errorf("review: content of review %d: %w", v.ID, err)
+	}
+	return &c, nil
+}
 
 func summarize(s *reckon.Snapshot) EvidenceSummary {
 	return EvidenceSummary{CapturedAt: s.CapturedAt.UTC(), ContentHash: s.ContentHash,
@@ -297,32 +327,73 @@ func sortControls(l []ControlSummary) {
 	})
 }
 
+// Of returns the count of severity s.
+func (c SeverityCounts) Of(s reckon.Severity) int {
+	if n := c.count(s); n != nil {
+		return *n
+	}
+	return 0
+}
+
+// FailingBySeverity counts the failing controls by severity.
+func (c *Content) FailingBySeverity() SeverityCounts {
+	var n SeverityCounts
+	for _, f := range c.Failing {
+		n.add(f.Severity)
+	}
+	return n
+}
+
 func (c *SeverityCounts) add(s reckon.Severity) {
-	switch s {
-	case reckon.SeverityCritical:
-		c.Critical++
-	case reckon.SeverityHigh:
-		c.High++
-	case reckon.SeverityMedium:
-		c.Medium++
-	case reckon.SeverityLow:
-		c.Low++
-	case reckon.SeverityInfo:
-		c.Info++
+	if n := c.count(s); n != nil {
+		*n++
 	}
 }
 
+// count is the counter of severity s; nil for an unknown severity.
+func (c *SeverityCounts) count(s reckon.Severity) *int {
+	switch s {
+	case reckon.SeverityCritical:
+		return &c.Critical
+	case reckon.SeverityHigh:
+		return &c.High
+	case reckon.SeverityMedium:
+		return &c.Medium
+	case reckon.SeverityLow:
+		return &c.Low
+	case reckon.SeverityInfo:
+		return &c.Info
+	}
+	return nil
+}
+
+// Of returns the count of status s.
+func (c StatusCounts) Of(s reckon.FindingStatus) int {
+	if n := c.count(s); n != nil {
+		return *n
+	}
+	return 0
+}
+
 func (c *StatusCounts) add(s reckon.FindingStatus) {
+	if n := c.count(s); n != nil {
+		*n++
+	}
+}
+
+// count is the counter of status s; nil for an unknown status.
+func (c *StatusCounts) count(s reckon.FindingStatus) *int {
 	switch s {
 	case reckon.FindingPass:
-		c.Pass++
+		return &c.Pass
 	case reckon.FindingFail:
-		c.Fail++
+		return &c.Fail
 	case reckon.FindingWarning:
-		c.Warning++
+		return &c.Warning
 	case reckon.FindingNotApplicable:
-		c.NotApplicable++
+		return &c.NotApplicable
 	case reckon.FindingError:
-		c.Error++
+		return &c.Error
 	}
+	return nil
 }

@@ -205,7 +205,7 @@ func TestReviewHeadlineBackfill(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(db.Close)
-			if _, err := db.MigrateTo(ctx, 5); err != nil {
+			if _, err := db.MigrateTo(ctx, 6); err != nil { // the schema before the review's score columns
 				t.Fatal(err)
 			}
 			var ws *reckon.Workspace
@@ -235,7 +235,7 @@ func TestReviewHeadlineBackfill(t *testing.T) {
 					`{"score": 71, "controls": 4, "failing": [{"control_id": "A"}, {"control_id": "B"}, {"control_id": "C"}]}`, composed.ID)
 				return err
 			})
-			if applied, err := db.Migrate(ctx); err != nil || applied != store.SchemaVersion()-5 {
+			if applied, err := db.Migrate(ctx); err != nil || applied != store.SchemaVersion()-6 {
 				t.Fatalf("migrate: %d %v", applied, err)
 			}
 			reckontest.Tx(t, db, func(ctx context.Context, tx *store.Tx) error {

@@ -276,7 +276,13 @@ CREATE TABLE run_acknowledgements (
 	created_at {{.Time}} NOT NULL
 );
 `,
-	// 6: the fleet (docs/design.md §12). A composed review's score and
+	// 6: runs per day (the operations page's chart) read a workspace's runs
+	// of a window of days: a range on created_at, with the outcome they
+	// count by, instead of a walk over the workspace's whole history.
+	`
+CREATE INDEX operation_runs_workspace_created ON operation_runs (workspace_id, created_at, outcome);
+`,
+	// 7: the fleet (docs/design.md §12). A composed review's score and
 	// failing count are kept beside its content, so that a list reads and
 	// sorts them without reading documents, and an index holds what the
 	// fleet shows of a review (on SQLite a row's columns after its content
