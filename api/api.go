@@ -14,6 +14,7 @@ import (
 	"github.com/reckonhq/reckon/access"
 	"github.com/reckonhq/reckon/catalog"
 	"github.com/reckonhq/reckon/evidence"
+	"github.com/reckonhq/reckon/fleet"
 	"github.com/reckonhq/reckon/internal/web"
 	"github.com/reckonhq/reckon/locale"
 	"github.com/reckonhq/reckon/operator"
@@ -48,6 +49,7 @@ type Server struct {
 	catalog    *catalog.Catalog
 	reviews    *review.Service
 	evidence   *evidence.Service
+	fleet      *fleet.Service
 	restores   *restore.Service
 	reconciler *reconcile.Reconciler
 	operator   *operator.Service
@@ -64,7 +66,7 @@ func New(d Deps) http.Handler {
 	if d.DB == nil || d.Catalog == nil || d.Reviews == nil || d.Restores == nil || d.Reconciler == nil || d.Operator == nil {
 		panic("api: New needs a database, a catalog and the review, restore, reconcile and operator services")
 	}
-	s := &Server{db: d.DB, catalog: d.Catalog, reviews: d.Reviews, evidence: evidence.NewService(d.DB), restores: d.Restores, reconciler: d.Reconciler, operator: d.Operator, log: d.Logger, text: d.Text, maxBody: d.MaxBodyBytes, mux: http.NewServeMux()}
+	s := &Server{db: d.DB, catalog: d.Catalog, reviews: d.Reviews, evidence: evidence.NewService(d.DB), fleet: fleet.NewService(d.DB), restores: d.Restores, reconciler: d.Reconciler, operator: d.Operator, log: d.Logger, text: d.Text, maxBody: d.MaxBodyBytes, mux: http.NewServeMux()}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -87,6 +89,8 @@ func (s *Server) routes() {
 	s.post("/workspaces/{workspace}/environments/{env}/reviews", web.InEnvironment(access.Compose, s.composeReview))
 	s.postLimit("/workspaces/{workspace}/environments/{env}/restores", MaxRestoreBodyBytes, web.InEnvironment(access.Restore, s.startRestore))
 	s.get("/workspaces/{workspace}/reviews", web.InWorkspace(s.listReviews))
+	s.post("/workspaces/{workspace}/reviews/compose", web.InWorkspace(s.composeReviews))
+	s.get("/workspaces/{workspace}/fleet", web.InWorkspace(s.listFleet))
 	s.get("/workspaces/{workspace}/reviews/{id}", web.WithReview(access.View, s.showReview))
 	s.get("/workspaces/{workspace}/reviews/{id}/report", web.WithReview(access.View, s.reviewReport))
 	s.post("/workspaces/{workspace}/reviews/{id}/refresh", web.WithReview(access.Refresh, s.refreshReview))

@@ -49,6 +49,10 @@ var bodyTemplates = map[string][]bodyTemplate{
 				` "MetaData": {"ReportUUID": @5, "TimestampZulu": @6, "TenantId": @7, "ToolVersion": @8}}`,
 			values: []string{`"g"`, `"MS.AAD.1.1v1"`, `"Fail"`, `"Shall"`, `"d"`, `"u-1"`, `"2026-11-27T09:00:00.000Z"`, `"t-1"`, `"1.5.0"`}},
 	},
+	"compose": {
+		{body: `{"environments": @0}`, values: []string{`"stale"`}},
+		{body: `{"environments": [@0]}`, values: []string{`1`}},
+	},
 	"restores": {
 		{body: `{"backup_ref": @0, "items": [{"key": @1, "payload": {"kind": @2, "n": @3}}]}`,
 			values: []string{`"b-1"`, `"k-1"`, `"user"`, `1`}},

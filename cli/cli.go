@@ -50,7 +50,7 @@ type command struct {
 func commands() []command {
 	var all []command
 	for _, group := range [][]command{serveCommands, migrateCommands, adminCommands,
-		snapshotCommands, reconcileCommands, demoCommands, benchCommands, operationCommands} {
+		snapshotCommands, reconcileCommands, demoCommands, benchCommands, operationCommands, reviewCommands} {
 		all = append(all, group...)
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].name < all[j].name })

@@ -19,6 +19,7 @@ import (
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/access"
 	"github.com/reckonhq/reckon/catalog"
+	"github.com/reckonhq/reckon/fleet"
 	"github.com/reckonhq/reckon/internal/web"
 	"github.com/reckonhq/reckon/locale"
 	"github.com/reckonhq/reckon/operator"
@@ -73,6 +74,7 @@ type Server struct {
 	db         *store.DB
 	catalog    *catalog.Catalog
 	reviews    *review.Service
+	fleet      *fleet.Service
 	reconciler *reconcile.Reconciler
 	operator   *operator.Service
 	log        *slog.Logger
@@ -95,7 +97,7 @@ func New(d Deps) (http.Handler, error) {
 	if d.DB == nil || d.Catalog == nil {
 		return nil, errors.New("console: a database and a catalog are required")
 	}
-	s := &Server{db: d.DB, catalog: d.Catalog, reviews: d.Reviews, reconciler: d.Reconciler, operator: d.Operator, log: d.Logger,
+	s := &Server{db: d.DB, catalog: d.Catalog, reviews: d.Reviews, fleet: fleet.NewService(d.DB), reconciler: d.Reconciler, operator: d.Operator, log: d.Logger,
 		text: d.Text, clock: d.Clock, secure: d.SecureCookies, sessionTTL: d.SessionTTL, live: d.LiveInterval,
 		trustedProxies: d.TrustedProxies, mux: http.NewServeMux(), queueUI: d.QueueUI}
 	if s.log == nil {
@@ -143,6 +145,9 @@ func (s *Server) routes() {
 
 	ws := "/admin/workspaces/{workspace}"
 	s.mux.Handle("GET "+ws, s.signedIn(web.InWorkspace(s.listEnvironments)))
+	s.mux.Handle("GET "+ws+"/fleet", s.signedIn(web.InWorkspace(s.listFleet)))
+	s.mux.Handle("GET "+ws+"/fleet/compose", s.signedIn(web.InWorkspace(s.confirmFleetCompose)))
+	s.mux.Handle("POST "+ws+"/fleet/compose", s.signedIn(web.InWorkspace(s.composeFleet)))
 	s.mux.Handle("GET "+ws+"/environments/{env}", s.signedIn(web.InEnvironment(access.View, s.showEnvironment)))
 	s.mux.Handle("POST "+ws+"/environments/{env}/reviews", s.signedIn(web.InEnvironment(access.Compose, s.composeReview)))
 	s.mux.Handle("GET "+ws+"/operations", s.signedIn(web.InWorkspace(s.listOperations)))

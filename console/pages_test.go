@@ -168,6 +168,8 @@ func TestEveryPageIsSafeAndAccessible(t *testing.T) {
 			"workspace":     owner.get(t, "/admin/workspaces/"+w.wsA.Slug),
 			"environment":   owner.get(t, envPath(w.envA1, w.wsA)),
 			"operations":    owner.get(t, "/admin/workspaces/"+w.wsA.Slug+"/operations"),
+			"fleet":         owner.get(t, "/admin/workspaces/"+w.wsA.Slug+"/fleet"),
+			"fleet compose": owner.get(t, "/admin/workspaces/"+w.wsA.Slug+"/fleet/compose"),
 			"operation":     owner.get(t, opPath(w.wsA, h.blocked.ID)),
 			"reviews":       owner.get(t, "/admin/workspaces/"+w.wsA.Slug+"/reviews"),
 			"review":        owner.get(t, reviewPath(w.wsA, h.review.ID)),

@@ -97,6 +97,29 @@ func (s *Service) Refresh(ctx context.Context, workspaceID, reviewID, initiatorU
 }
 
 func (s *Service) compose(ctx context.Context, tx *store.Tx, scope reckon.Scope, initiatorUserID int64) (*ComposeResult, error) {
+	d, err := s.decide(ctx, tx, scope, initiatorUserID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.ensure(ctx, tx, []*decision{d}); err != nil {
+		return nil, err
+	}
+	return d.result, nil
+}
+
+// decision is what composing an environment's newest evidence comes to
+// before any run is made: the result when no run is needed, else the run
+// to ensure.
+type decision struct {
+	result *ComposeResult
+	run    *ledger.EnsureParams
+}
+
+// decide makes a compose's decisions for one environment (docs/design.md
+// §6), the environment's row locked by the caller: up to date, already
+// running, or a run to ensure. Without a snapshot it returns a
+// CodeNoEvidence error.
+func (s *Service) decide(ctx context.Context, tx *store.Tx, scope reckon.Scope, initiatorUserID int64) (*decision, error) {
 	snap, err := tx.LatestSnapshot(ctx, scope)
 	if store.IsNotFound(err) {
 		return nil, reckon.Errorf(reckon.CodeNoEvidence, "review.error.no_evidence")
@@ -110,13 +133,13 @@ func (s *Service) compose(ctx context.Context, tx *store.Tx, scope reckon.Scope,
 	}
 	// 1. A ready or published review of this fingerprint.
 	if res, err := upToDate(ctx, tx, scope, p.fp); res != nil || err != nil {
-		return res, err
+		return &decision{result: res}, err
 	}
 	// 2. An active run of this identity.
 	identity := ledger.Identity(reckon.RunTypeReviewCompose, scope, p.fp)
 	run, err := tx.ActiveRunByIdentity(ctx, scope.WorkspaceID, reckon.RunTypeReviewCompose, identity)
 	if err == nil {
-		return &ComposeResult{Result: ResultAlreadyRunning, Run: run}, nil
+		return &decision{result: &ComposeResult{Result: ResultAlreadyRunning, Run: run}}, nil
 	}
 	if !store.IsNotFound(err) {
 		return nil, err
@@ -126,20 +149,42 @@ func (s *Service) compose(ctx context.Context, tx *store.Tx, scope reckon.Scope,
 	// what was committed before it began. Without this second look such a
 	// caller would start a needless run.
 	if res, err := upToDate(ctx, tx, scope, p.fp); res != nil || err != nil {
-		return res, err
+		return &decision{result: res}, err
 	}
 	// 3. A new run; a concurrent caller may win the insert.
-	run, created, err := s.ledger.Ensure(ctx, tx, &ledger.EnsureParams{
+	return &decision{run: &ledger.EnsureParams{
 		Scope: scope, Type: reckon.RunTypeReviewCompose, Key: p.fp, InitiatorUserID: initiatorUserID,
 		Context: reckon.RunContext{Fingerprint: p.fp, EvidenceSnapshotID: p.snapshot.ID, BaselineSnapshotID: p.baseline},
-	})
+	}}, nil
+}
+
+// ensure creates the runs that decisions ask for, all in one call of the
+// ledger (one statement for the runs, one for their jobs): queued, or
+// already_running for a trigger a concurrent caller beat to the insert.
+func (s *Service) ensure(ctx context.Context, tx *store.Tx, ds []*decision) error {
+	var (
+		params []*ledger.EnsureParams
+		asked  []*decision
+	)
+	for _, d := range ds {
+		if d.run != nil {
+			params, asked = append(params, d.run), append(asked, d)
+		}
+	}
+	if len(params) == 0 {
+		return nil
+	}
+	runs, created, err := s.ledger.EnsureMany(ctx, tx, params)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if !created {
-		return &ComposeResult{Result: ResultAlreadyRunning, Run: run}, nil
+	for i, d := range asked {
+		d.result = &ComposeResult{Result: ResultAlreadyRunning, Run: runs[i]}
+		if created[i] {
+			d.result.Result = ResultQueued
+		}
 	}
-	return &ComposeResult{Result: ResultQueued, Run: run}, nil
+	return nil
 }
 
 // upToDate asks the resolver about a run that does not exist yet: the

@@ -78,6 +78,27 @@ func (tx *Tx) LockEnvironment(ctx context.Context, scope reckon.Scope) error {
 	return tx.queryRow(ctx, q, scope.WorkspaceID, scope.EnvironmentID).Scan(&id)
 }
 
+// LockEnvironments locks environments' rows as LockEnvironment does, in
+// id order, so that two callers locking overlapping sets never wait for
+// each other in a circle; it returns how many of the ids are environments
+// of the workspace.
+func (tx *Tx) LockEnvironments(ctx context.Context, workspaceID int64, ids []int64) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	args := []any{workspaceID}
+	q := `SELECT id FROM managed_environments WHERE workspace_id = $1 AND id IN (` + idList(&args, ids) + `) ORDER BY id`
+	if tx.engine == Postgres {
+		q += ` FOR NO KEY UPDATE` // as in LockEnvironment; rows are locked as the sort emits them
+	}
+	r, err := tx.query(ctx, q, args...)
+	if err != nil {
+		return 0, fmt.Errorf("store: lock environments: %w", err)
+	}
+	locked, err := collect(r, func(r rows) (id int64, err error) { return id, r.Scan(&id) })
+	return len(locked), err
+}
+
 // ClaimEnvironmentTenant records tenantID as the environment's tenant unless
 // one is recorded already, and returns the tenant the environment has
 // afterwards. Concurrent claims settle on the first committed one: the

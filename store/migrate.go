@@ -16,7 +16,13 @@ const createMigrationsTable = `CREATE TABLE IF NOT EXISTS reckon_schema_migratio
 // from several processes on PostgreSQL (an advisory lock serialises them) and
 // returns how many migrations it applied.
 func (db *DB) Migrate(ctx context.Context) (applied int, err error) {
+	return db.migrateTo(ctx, len(migrations))
+}
+
+// migrateTo applies the migrations up to version target.
+func (db *DB) migrateTo(ctx context.Context, target int) (applied int, err error) {
 	err = db.InTx(ctx, func(tx *Tx) error {
+		applied = 0 // afresh when the transaction runs again
 		if tx.engine == Postgres {
 			// Serialise concurrent migrators; released at commit.
 			if _, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(7301001)`); err != nil {
@@ -33,7 +39,7 @@ func (db *DB) Migrate(ctx context.Context) (applied int, err error) {
 		if current > len(migrations) {
 			return schemaAhead(current)
 		}
-		for v := current + 1; v <= len(migrations); v++ {
+		for v := current + 1; v <= target; v++ {
 			text, err := renderMigration(tx.engine, migrations[v-1])
 			if err != nil {
 				return fmt.Errorf("store: render migration %d: %w", v, err)

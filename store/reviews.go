@@ -121,14 +121,20 @@ func (tx *Tx) LockReview(ctx context.Context, workspaceID, id int64) (*reckon.Re
 	return scanReview(tx.queryRow(ctx, q, workspaceID, id))
 }
 
-// UpdateReview writes a review's lifecycle fields and content.
+// UpdateReview writes a review's lifecycle fields and content, with the
+// score and failing count read from the content.
 func (tx *Tx) UpdateReview(ctx context.Context, v *reckon.Review) error {
 	v.UpdatedAt = tx.now
+	score, failing, err := headline(v.Content)
+	if err != nil {
+		return err
+	}
 	n, err := tx.exec(ctx, `UPDATE environment_reviews SET status = $3, content = $4, operation_run_id = $5,
-	superseded_by_review_id = $6, composed_at = $7, published_at = $8, archived_at = $9, updated_at = $10
+	superseded_by_review_id = $6, composed_at = $7, published_at = $8, archived_at = $9, updated_at = $10,
+	score = $11, failing_count = $12
 WHERE workspace_id = $1 AND id = $2`,
 		v.WorkspaceID, v.ID, string(v.Status), jsonArg(v.Content), nullable(v.OperationRunID),
-		nullable(v.SupersededByReviewID), v.ComposedAt, v.PublishedAt, v.ArchivedAt, v.UpdatedAt)
+		nullable(v.SupersededByReviewID), v.ComposedAt, v.PublishedAt, v.ArchivedAt, v.UpdatedAt, score, failing)
 	if err != nil {
 		return fmt.Errorf("store: update review %d: %w", v.ID, err)
 	}
@@ -297,26 +303,21 @@ type ReviewGlance struct {
 }
 
 // ReviewGlances reads the score and failing count of reviews of a
-// workspace from their content, without loading the content itself.
-// Reviews without content are left out.
+// workspace, kept beside their content, without loading the content
+// itself. Reviews without content are left out.
 func (tx *Tx) ReviewGlances(ctx context.Context, workspaceID int64, ids []int64) (map[int64]ReviewGlance, error) {
 	out := make(map[int64]ReviewGlance, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
-	// The JSON functions differ by engine; the ids are a page, one
-	// placeholder each.
-	score, failing := `(content->>'score')::int`, `jsonb_array_length(content->'failing')`
-	if tx.engine == SQLite {
-		score, failing = `json_extract(content, '$.score')`, `json_array_length(content, '$.failing')`
-	}
+	// The ids are a page, one placeholder each.
 	args := []any{workspaceID}
 	ph := make([]string, len(ids))
 	for i, id := range ids {
 		args = append(args, id)
 		ph[i] = "$" + strconv.Itoa(i+2)
 	}
-	r, err := tx.query(ctx, `SELECT id, `+score+`, COALESCE(`+failing+`, 0) FROM environment_reviews
+	r, err := tx.query(ctx, `SELECT id, score, COALESCE(failing_count, 0) FROM environment_reviews
 WHERE workspace_id = $1 AND content IS NOT NULL AND id IN (`+strings.Join(ph, ", ")+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: review glances: %w", err)

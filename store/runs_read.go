@@ -215,11 +215,7 @@ func (a RunAttention) Total() int64 { return a.Blocked + a.Failed + a.Partial + 
 // now. It reads the environment's runs through their newest-first index.
 func (tx *Tx) RunAttentionOf(ctx context.Context, scope reckon.Scope, now time.Time) (RunAttention, error) {
 	var a RunAttention
-	err := tx.queryRow(ctx, `SELECT
-	COALESCE(SUM(CASE WHEN outcome = 'blocked' AND `+unresolvedRun+` THEN 1 ELSE 0 END), 0),
-	COALESCE(SUM(CASE WHEN outcome = 'failed' AND `+unresolvedRun+` THEN 1 ELSE 0 END), 0),
-	COALESCE(SUM(CASE WHEN outcome = 'partially_succeeded' THEN 1 ELSE 0 END), 0),
-	COALESCE(SUM(CASE WHEN status IN ('queued', 'running') AND deadline_at < $3 THEN 1 ELSE 0 END), 0)
+	err := tx.queryRow(ctx, `SELECT `+runAttentionSums("$3")+`
 FROM operation_runs r WHERE workspace_id = $1 AND environment_id = $2`, scope.WorkspaceID, scope.EnvironmentID, now).
 		Scan(&a.Blocked, &a.Failed, &a.Partial, &a.PastDeadline)
 	return a, err

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -142,6 +143,57 @@ func (tx *Tx) ExplainListRuns(ctx context.Context, f *RunFilter) (string, error)
 		return "", err
 	}
 	return tx.explain(ctx, q, args...)
+}
+
+// MigrateTo brings the schema up to version target only, for tests of
+// what a later migration does to the rows an earlier schema holds.
+func (db *DB) MigrateTo(ctx context.Context, target int) (int, error) {
+	return db.migrateTo(ctx, target)
+}
+
+// AnalyzeFleet refreshes the planner's statistics of the tables the fleet
+// reads after a bulk load (SQLite analyzes one table per statement).
+func (tx *Tx) AnalyzeFleet(ctx context.Context) error {
+	for _, table := range []string{"managed_environments", "evidence_snapshots", "environment_reviews", "operation_runs"} {
+		if _, err := tx.exec(ctx, `ANALYZE `+table); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SettleFleet brings the fleet's tables to the state a database in use is
+// in after a bulk load: PostgreSQL's VACUUM marks the pages all-visible (as
+// autovacuum does in time), so that index-only scans need not visit the
+// table, and ANALYZE refreshes the statistics. VACUUM runs outside any
+// transaction.
+func (db *DB) SettleFleet(ctx context.Context) error {
+	if db.engine == Postgres {
+		_, err := db.pool.Exec(ctx, `VACUUM ANALYZE managed_environments, evidence_snapshots, environment_reviews, operation_runs`)
+		return err
+	}
+	return db.InTx(ctx, func(tx *Tx) error { return tx.AnalyzeFleet(ctx) })
+}
+
+// ExplainFleet returns the engine's plans of the fleet's statements, by
+// name (environments, attention, trends, last runs), for the tests that
+// check each walks indexes; pageOf are the environments of a page.
+func (tx *Tx) ExplainFleet(ctx context.Context, s FleetScope, now time.Time, pageOf []int64) (map[string]string, error) {
+	plans := map[string]string{}
+	for name, q := range map[string]func() (string, []any){
+		"environments": func() (string, []any) { return tx.fleetQuery(s) },
+		"attention":    func() (string, []any) { return tx.fleetAttentionQuery(s, now) },
+		"trends":       func() (string, []any) { return tx.scoreTrendsQuery(s.WorkspaceID, pageOf, 12) },
+		"last runs":    func() (string, []any) { return tx.lastRunsQuery(s.WorkspaceID, pageOf) },
+	} {
+		text, args := q()
+		plan, err := tx.explain(ctx, text, args...)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		plans[name] = plan
+	}
+	return plans, nil
 }
 
 // explain returns the engine's plan of a query: PostgreSQL's EXPLAIN lines,
