@@ -69,6 +69,8 @@ func timelineOf(t tr, tl *operator.Timeline, rs *runSurroundings, l linker, queu
 				en.Text = t.T("console.attempts.attempt_no_node", "n", e.Attempt)
 			}
 			en.Ended, en.Tone = t.TimePtr(e.Ended), "active"
+		case operator.EventLateDelivery:
+			en.Text = t.T("console.timeline.delivered_after_end", "n", e.Attempt, "node", cmp.Or(e.Node, t.T("console.attempts.unknown_node")))
 		case operator.EventHandedOn:
 			en.Text, en.Tone = t.T("console.timeline.handed_on", "n", e.Attempt, "node", cmp.Or(e.Node, t.T("console.attempts.unknown_node"))), "warn"
 		case operator.EventAttemptError:

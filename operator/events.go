@@ -21,6 +21,10 @@ const (
 	EventAttemptStart = "attempt_started"
 	EventHandedOn     = "attempt_handed_on"
 	EventAttemptError = "attempt_failed"
+	// EventLateDelivery: the queue delivered the run's job after the run
+	// had ended (settled by the reconciler or an operator first), so the
+	// job found nothing to do; the ledger records no attempt for it.
+	EventLateDelivery = "delivered_after_end"
 	EventDeadline     = "deadline"
 	EventCompleted    = "completed"
 	EventReconciled   = "reconciled"
@@ -178,7 +182,7 @@ func (s *Service) EventsTx(ctx context.Context, tx *store.Tx, workspaceID, runID
 			return nil, err
 		}
 	}
-	tl.Events = append(tl.Events, attemptEvents(attempts, job)...)
+	tl.Events = append(tl.Events, attemptEvents(run, attempts, job)...)
 	// Events of one instant in the order they can happen in; stable, so
 	// that those of one kind keep the order they were read in.
 	slices.SortStableFunc(tl.Events, func(a, b Event) int {
@@ -189,7 +193,7 @@ func (s *Service) EventsTx(ctx context.Context, tx *store.Tx, workspaceID, runID
 
 // kindOrder places events of one instant: a run is created, starts, its
 // attempts run, it ends, and then operators act on it.
-var kindOrder = map[string]int{EventCreated: 0, EventStarted: 1, EventAttemptStart: 2, EventHandedOn: 3, EventAttemptError: 4,
+var kindOrder = map[string]int{EventCreated: 0, EventStarted: 1, EventAttemptStart: 2, EventHandedOn: 3, EventAttemptError: 4, EventLateDelivery: 8,
 	EventDeadline: 5, EventCompleted: 6, EventReconciled: 6, EventAcknowledged: 7, EventRetried: 7, EventResolved: 7}
 
 // attemptEvents are the run's attempts as the ledger recorded them (the
@@ -197,7 +201,7 @@ var kindOrder = map[string]int{EventCreated: 0, EventStarted: 1, EventAttemptSta
 // queue recorded. Where the ledger names no node (a worker outside a
 // registered node), the queue's client id stands in; where the ledger
 // recorded no attempt, the queue's latest one does.
-func attemptEvents(attempts []*store.RunAttempt, job *queue.Job) []Event {
+func attemptEvents(run *reckon.Run, attempts []*store.RunAttempt, job *queue.Job) []Event {
 	client := func(attempt int) string {
 		if job == nil || attempt < 1 || attempt > len(job.AttemptedBy) {
 			return ""
@@ -219,7 +223,11 @@ func attemptEvents(attempts []*store.RunAttempt, job *queue.Job) []Event {
 		out = append(out, Event{At: e.At.UTC(), Kind: EventAttemptError, Attempt: e.Attempt, Node: e.Node, ErrorClass: e.ErrorClass})
 	}
 	if len(attempts) == 0 && job.AttemptedAt != nil && job.Attempt > 0 {
-		out = append(out, Event{At: job.AttemptedAt.UTC(), Kind: EventAttemptStart, Attempt: job.Attempt, Node: client(job.Attempt)})
+		ev := Event{At: job.AttemptedAt.UTC(), Kind: EventAttemptStart, Attempt: job.Attempt, Node: client(job.Attempt)}
+		if run.CompletedAt != nil && ev.At.After(*run.CompletedAt) {
+			ev.Kind = EventLateDelivery
+		}
+		out = append(out, ev)
 	}
 	return out
 }
