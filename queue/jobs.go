@@ -35,6 +35,26 @@ func (q *Queue) CancelTx(ctx context.Context, tx *store.Tx, jobID int64) error {
 	return nil
 }
 
+// DeleteTx removes a job that is not running from the queue in the store
+// transaction, as the queue's own pruning of finished jobs would; a job the
+// queue no longer holds is nothing to delete.
+func (q *Queue) DeleteTx(ctx context.Context, tx *store.Tx, jobID int64) error {
+	err := q.onTx(tx, func(raw pgx.Tx) (err error) {
+		_, err = q.pg.JobDeleteTx(ctx, raw, jobID)
+		return err
+	}, func(raw *sql.Tx) (err error) {
+		_, err = q.sq.JobDeleteTx(ctx, raw, jobID)
+		return err
+	})
+	if errors.Is(err, river.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("queue: delete job %d: %w", jobID, err)
+	}
+	return nil
+}
+
 // Attempt is one attempt of a job as the queue recorded it, with its error
 // reduced to a safe class: the job's error text may hold anything.
 type Attempt struct {

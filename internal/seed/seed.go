@@ -29,6 +29,7 @@ import (
 	"github.com/reckonhq/reckon/evidence"
 	"github.com/reckonhq/reckon/internal/app"
 	"github.com/reckonhq/reckon/ledger"
+	"github.com/reckonhq/reckon/queue"
 	"github.com/reckonhq/reckon/reconcile"
 	"github.com/reckonhq/reckon/restore"
 	"github.com/reckonhq/reckon/review"
@@ -144,6 +145,7 @@ type demo struct {
 	composer *review.Worker
 	restores *restore.Service
 	rec      *reconcile.Reconciler
+	queue    *queue.Queue
 
 	users map[string]*reckon.User
 	envs  map[string]reckon.Scope
@@ -151,7 +153,7 @@ type demo struct {
 
 func newDemo(a *app.App, c *reckon.ManualClock) *demo {
 	return &demo{db: a.DB, clock: c, ledger: a.Ledger, reviews: a.Reviews, composer: review.NewWorker(a.Reviews, nil),
-		restores: a.Restores, rec: a.Reconciler, users: map[string]*reckon.User{}, envs: map[string]reckon.Scope{}}
+		restores: a.Restores, rec: a.Reconciler, queue: a.Queue, users: map[string]*reckon.User{}, envs: map[string]reckon.Scope{}}
 }
 
 // event is one moment of the history: day and time after its start.
@@ -182,7 +184,40 @@ func (d *demo) history(ctx context.Context, password string) error {
 			return err
 		}
 	}
+	if err := d.pruneFinishedJobs(ctx); err != nil {
+		return err
+	}
 	return d.readOlderNotifications(ctx)
+}
+
+// pruneFinishedJobs removes the queue jobs of the runs that have ended.
+// The history works its jobs in this process, outside the queue, and the
+// reconciler settles some runs before any worker came: their jobs would
+// otherwise wait in the queue and run, with nothing to do, when the demo
+// starts working, as if they were the runs' attempts. Deleted, they look
+// as the queue's pruning leaves a finished run's job.
+func (d *demo) pruneFinishedJobs(ctx context.Context) error {
+	workspaces := map[int64]bool{}
+	for _, scope := range d.envs {
+		workspaces[scope.WorkspaceID] = true
+	}
+	return d.db.InTx(ctx, func(tx *store.Tx) error {
+		for ws := range workspaces {
+			runs, err := tx.ListRuns(ctx, &store.RunFilter{WorkspaceID: ws, Status: reckon.RunCompleted, Limit: 1000})
+			if err != nil {
+				return err
+			}
+			for _, run := range runs {
+				if run.JobID == 0 {
+					continue
+				}
+				if err := d.queue.DeleteTx(ctx, tx, run.JobID); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
 }
 
 // people creates the workspaces, environments and members.

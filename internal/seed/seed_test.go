@@ -64,6 +64,13 @@ func TestDemoHistoryIsTruthful(t *testing.T) {
 					if run.Status != reckon.RunCompleted {
 						t.Errorf("run %d is left %s", run.ID, run.Status)
 					}
+					// Its job is not left in the queue, to run with
+					// nothing to do once the demo works jobs.
+					if run.JobID != 0 {
+						if _, err := a.Queue.JobTx(ctx, tx, run.JobID); !store.IsNotFound(err) {
+							t.Errorf("run %d's job %d is still in the queue (%v)", run.ID, run.JobID, err)
+						}
+					}
 					if run.CreatedAt.Before(last) {
 						t.Errorf("run %d was created before the run before it", run.ID)
 					}
