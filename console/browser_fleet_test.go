@@ -101,9 +101,9 @@ func TestFleetInARealBrowser(t *testing.T) {
 	staleNow := func() int {
 		n := 0
 		err := db.InTx(ctx, func(tx *store.Tx) error {
-			envs, err := tx.FleetEnvironments(ctx, store.FleetScope{WorkspaceID: northwind.ID})
+			envs, err := tx.FleetPlaces(ctx, store.FleetScope{WorkspaceID: northwind.ID}, false)
 			for _, e := range envs {
-				if e.Stale() {
+				if e.Stale {
 					n++
 				}
 			}

@@ -32,10 +32,10 @@ func (s *Server) confirmFleetCompose(w http.ResponseWriter, r *http.Request, c *
 	var stale []string
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
 		stale = nil // afresh when the transaction runs again
-		envs, err := tx.FleetEnvironments(ctx, store.FleetScope{WorkspaceID: g.Workspace.ID, Restricted: g.Restricted(), Environments: g.Environments})
+		envs, err := tx.FleetPlaces(ctx, store.FleetScope{WorkspaceID: g.Workspace.ID, Restricted: g.Restricted(), Environments: g.Environments}, false)
 		for _, e := range envs {
-			if e.Stale() {
-				stale = append(stale, e.Environment.Name)
+			if e.Stale {
+				stale = append(stale, e.Name)
 			}
 		}
 		return err

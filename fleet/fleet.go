@@ -6,9 +6,11 @@
 // through Service.List.
 //
 // A list costs a fixed number of statements however many environments the
-// workspace holds (store.FleetEnvironments, store.FleetAttention, then the
-// page's last runs and score trends); filtering and sorting happen here,
-// over the rows of the workspace, which number in the hundreds.
+// workspace holds: the headline of every environment (store.FleetPlaces)
+// and the attention counts (store.FleetAttention), by which the list is
+// filtered, counted and sorted here — workspaces hold hundreds of
+// environments, not millions — and then the page's environments in full,
+// their last runs and score trends.
 package fleet
 
 import (
@@ -101,7 +103,7 @@ func (s *Service) List(ctx context.Context, q *Query) (*Page, error) {
 		if now.IsZero() {
 			now = tx.Now()
 		}
-		rows, err := tx.FleetEnvironments(ctx, q.Scope)
+		places, err := tx.FleetPlaces(ctx, q.Scope, sort == SortEvidence)
 		if err != nil {
 			return err
 		}
@@ -109,26 +111,22 @@ func (s *Service) List(ctx context.Context, q *Query) (*Page, error) {
 		if err != nil {
 			return err
 		}
-		// Each environment's place in the order, worked out once.
-		type placed struct {
-			e   *Environment
-			pos Position
-		}
-		var matched []placed
-		for _, row := range rows {
-			e := &Environment{FleetEnvironment: row, Attention: attention[row.Environment.ID]}
-			page.Summary.add(e)
-			if q.matches(e) {
-				matched = append(matched, placed{e, e.position(sort, order)})
+		var matched []Position
+		for i := range places {
+			p := &places[i]
+			a := attention[p.ID]
+			page.Summary.add(p, a)
+			if q.matches(p, a) {
+				matched = append(matched, position(p, a, sort, order))
 			}
 		}
 		page.Count = len(matched)
-		slices.SortFunc(matched, func(a, b placed) int { return compare(sort, order, a.pos, b.pos) })
+		slices.SortFunc(matched, func(a, b Position) int { return compare(sort, order, a, b) })
 		if q.After != nil {
 			after := *q.After
 			after.fold = strings.ToLower(after.Name)
-			i, _ := slices.BinarySearchFunc(matched, after, func(m placed, p Position) int {
-				if c := compare(sort, order, m.pos, p); c != 0 {
+			i, _ := slices.BinarySearchFunc(matched, after, func(m, p Position) int {
+				if c := compare(sort, order, m, p); c != 0 {
 					return c
 				}
 				return -1 // the position itself was shown: start after it
@@ -137,62 +135,74 @@ func (s *Service) List(ctx context.Context, q *Query) (*Page, error) {
 		}
 		if len(matched) > q.Limit {
 			matched = matched[:q.Limit]
-			next := matched[len(matched)-1].pos
+			next := matched[len(matched)-1]
 			page.Next = &next
 		}
-		for _, m := range matched {
-			page.Environments = append(page.Environments, m.e)
-		}
-		return page.fill(ctx, tx, q.Scope.WorkspaceID)
+		return page.fill(ctx, tx, q.Scope, matched, attention)
 	})
 	return page, err
 }
 
-// fill reads the last runs and score trends of the page's environments.
-func (p *Page) fill(ctx context.Context, tx *store.Tx, workspaceID int64) error {
-	ids := make([]int64, len(p.Environments))
-	for i, e := range p.Environments {
-		ids[i] = e.Environment.ID
-	}
-	if len(ids) == 0 {
+// fill reads the page's environments, in the order placed, with their
+// last runs and score trends.
+func (p *Page) fill(ctx context.Context, tx *store.Tx, scope store.FleetScope, placed []Position, attention map[int64]store.RunAttention) error {
+	if len(placed) == 0 {
 		return nil
 	}
-	runs, err := tx.LastRuns(ctx, workspaceID, ids)
+	ids := make([]int64, len(placed))
+	for i, pos := range placed {
+		ids[i] = pos.ID
+	}
+	envs, err := tx.FleetEnvironments(ctx, scope, ids)
 	if err != nil {
 		return err
 	}
-	trends, err := tx.ScoreTrends(ctx, workspaceID, ids, TrendPoints)
+	runs, err := tx.LastRuns(ctx, scope.WorkspaceID, ids)
 	if err != nil {
 		return err
 	}
-	for _, e := range p.Environments {
-		e.LastRun, e.Trend = runs[e.Environment.ID], trends[e.Environment.ID]
+	trends, err := tx.ScoreTrends(ctx, scope.WorkspaceID, ids, TrendPoints)
+	if err != nil {
+		return err
+	}
+	byID := make(map[int64]*store.FleetEnvironment, len(envs))
+	for _, e := range envs {
+		byID[e.Environment.ID] = e
+	}
+	for _, id := range ids {
+		// Every environment placed is read again in the same
+		// transaction; one deleted meanwhile (PostgreSQL's statements
+		// each see what has committed) is left out.
+		if e := byID[id]; e != nil {
+			p.Environments = append(p.Environments, &Environment{FleetEnvironment: e, Attention: attention[id],
+				LastRun: runs[id], Trend: trends[id]})
+		}
 	}
 	return nil
 }
 
-func (s *Summary) add(e *Environment) {
+func (s *Summary) add(p *store.FleetPlace, a store.RunAttention) {
 	s.Environments++
-	if e.Stale() {
+	if p.Stale {
 		s.Stale++
 	}
-	if e.Review == nil {
+	if !p.Reviewed {
 		s.NeverReviewed++
 	}
-	if e.Attention.Total() > 0 {
+	if a.Total() > 0 {
 		s.NeedsAttention++
 	}
 }
 
-func (q *Query) matches(e *Environment) bool {
+func (q *Query) matches(p *store.FleetPlace, a store.RunAttention) bool {
 	switch {
-	case q.Stale && !e.Stale():
+	case q.Stale && !p.Stale:
 		return false
-	case q.NeverReviewed && e.Review != nil:
+	case q.NeverReviewed && p.Reviewed:
 		return false
-	case q.NeedsAttention && e.Attention.Total() == 0:
+	case q.NeedsAttention && a.Total() == 0:
 		return false
-	case q.FailingAbove != nil && (e.Review == nil || e.Review.Failing == nil || *e.Review.Failing <= *q.FailingAbove):
+	case q.FailingAbove != nil && (p.Failing == nil || *p.Failing <= *q.FailingAbove):
 		return false
 	}
 	return true
@@ -294,23 +304,24 @@ func ParsePosition(token string, s Sort, o Order) (*Position, error) {
 	return &p, nil
 }
 
-func (e *Environment) position(s Sort, o Order) Position {
-	p := Position{Sort: s, Order: o, Name: e.Environment.Name, ID: e.Environment.ID, fold: strings.ToLower(e.Environment.Name)}
+// position places an environment in a list sorted by s in order o.
+func position(e *store.FleetPlace, a store.RunAttention, s Sort, o Order) Position {
+	p := Position{Sort: s, Order: o, Name: e.Name, ID: e.ID, fold: strings.ToLower(e.Name)}
 	switch s {
 	case SortScore:
-		if e.Review == nil || e.Review.Score == nil {
+		if e.Score == nil {
 			p.Missing = true
 		} else {
-			p.Value = int64(*e.Review.Score)
+			p.Value = int64(*e.Score)
 		}
 	case SortEvidence:
-		if e.Evidence == nil {
+		if e.CapturedAt == nil {
 			p.Missing = true
 		} else {
-			p.Value = e.Evidence.CapturedAt.UnixMicro()
+			p.Value = e.CapturedAt.UnixMicro()
 		}
 	case SortAttention:
-		p.Value = e.Attention.Total()
+		p.Value = a.Total()
 	}
 	return p
 }

@@ -81,21 +81,21 @@ func selected(ctx context.Context, tx *store.Tx, sel *Selection) ([]int64, error
 	if !sel.Stale && !sel.All && len(sel.IDs) == 0 {
 		return nil, errors.New("review: a bulk compose names no environments")
 	}
-	envs, err := tx.FleetEnvironments(ctx, sel.Scope)
+	envs, err := tx.FleetPlaces(ctx, sel.Scope, false)
 	if err != nil {
 		return nil, err
 	}
 	var ids []int64
 	if sel.Stale || sel.All {
 		for _, e := range envs {
-			if sel.All || e.Stale() {
-				ids = append(ids, e.Environment.ID)
+			if sel.All || e.Stale {
+				ids = append(ids, e.ID)
 			}
 		}
 		return ids, nil
 	}
 	for _, id := range sel.IDs {
-		visible := slices.ContainsFunc(envs, func(e *store.FleetEnvironment) bool { return e.Environment.ID == id })
+		visible := slices.ContainsFunc(envs, func(e store.FleetPlace) bool { return e.ID == id })
 		if !visible {
 			return nil, notFound("review.error.environment_not_found")
 		}

@@ -70,8 +70,9 @@ func (tx *Tx) SetEnvironmentTenant(ctx context.Context, workspaceID, id int64, t
 func (tx *Tx) LockEnvironment(ctx context.Context, scope reckon.Scope) error {
 	q := `SELECT id FROM managed_environments WHERE workspace_id = $1 AND id = $2`
 	if tx.engine == Postgres {
-		// NO KEY UPDATE, so that runs, snapshots and reviews of the
-		// environment can still be inserted meanwhile.
+		// NO KEY UPDATE, so that runs of the environment can still be
+		// inserted meanwhile. Snapshots and reviews wait: inserting one
+		// updates the fleet's headline on this row (migration 8).
 		q += ` FOR NO KEY UPDATE`
 	}
 	var id int64

@@ -12,10 +12,12 @@ import (
 )
 
 // The fleet: every environment of a workspace at a glance, read in a fixed
-// number of statements whatever the number of environments. Each per-
-// environment value is one walk down an index that ends at its first entry
-// (newest snapshot, latest review, last run), and the attention counts are
-// one grouped read of the runs that can want attention.
+// number of statements whatever the number of environments. What a fleet
+// sorts and filters by is kept on each environment's row (migration 8), so
+// that placing every environment reads one row each (FleetPlaces); the
+// environments of one page are then read in full (FleetEnvironments), and
+// the attention counts are one grouped read of the runs that can want
+// attention.
 
 // FleetScope is the environments a fleet read covers: every environment of
 // the workspace, or when Restricted only Environments (a member's
@@ -31,7 +33,8 @@ type FleetEnvironment struct {
 	Environment *reckon.Environment
 	// Evidence is the newest snapshot (LatestSnapshot's), nil for none.
 	Evidence *FleetEvidence
-	// Review is the latest review (LatestReview's), nil for none.
+	// Review is the latest review (LatestReview's, the highest id), nil
+	// for none.
 	Review *FleetReview
 }
 
@@ -112,22 +115,91 @@ func headline(content []byte) (score, failing *int, err error) {
 	return h.Score, &n, nil
 }
 
-// fleetQuery is the statement of FleetEnvironments.
-func (tx *Tx) fleetQuery(s FleetScope) (string, []any) {
+// FleetPlace is what a fleet sorts and filters an environment by, read
+// for every environment of a scope: the headline its row keeps.
+type FleetPlace struct {
+	ID   int64
+	Name string
+	// Reviewed: the environment has a review. Stale: its latest review was
+	// built from other evidence than its newest (FleetEnvironment.Stale).
+	Reviewed, Stale bool
+	// Score and Failing are the latest review's, nil until it is composed.
+	Score, Failing *int
+	// CapturedAt is the newest evidence's capture time, read only when
+	// asked for; nil without evidence.
+	CapturedAt *time.Time
+}
+
+// fleetPlacesQuery is the statement of FleetPlaces.
+func (tx *Tx) fleetPlacesQuery(s FleetScope, capturedAt bool) (string, []any) {
 	var args []any
 	where, ok := fleetWhere(s, "e.workspace_id", "e.id", &args)
 	if !ok {
 		return "", nil
 	}
-	// Each join takes the first entry of an index walk: the newest
-	// snapshot (captured_at, then import order, as LatestSnapshot reads)
-	// and the latest review, along their environment_newest indexes.
+	columns := `e.id, e.name, CASE WHEN e.latest_review_id IS NULL THEN 0
+	WHEN e.newest_snapshot_id <> e.latest_review_snapshot_id THEN 2 ELSE 1 END,
+	e.latest_review_score, e.latest_review_failing`
+	if capturedAt {
+		columns += `, e.newest_captured_at`
+	}
+	return `SELECT ` + columns + ` FROM managed_environments e WHERE ` + where + ` ORDER BY e.id`, args
+}
+
+// FleetPlaces reads the headline of every environment of the scope, in one
+// statement, ordered by id; capturedAt adds the newest evidence's
+// capture time.
+func (tx *Tx) FleetPlaces(ctx context.Context, s FleetScope, capturedAt bool) ([]FleetPlace, error) {
+	q, args := tx.fleetPlacesQuery(s, capturedAt)
+	if q == "" {
+		return nil, nil
+	}
+	r, err := tx.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: fleet places: %w", err)
+	}
+	return collect(r, func(r rows) (FleetPlace, error) {
+		var (
+			p              FleetPlace
+			state          int
+			score, failing *int64
+		)
+		dest := []any{&p.ID, &p.Name, &state, &score, &failing}
+		if capturedAt {
+			dest = append(dest, scanNullTime(&p.CapturedAt))
+		}
+		if err := r.Scan(dest...); err != nil {
+			return p, err
+		}
+		p.Reviewed, p.Stale = state > 0, state == 2
+		p.Score, p.Failing = intPtr(score), intPtr(failing)
+		return p, nil
+	})
+}
+
+// fleetQuery is the statement of FleetEnvironments.
+func (tx *Tx) fleetQuery(s FleetScope, page []int64) (string, []any) {
+	var args []any
+	where, ok := fleetWhere(s, "e.workspace_id", "e.id", &args)
+	if !ok || (page != nil && len(page) == 0) {
+		return "", nil
+	}
+	if page != nil {
+		where += " AND e.id IN (" + idList(&args, page) + ")"
+	}
+	// The latest review is found by its id, which the environment's row
+	// keeps; on SQLite through the index that holds what the fleet shows
+	// of a review, so that the row itself, whose later columns lie past
+	// its content, is not read.
+	review := `environment_reviews v`
+	if tx.engine == SQLite {
+		review += ` INDEXED BY environment_reviews_headline`
+	}
 	return `SELECT e.id, e.workspace_id, e.slug, e.name, e.tenant_id, e.created_at,
-	s.id, s.captured_at,
+	e.newest_snapshot_id, e.newest_captured_at,
 	v.id, v.status, v.evidence_snapshot_id, v.composed_at, v.score, v.failing_count
 FROM managed_environments e
-` + tx.joinFirst("s", "evidence_snapshots", "", "f.id, f.captured_at", "f.captured_at DESC, f.id DESC") + `
-` + tx.joinFirst("v", "environment_reviews", "environment_reviews_headline", "f.id, f.status, f.evidence_snapshot_id, f.composed_at, f.score, f.failing_count", "f.id DESC") + `
+LEFT JOIN ` + review + ` ON v.workspace_id = e.workspace_id AND v.environment_id = e.id AND v.id = e.latest_review_id
 WHERE ` + where + `
 ORDER BY e.id`, args
 }
@@ -138,25 +210,19 @@ ORDER BY e.id`, args
 // its planner runs per environment (a join on the id a subquery finds, as
 // below, it would answer by hashing the whole table). SQLite has no
 // LATERAL: it joins on the id a correlated subquery finds — its joins are
-// nested loops, so that is one search per environment too — through the
-// covering index named, when one is, so that the row itself is not read: a
-// review's later columns lie past its content, in the content's pages.
-func (tx *Tx) joinFirst(alias, table, covering, columns, order string) string {
+// nested loops, so that is one search per environment too.
+func (tx *Tx) joinFirst(alias, table, columns, order string) string {
 	first := ` FROM ` + table + ` f WHERE f.workspace_id = e.workspace_id AND f.environment_id = e.id ORDER BY ` + order + ` LIMIT 1`
 	if tx.engine == Postgres {
 		return `LEFT JOIN LATERAL (SELECT ` + columns + first + `) ` + alias + ` ON TRUE`
 	}
-	if covering == "" {
-		return `LEFT JOIN ` + table + ` ` + alias + ` ON ` + alias + `.id = (SELECT f.id` + first + `)`
-	}
-	return `LEFT JOIN ` + table + ` ` + alias + ` INDEXED BY ` + covering + ` ON ` + alias + `.workspace_id = e.workspace_id
-	AND ` + alias + `.environment_id = e.id AND ` + alias + `.id = (SELECT f.id` + first + `)`
+	return `LEFT JOIN ` + table + ` ` + alias + ` ON ` + alias + `.id = (SELECT f.id` + first + `)`
 }
 
-// FleetEnvironments reads every environment of the scope at a glance, in
-// one statement, ordered by id.
-func (tx *Tx) FleetEnvironments(ctx context.Context, s FleetScope) ([]*FleetEnvironment, error) {
-	q, args := tx.fleetQuery(s)
+// FleetEnvironments reads environments of the scope at a glance, in one
+// statement, ordered by id: those of page, or every one when page is nil.
+func (tx *Tx) FleetEnvironments(ctx context.Context, s FleetScope, page []int64) ([]*FleetEnvironment, error) {
+	q, args := tx.fleetQuery(s, page)
 	if q == "" {
 		return nil, nil
 	}
@@ -329,7 +395,7 @@ func (tx *Tx) lastRunsQuery(workspaceID int64, environmentIDs []int64) (string, 
 	args := []any{workspaceID}
 	envs := idList(&args, environmentIDs)
 	return `SELECT ` + prefixed("o.", runColumns) + ` FROM managed_environments e
-` + strings.Replace(tx.joinFirst("o", "operation_runs", "", prefixed("f.", runColumns), "f.id DESC"), "LEFT JOIN", "JOIN", 1) + `
+` + strings.Replace(tx.joinFirst("o", "operation_runs", prefixed("f.", runColumns), "f.id DESC"), "LEFT JOIN", "JOIN", 1) + `
 WHERE e.workspace_id = $1 AND e.id IN (` + envs + `)`, args
 }
 

@@ -2,9 +2,12 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,11 +16,12 @@ import (
 	"github.com/reckonhq/reckon/store"
 )
 
-// The fleet's statements walk indexes on both engines: every per-
-// environment value is an index search, the attention counts read the
-// attention index and an index of active runs, never a scan of a
-// table that grows with the history. A larger workspace beside the small
-// one gives the planner every reason to prefer the indexes.
+// The fleet's statements walk indexes on both engines: placing every
+// environment reads the environments' rows alone, every per-environment
+// value of a page is an index search, the attention counts read the
+// attention index and an index of active runs, never a scan of a table
+// that grows with the history. A larger workspace beside the small one
+// gives the planner every reason to prefer the indexes.
 func TestFleetPlansWalkIndexes(t *testing.T) {
 	t.Parallel()
 	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
@@ -51,6 +55,9 @@ func TestFleetPlansWalkIndexes(t *testing.T) {
 						}
 					}
 				}
+				if m := regexp.MustCompile(`operation_runs|evidence_snapshots|environment_reviews`).FindString(plans["places"]); m != "" {
+					t.Errorf("%s: placing the environments reads %s:\n%s", name, m, plans["places"])
+				}
 				if !strings.Contains(plans["attention"], "operation_runs_attention") {
 					t.Errorf("%s: the attention counts do not read their index:\n%s", name, plans["attention"])
 				}
@@ -64,8 +71,7 @@ func TestFleetPlansWalkIndexes(t *testing.T) {
 					stmt    string
 					indexes []string // any of them
 				}{
-					{"environments", []string{"evidence_snapshots_environment_newest"}},
-					{"environments", []string{"environment_reviews_headline"}},
+					{"environments", []string{"environment_reviews_headline", "environment_reviews_pkey"}},
 					{"last runs", []string{"operation_runs_environment_newest"}},
 					{"trends", []string{"environment_reviews_headline", "environment_reviews_environment_newest"}},
 				} {
@@ -102,7 +108,7 @@ func TestFleetAgreesWithTheDashboardReads(t *testing.T) {
 			)
 			before := db.Statements()
 			reckontest.Tx(t, db, func(ctx context.Context, tx *store.Tx) (err error) {
-				if envs, err = tx.FleetEnvironments(ctx, store.FleetScope{WorkspaceID: ws.ID}); err != nil {
+				if envs, err = tx.FleetEnvironments(ctx, store.FleetScope{WorkspaceID: ws.ID}, nil); err != nil {
 					return err
 				}
 				attention, err = tx.FleetAttention(ctx, store.FleetScope{WorkspaceID: ws.ID}, tx.Now())
@@ -171,7 +177,7 @@ func TestFleetAgreesWithTheDashboardReads(t *testing.T) {
 		// A restricted scope sees only its environments; an empty one
 		// nothing.
 		reckontest.Tx(t, db, func(ctx context.Context, tx *store.Tx) error {
-			got, err := tx.FleetEnvironments(ctx, store.FleetScope{WorkspaceID: ws.ID, Restricted: true, Environments: []int64{first.ID}})
+			got, err := tx.FleetEnvironments(ctx, store.FleetScope{WorkspaceID: ws.ID, Restricted: true, Environments: []int64{first.ID}}, nil)
 			if err != nil || len(got) != 1 || got[0].Environment.ID != first.ID {
 				t.Errorf("restricted: %v %v", got, err)
 			}
@@ -179,7 +185,7 @@ func TestFleetAgreesWithTheDashboardReads(t *testing.T) {
 			if err != nil || len(a) != 0 {
 				t.Errorf("restricted attention: %v %v", a, err)
 			}
-			got, err = tx.FleetEnvironments(ctx, store.FleetScope{WorkspaceID: ws.ID, Restricted: true})
+			got, err = tx.FleetEnvironments(ctx, store.FleetScope{WorkspaceID: ws.ID, Restricted: true}, nil)
 			if err != nil || len(got) != 0 {
 				t.Errorf("no entitlement: %v %v", got, err)
 			}
@@ -193,8 +199,9 @@ func TestFleetAgreesWithTheDashboardReads(t *testing.T) {
 }
 
 // The migration that keeps a review's score and failing count beside its
-// content fills them for the reviews composed before it; UpdateReview
-// keeps them from then on.
+// content fills them for the reviews composed before it, and the one that
+// keeps the fleet's headline on the environment's row fills that;
+// UpdateReview keeps them from then on.
 func TestReviewHeadlineBackfill(t *testing.T) {
 	t.Parallel()
 	for _, engine := range reckontest.Engines(t) {
@@ -209,6 +216,7 @@ func TestReviewHeadlineBackfill(t *testing.T) {
 				t.Fatal(err)
 			}
 			var ws *reckon.Workspace
+			var scope reckon.Scope
 			var composed, draft *reckon.Review
 			reckontest.Tx(t, db, func(ctx context.Context, tx *store.Tx) (err error) {
 				if ws, err = tx.CreateWorkspace(ctx, "backfill", "Backfill"); err != nil {
@@ -218,14 +226,14 @@ func TestReviewHeadlineBackfill(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				scope := reckon.Scope{WorkspaceID: ws.ID, EnvironmentID: env.ID}
+				scope = reckon.Scope{WorkspaceID: ws.ID, EnvironmentID: env.ID}
 				snap, err := tx.InsertSnapshot(ctx, &store.SnapshotInsert{Scope: scope, CapturedAt: tx.Now(), ContentHash: "sha256:x",
 					Findings: []reckon.Finding{{ControlID: "C", Title: "t", Severity: reckon.SeverityHigh, Status: reckon.FindingFail}},
 					Source:   reckon.SnapshotSource{Format: reckon.SnapshotFormatNative}})
 				if err != nil {
 					return err
 				}
-				for i, v := range []**reckon.Review{&composed, &draft} {
+				for i, v := range []**reckon.Review{&draft, &composed} { // the composed one is the latest
 					if *v, err = tx.InsertDraftReview(ctx, &store.DraftReviewInsert{Scope: scope, EvidenceSnapshotID: snap.ID,
 						Fingerprint: "sha256:" + string(rune('a'+i))}); err != nil {
 						return err
@@ -239,6 +247,7 @@ func TestReviewHeadlineBackfill(t *testing.T) {
 				t.Fatalf("migrate: %d %v", applied, err)
 			}
 			reckontest.Tx(t, db, func(ctx context.Context, tx *store.Tx) error {
+				checkHeadline(t, ctx, tx, scope) // migration 8 fills the environment's row
 				glances, err := tx.ReviewGlances(ctx, ws.ID, []int64{composed.ID, draft.ID})
 				if err != nil {
 					return err
@@ -263,4 +272,190 @@ func TestReviewHeadlineBackfill(t *testing.T) {
 			})
 		})
 	}
+}
+
+// checkHeadline compares what an environment's row keeps for the fleet
+// with what the one-environment reads find: the newest snapshot, the
+// latest review with its score and failing count, and whether that review
+// is stale.
+func checkHeadline(t *testing.T, ctx context.Context, tx *store.Tx, scope reckon.Scope) {
+	t.Helper()
+	fs := store.FleetScope{WorkspaceID: scope.WorkspaceID, Restricted: true, Environments: []int64{scope.EnvironmentID}}
+	places, err := tx.FleetPlaces(ctx, fs, true)
+	if err != nil || len(places) != 1 {
+		t.Fatalf("places: %v %v", places, err)
+	}
+	envs, err := tx.FleetEnvironments(ctx, fs, []int64{scope.EnvironmentID})
+	if err != nil || len(envs) != 1 {
+		t.Fatalf("environments: %v %v", envs, err)
+	}
+	p, e := places[0], envs[0]
+	snap, err := tx.LatestSnapshot(ctx, scope)
+	switch {
+	case store.IsNotFound(err):
+		if e.Evidence != nil || p.CapturedAt != nil {
+			t.Errorf("evidence %+v (captured %v) without a snapshot", e.Evidence, p.CapturedAt)
+		}
+	case err != nil:
+		t.Fatal(err)
+	case e.Evidence == nil || e.Evidence.ID != snap.ID || !e.Evidence.CapturedAt.Equal(snap.CapturedAt) ||
+		p.CapturedAt == nil || !p.CapturedAt.Equal(snap.CapturedAt):
+		t.Errorf("evidence %+v (captured %v), newest snapshot %d of %s", e.Evidence, p.CapturedAt, snap.ID, snap.CapturedAt)
+	}
+	v, err := tx.LatestReview(ctx, scope)
+	switch {
+	case store.IsNotFound(err):
+		if e.Review != nil || p.Reviewed || p.Stale {
+			t.Errorf("review %+v, place %+v without a review", e.Review, p)
+		}
+	case err != nil:
+		t.Fatal(err)
+	default:
+		score, failing := headlineOf(t, v.Content)
+		if e.Review == nil || e.Review.ID != v.ID || e.Review.EvidenceSnapshotID != v.EvidenceSnapshotID ||
+			!equalInt(e.Review.Score, score) || !equalInt(e.Review.Failing, failing) {
+			t.Errorf("review %+v, latest %d of snapshot %d (score %v, failing %v)", e.Review, v.ID, v.EvidenceSnapshotID, score, failing)
+		}
+		stale := snap != nil && snap.ID != v.EvidenceSnapshotID
+		if !p.Reviewed || p.Stale != stale || e.Stale() != stale || !equalInt(p.Score, score) || !equalInt(p.Failing, failing) {
+			t.Errorf("place %+v (stale %v), latest review %d of snapshot %d (score %v, failing %v)", p, e.Stale(), v.ID, v.EvidenceSnapshotID, score, failing)
+		}
+	}
+}
+
+func headlineOf(t *testing.T, content []byte) (score, failing *int) {
+	t.Helper()
+	if len(content) == 0 {
+		return nil, nil
+	}
+	var h struct {
+		Score   *int              `json:"score"`
+		Failing []json.RawMessage `json:"failing"`
+	}
+	if err := json.Unmarshal(content, &h); err != nil {
+		t.Fatal(err)
+	}
+	n := len(h.Failing)
+	return h.Score, &n
+}
+
+func equalInt(a, b *int) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+
+// An environment's row keeps the fleet's headline through every kind of
+// write: snapshots imported out of capture order, two captured at the same
+// time, reviews inserted, composed, rewritten and superseded, an older
+// review changed after a newer one exists.
+func TestFleetHeadlineFollowsWrites(t *testing.T) {
+	t.Parallel()
+	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
+		fx := reckontest.NewFixture(t, db)
+		scope := fx.Scope()
+		at := reckontest.Epoch().Add(-48 * time.Hour)
+		var snaps []*reckon.Snapshot
+		var reviews []*reckon.Review
+		snapshot := func(hours int) func(ctx context.Context, tx *store.Tx) error {
+			return func(ctx context.Context, tx *store.Tx) error {
+				s, err := tx.InsertSnapshot(ctx, &store.SnapshotInsert{Scope: scope, CapturedAt: at.Add(time.Duration(hours) * time.Hour),
+					ContentHash: "sha256:" + strconv.Itoa(len(snaps)), Findings: reckontest.Findings(),
+					Source: reckon.SnapshotSource{Format: reckon.SnapshotFormatNative}})
+				snaps = append(snaps, s)
+				return err
+			}
+		}
+		draft := func(snap int) func(ctx context.Context, tx *store.Tx) error {
+			return func(ctx context.Context, tx *store.Tx) error {
+				v, err := tx.InsertDraftReview(ctx, &store.DraftReviewInsert{Scope: scope, EvidenceSnapshotID: snaps[snap].ID,
+					Fingerprint: "sha256:review-" + strconv.Itoa(len(reviews))})
+				reviews = append(reviews, v)
+				return err
+			}
+		}
+		compose := func(review int, content string, status reckon.ReviewStatus) func(ctx context.Context, tx *store.Tx) error {
+			return func(ctx context.Context, tx *store.Tx) error {
+				v := reviews[review]
+				v.Status, v.Content = status, json.RawMessage(content)
+				if content == "" {
+					v.Content = nil
+				}
+				return tx.UpdateReview(ctx, v)
+			}
+		}
+		for i, step := range []struct {
+			name  string
+			write func(ctx context.Context, tx *store.Tx) error
+		}{
+			{"nothing yet", func(context.Context, *store.Tx) error { return nil }},
+			{"a snapshot", snapshot(10)},
+			{"an older snapshot imported later", snapshot(5)},
+			{"a draft of the newest", draft(0)},
+			{"composed", compose(0, `{"score": 80, "failing": [{"control_id": "A"}]}`, reckon.ReviewReady)},
+			{"a newer snapshot: stale", snapshot(20)},
+			{"one captured at the same time, imported later", snapshot(20)},
+			{"a draft of the older of the two", draft(2)},
+			{"the earlier review rewritten", compose(0, `{"score": 10, "failing": []}`, reckon.ReviewSuperseded)},
+			{"the latest composed", compose(1, `{"score": 55, "failing": [{"control_id": "A"}, {"control_id": "B"}]}`, reckon.ReviewReady)},
+			{"its score gone", compose(1, `{"score": null, "failing": []}`, reckon.ReviewReady)},
+			{"a draft of the newest", draft(3)},
+			{"failed without content", compose(2, "", reckon.ReviewFailed)},
+		} {
+			reckontest.Tx(t, db, func(ctx context.Context, tx *store.Tx) error {
+				if err := step.write(ctx, tx); err != nil {
+					t.Fatalf("%d %s: %v", i, step.name, err)
+				}
+				checkHeadline(t, ctx, tx, scope)
+				return nil
+			})
+			if t.Failed() {
+				t.Fatalf("after %d: %s", i, step.name)
+			}
+		}
+	})
+}
+
+// Concurrent imports and composes of one environment leave its row naming
+// the newest snapshot and the latest review, whatever order they commit
+// in: each trigger's update moves forward only, re-checked after waiting
+// for the row.
+func TestFleetHeadlineUnderConcurrentWrites(t *testing.T) {
+	t.Parallel()
+	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
+		fx := reckontest.NewFixture(t, db)
+		scope := fx.Scope()
+		at := reckontest.Epoch().Add(-48 * time.Hour)
+		ctx := context.Background()
+		var wg sync.WaitGroup
+		errs := make(chan error, 40)
+		for i := range 40 {
+			wg.Go(func() {
+				errs <- db.InTx(ctx, func(tx *store.Tx) error {
+					// Capture times run against the order of ids, and
+					// several share one.
+					s, err := tx.InsertSnapshot(ctx, &store.SnapshotInsert{Scope: scope, CapturedAt: at.Add(time.Duration((40-i)/3) * time.Minute),
+						ContentHash: "sha256:c" + strconv.Itoa(i), Findings: reckontest.Findings(),
+						Source: reckon.SnapshotSource{Format: reckon.SnapshotFormatNative}})
+					if err != nil {
+						return err
+					}
+					v, err := tx.InsertDraftReview(ctx, &store.DraftReviewInsert{Scope: scope, EvidenceSnapshotID: s.ID,
+						Fingerprint: "sha256:c" + strconv.Itoa(i)})
+					if err != nil {
+						return err
+					}
+					v.Status, v.Content = reckon.ReviewReady, json.RawMessage(`{"score": `+strconv.Itoa(i)+`, "failing": []}`)
+					return tx.UpdateReview(ctx, v)
+				})
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		reckontest.Tx(t, db, func(ctx context.Context, tx *store.Tx) error {
+			checkHeadline(t, ctx, tx, scope)
+			return nil
+		})
+	})
 }

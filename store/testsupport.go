@@ -176,12 +176,13 @@ func (db *DB) SettleFleet(ctx context.Context) error {
 }
 
 // ExplainFleet returns the engine's plans of the fleet's statements, by
-// name (environments, attention, trends, last runs), for the tests that
+// name (places, environments, attention, trends, last runs), for the tests that
 // check each walks indexes; pageOf are the environments of a page.
 func (tx *Tx) ExplainFleet(ctx context.Context, s FleetScope, now time.Time, pageOf []int64) (map[string]string, error) {
 	plans := map[string]string{}
 	for name, q := range map[string]func() (string, []any){
-		"environments": func() (string, []any) { return tx.fleetQuery(s) },
+		"places":       func() (string, []any) { return tx.fleetPlacesQuery(s, true) },
+		"environments": func() (string, []any) { return tx.fleetQuery(s, pageOf) },
 		"attention":    func() (string, []any) { return tx.fleetAttentionQuery(s, now) },
 		"trends":       func() (string, []any) { return tx.scoreTrendsQuery(s.WorkspaceID, pageOf, 12) },
 		"last runs":    func() (string, []any) { return tx.lastRunsQuery(s.WorkspaceID, pageOf) },
