@@ -28,8 +28,7 @@ func (syncAdapter) Reconcile(ctx context.Context, tx *store.Tx, run *reckon.Run,
 	if store.IsNotFound(err) {
 		return reckon.Decision{}, nil // no proof: the run's deadline decides
 	}
-	return reckon.Decision{Outcome: reckon.OutcomeSucceeded, ReasonCode: "inventory.synced",
-		Evidence: reckon.Evidence{WorkspaceID: run.WorkspaceID, RunIDs: []int64{run.ID}}}, err
+	return reckon.Decision{Outcome: reckon.OutcomeSucceeded, ReasonCode: "inventory.synced", Evidence: run.Evidence()}, err
 }
 
 // A service runs its own run type on reckon's ledger and reconciler (docs/adapters.md).
