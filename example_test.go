@@ -34,10 +34,8 @@ func (syncAdapter) Reconcile(ctx context.Context, tx *store.Tx, run *reckon.Run,
 // A service runs its own run type on reckon's ledger and reconciler (docs/adapters.md).
 func Example_adapter() {
 	ctx, clock := context.Background(), reckon.NewManualClock(time.Now())
-	db := must(store.Open(ctx, "sqlite::memory:", &store.Options{Clock: clock.Now})) // or postgres://…
+	db := must(queue.OpenMigrated(ctx, "sqlite::memory:", &store.Options{Clock: clock.Now})) // or postgres://…
 	defer db.Close()
-	must(db.Migrate(ctx))
-	must(queue.Migrate(ctx, db))
 	must(db.Exec(ctx, `CREATE TABLE inventory_syncs (run_id BIGINT PRIMARY KEY)`))
 	cat := catalog.Default()
 	must(cat, cat.Add(&catalog.RunType{Key: "inventory.sync", QueuedDeadline: time.Minute, RunningDeadline: time.Hour,
