@@ -48,11 +48,9 @@ func Example_adapter() {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, worker)
 	l := ledger.New(cat, must(queue.New(db, &queue.Config{Workers: workers})))
-	run := must(store.InTxValue(ctx, db, func(tx *store.Tx) (*reckon.Run, error) {
-		ws := must(tx.CreateWorkspace(ctx, "acme", "Acme"))
-		run, _, err := l.Ensure(ctx, tx, &ledger.EnsureParams{Scope: reckon.Scope{WorkspaceID: ws.ID}, Type: "inventory.sync"})
-		return run, err
-	}))
+	ws := must(store.InTxValue(ctx, db, func(tx *store.Tx) (*reckon.Workspace, error) { return tx.CreateWorkspace(ctx, "acme", "Acme") }))
+	run, _, err := l.Trigger(ctx, db, &ledger.EnsureParams{Scope: reckon.Scope{WorkspaceID: ws.ID}, Type: "inventory.sync"})
+	must(run, err)
 	must(run, worker.Work(ctx, &river.Job[syncArgs]{Args: syncArgs{run.ID}})) // as the queue delivers it
 	clock.Advance(2 * time.Minute)                                            // past the queued deadline
 	res := must(reconcile.New(db, l, nil).Sweep(ctx))

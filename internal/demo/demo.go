@@ -324,12 +324,8 @@ func (t *tour) ambiguous(ctx context.Context) {
 		return
 	}
 	t.say("   Review %d is published. A migration imports review %d: ready, same fingerprint.", first.ID, second.ID)
-	var run *reckon.Run
-	err = t.DB.InTx(ctx, func(tx *store.Tx) (err error) {
-		run, _, err = t.Ledger.Ensure(ctx, tx, &ledger.EnsureParams{Scope: t.scope, Type: reckon.RunTypeReviewCompose,
-			Key: first.Fingerprint, Context: reckon.RunContext{Fingerprint: first.Fingerprint, EvidenceSnapshotID: first.EvidenceSnapshotID}})
-		return err
-	})
+	run, _, err := t.Ledger.Trigger(ctx, t.DB, &ledger.EnsureParams{Scope: t.scope, Type: reckon.RunTypeReviewCompose,
+		Key: first.Fingerprint, Context: reckon.RunContext{Fingerprint: first.Fingerprint, EvidenceSnapshotID: first.EvidenceSnapshotID}})
 	if t.fail(err) {
 		return
 	}
