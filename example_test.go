@@ -28,17 +28,14 @@ func (syncAdapter) Reconcile(ctx context.Context, tx *store.Tx, run *reckon.Run,
 	if store.IsNotFound(err) {
 		return reckon.Decision{}, nil // no proof: the run's deadline decides
 	}
-	return reckon.Decision{Outcome: reckon.OutcomeSucceeded, ReasonCode: "inventory.synced",
-		Evidence: reckon.Evidence{WorkspaceID: run.WorkspaceID, RunIDs: []int64{run.ID}}}, err
+	return reckon.Decision{Outcome: reckon.OutcomeSucceeded, ReasonCode: "inventory.synced", Evidence: run.Evidence()}, err
 }
 
 // A service runs its own run type on reckon's ledger and reconciler (docs/adapters.md).
 func Example_adapter() {
 	ctx, clock := context.Background(), reckon.NewManualClock(time.Now())
-	db := must(store.Open(ctx, "sqlite::memory:", &store.Options{Clock: clock.Now})) // or postgres://…
+	db := must(queue.OpenMigrated(ctx, "sqlite::memory:", &store.Options{Clock: clock.Now})) // or postgres://…
 	defer db.Close()
-	must(db.Migrate(ctx))
-	must(queue.Migrate(ctx, db))
 	must(db.Exec(ctx, `CREATE TABLE inventory_syncs (run_id BIGINT PRIMARY KEY)`))
 	cat := catalog.Default()
 	must(cat, cat.Add(&catalog.RunType{Key: "inventory.sync", QueuedDeadline: time.Minute, RunningDeadline: time.Hour,
@@ -51,11 +48,9 @@ func Example_adapter() {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, worker)
 	l := ledger.New(cat, must(queue.New(db, &queue.Config{Workers: workers})))
-	run := must(store.InTxValue(ctx, db, func(tx *store.Tx) (*reckon.Run, error) {
-		ws := must(tx.CreateWorkspace(ctx, "acme", "Acme"))
-		run, _, err := l.Ensure(ctx, tx, &ledger.EnsureParams{Scope: reckon.Scope{WorkspaceID: ws.ID}, Type: "inventory.sync"})
-		return run, err
-	}))
+	ws := must(store.InTxValue(ctx, db, func(tx *store.Tx) (*reckon.Workspace, error) { return tx.CreateWorkspace(ctx, "acme", "Acme") }))
+	run, _, err := l.Trigger(ctx, db, &ledger.EnsureParams{Scope: reckon.Scope{WorkspaceID: ws.ID}, Type: "inventory.sync"})
+	must(run, err)
 	must(run, worker.Work(ctx, &river.Job[syncArgs]{Args: syncArgs{run.ID}})) // as the queue delivers it
 	clock.Advance(2 * time.Minute)                                            // past the queued deadline
 	res := must(reconcile.New(db, l, nil).Sweep(ctx))

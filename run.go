@@ -80,6 +80,13 @@ type Run struct {
 // Scope returns the run's workspace and environment.
 func (r *Run) Scope() Scope { return Scope{WorkspaceID: r.WorkspaceID, EnvironmentID: r.EnvironmentID} }
 
+// Evidence returns the evidence that names the run in its own scope: the
+// start of every decision about it, to which an adapter adds the rows it
+// proved the decision from.
+func (r *Run) Evidence() Evidence {
+	return Evidence{WorkspaceID: r.WorkspaceID, EnvironmentID: r.EnvironmentID, RunIDs: []int64{r.ID}}
+}
+
 // PastDeadline reports whether an active run has outlived its deadline at now.
 func (r *Run) PastDeadline(now time.Time) bool {
 	return r.Status.Active() && !r.DeadlineAt.IsZero() && now.After(r.DeadlineAt)

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 
 	"github.com/reckonhq/reckon"
@@ -29,12 +28,8 @@ type appOptions struct {
 // schema that is behind), and wires the process.
 func openApp(ctx context.Context, e *env, g *globals, opts appOptions) (*app.App, error) {
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: logLevel(e)}))
-	db, err := store.Open(ctx, g.database, &store.Options{Clock: opts.clock})
+	db, err := openDatabase(ctx, g.database, &store.Options{Clock: opts.clock}, g.autoMigrate)
 	if err != nil {
-		return nil, err
-	}
-	if err := prepareSchema(ctx, db, g.autoMigrate); err != nil {
-		db.Close()
 		return nil, err
 	}
 	sweepEvery := g.reconcileInterval
@@ -63,17 +58,25 @@ func openApp(ctx context.Context, e *env, g *globals, opts appOptions) (*app.App
 	return a, nil
 }
 
-func prepareSchema(ctx context.Context, db *store.DB, autoMigrate bool) error {
+// openDatabase opens the database with its schema brought up to date, or,
+// without autoMigrate, refuses a schema that is behind.
+func openDatabase(ctx context.Context, dbURL string, opts *store.Options, autoMigrate bool) (*store.DB, error) {
 	if autoMigrate {
-		if err := app.Migrate(ctx, db); err != nil {
-			return fmt.Errorf("migrate %s: %w", db.Source(), err)
-		}
-		return nil
+		return queue.OpenMigrated(ctx, dbURL, opts)
 	}
-	if err := db.CheckSchema(ctx); err != nil {
-		return err
+	db, err := store.Open(ctx, dbURL, opts)
+	if err != nil {
+		return nil, err
 	}
-	return queue.CheckSchema(ctx, db)
+	err = db.CheckSchema(ctx)
+	if err == nil {
+		err = queue.CheckSchema(ctx, db)
+	}
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
 }
 
 func logLevel(e *env) slog.Level {

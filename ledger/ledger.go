@@ -86,6 +86,16 @@ func (l *Ledger) Ensure(ctx context.Context, tx *store.Tx, p *EnsureParams) (run
 	return runs[0], createdRuns[0], nil
 }
 
+// Trigger is Ensure as a transaction of its own, for a trigger that writes
+// nothing else: the run and its job have committed when it returns.
+func (l *Ledger) Trigger(ctx context.Context, db *store.DB, p *EnsureParams) (run *reckon.Run, created bool, err error) {
+	err = db.InTx(ctx, func(tx *store.Tx) (err error) {
+		run, created, err = l.Ensure(ctx, tx, p)
+		return err
+	})
+	return run, created, err
+}
+
 // EnsureMany is Ensure for many triggers at once (a fan-out such as
 // composing every stale environment): runs[i] and created[i] answer ps[i].
 // On PostgreSQL the runs are one statement, their jobs one more and the

@@ -106,14 +106,13 @@ func composeParams(scope reckon.Scope, key string) *ledger.EnsureParams {
 		Context: reckon.RunContext{Fingerprint: key, EvidenceSnapshotID: 7}}
 }
 
+// ensureWith triggers a run in a transaction of its own (Ledger.Trigger).
 func (b *testBundle) ensureWith(t testing.TB, p *ledger.EnsureParams) (*reckon.Run, bool) {
 	t.Helper()
-	var run *reckon.Run
-	var created bool
-	b.inTx(t, func(ctx context.Context, tx *store.Tx) (err error) {
-		run, created, err = b.ledger.Ensure(ctx, tx, p)
-		return err
-	})
+	run, created, err := b.ledger.Trigger(context.Background(), b.db, p)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return run, created
 }
 
@@ -358,12 +357,9 @@ func TestEnsureRejectsBadParams(t *testing.T) {
 			{"no queue for a type with a job", noQueue, composeParams(scope, "k"), nil},
 		}
 		for _, tc := range cases {
-			err := db.InTx(context.Background(), func(tx *store.Tx) error {
-				_, _, err := tc.ledger.Ensure(context.Background(), tx, tc.params)
-				return err
-			})
+			_, _, err := tc.ledger.Trigger(context.Background(), db, tc.params)
 			if err == nil {
-				t.Errorf("%s: Ensure succeeded, want an error", tc.name)
+				t.Errorf("%s: Trigger succeeded, want an error", tc.name)
 			} else if tc.want != nil && !errors.Is(err, tc.want) {
 				t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
 			}

@@ -34,7 +34,8 @@ func (Adapter) Reconcile(_ context.Context, _ *store.Tx, run *reckon.Run, now ti
 			return reckon.Decision{}, err
 		}
 	}
-	ev := reckon.Evidence{WorkspaceID: run.WorkspaceID, RunIDs: []int64{run.ID}, JobID: run.JobID}
+	ev := run.Evidence()
+	ev.JobID = run.JobID
 	switch {
 	case sum.Matched > 0 && sum.Done >= sum.Matched:
 		return reckon.Decision{Outcome: reckon.OutcomeSucceeded, ReasonCode: ReasonBulkCompleted, Evidence: ev}, nil

@@ -129,12 +129,8 @@ func (s *Service) startBulk(ctx context.Context, p *BulkParams, f store.RunFilte
 	if err != nil {
 		return nil, err
 	}
-	var run *reckon.Run
-	err = s.db.InTx(ctx, func(tx *store.Tx) (err error) {
-		run, _, err = s.ledger.Ensure(ctx, tx, &ledger.EnsureParams{Scope: reckon.Scope{WorkspaceID: p.WorkspaceID},
-			Type: reckon.RunTypeBulk, Key: string(key), Context: reckon.RunContext{Bulk: req}, InitiatorUserID: p.By.UserID})
-		return err
-	})
+	run, _, err := s.ledger.Trigger(ctx, s.db, &ledger.EnsureParams{Scope: reckon.Scope{WorkspaceID: p.WorkspaceID},
+		Type: reckon.RunTypeBulk, Key: string(key), Context: reckon.RunContext{Bulk: req}, InitiatorUserID: p.By.UserID})
 	return run, err
 }
 

@@ -2,7 +2,8 @@
 // riversqlite on the embedded default. It hides River's per-engine client
 // type behind one small surface — insert a job in a store transaction,
 // start and stop the worker host, run River's migrations — so that the
-// services above never see which engine they are on.
+// services above never see which engine they are on. OpenMigrated opens a
+// database with reckon's schema and the queue's both current.
 package queue
 
 import (
@@ -249,6 +250,25 @@ func Migrate(ctx context.Context, db *store.DB) (int, error) {
 		return 0, fmt.Errorf("queue: migrate: %w", err)
 	}
 	return len(res.Versions), nil
+}
+
+// OpenMigrated opens the database at rawURL, as store.Open does, and brings
+// reckon's schema and the queue's up to date: the database that a process
+// running reckon's ledger on this queue works on. The database is closed
+// again when a migration fails.
+func OpenMigrated(ctx context.Context, rawURL string, opts *store.Options) (*store.DB, error) {
+	db, err := store.Open(ctx, rawURL, opts)
+	if err != nil {
+		return nil, err
+	}
+	if _, err = db.Migrate(ctx); err == nil {
+		_, err = Migrate(ctx, db)
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate %s: %w", db.Source(), err)
+	}
+	return db, nil
 }
 
 // CheckSchema reports whether River's migrations are all applied.

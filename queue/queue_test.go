@@ -3,6 +3,7 @@ package queue_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -251,6 +252,42 @@ func TestMigrateAndCheckSchema(t *testing.T) {
 			}
 			if err := queue.CheckSchema(ctx, db); err != nil {
 				t.Fatalf("CheckSchema after Migrate: %v", err)
+			}
+		})
+	}
+}
+
+// OpenMigrated answers a database with both schemas current, and refuses,
+// closed, one whose schema it cannot bring up to date.
+func TestOpenMigrated(t *testing.T) {
+	t.Parallel()
+	for _, engine := range reckontest.Engines(t) {
+		t.Run(string(engine), func(t *testing.T) {
+			ctx := context.Background()
+			dbURL := reckontest.URL(t, engine)
+			db, err := queue.OpenMigrated(ctx, dbURL, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.CheckSchema(ctx); err != nil {
+				t.Errorf("reckon's schema: %v", err)
+			}
+			if err := queue.CheckSchema(ctx, db); err != nil {
+				t.Errorf("the queue's schema: %v", err)
+			}
+			// A schema from a newer reckon cannot be brought up to date.
+			if _, err := db.Exec(ctx, `INSERT INTO reckon_schema_migrations (version, applied_at) VALUES ($1, 'later')`,
+				store.SchemaVersion()+1); err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
+			db, err = queue.OpenMigrated(ctx, dbURL, nil)
+			if err == nil {
+				db.Close()
+				t.Fatal("a schema ahead of this reckon was opened")
+			}
+			if !strings.Contains(err.Error(), "newer than this binary") {
+				t.Errorf("error %v, want the schema ahead", err)
 			}
 		})
 	}

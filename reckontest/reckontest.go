@@ -68,19 +68,12 @@ func Open(t testing.TB, engine store.Engine, opts *Options) *store.DB {
 	if opts == nil {
 		opts = &Options{}
 	}
-	ctx := context.Background()
-	dbURL := URL(t, engine)
-	db, err := store.Open(ctx, dbURL, &store.Options{Clock: opts.Clock, MaxConns: opts.MaxConns, BusyTimeout: opts.BusyTimeout})
+	db, err := queue.OpenMigrated(context.Background(), URL(t, engine),
+		&store.Options{Clock: opts.Clock, MaxConns: opts.MaxConns, BusyTimeout: opts.BusyTimeout})
 	if err != nil {
 		t.Fatalf("open %s: %v", engine, err)
 	}
 	t.Cleanup(db.Close)
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatalf("migrate %s: %v", engine, err)
-	}
-	if _, err := queue.Migrate(ctx, db); err != nil {
-		t.Fatalf("migrate queue %s: %v", engine, err)
-	}
 	return db
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/reckonhq/reckon/catalog"
 	"github.com/reckonhq/reckon/evidence"
 	"github.com/reckonhq/reckon/internal/app"
+	"github.com/reckonhq/reckon/queue"
 	"github.com/reckonhq/reckon/reckontest"
 	"github.com/reckonhq/reckon/review"
 	"github.com/reckonhq/reckon/store"
@@ -118,14 +119,11 @@ func waitFor(t *testing.T, what string, limit time.Duration, out *lockedBuffer, 
 func TestCrashedWorkerIsSettledAndItsDraftTakenOver(t *testing.T) {
 	ctx := context.Background()
 	dbURL := reckontest.URL(t, store.Postgres)
-	db, err := store.Open(ctx, dbURL, nil)
+	db, err := queue.OpenMigrated(ctx, dbURL, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if err := app.Migrate(ctx, db); err != nil {
-		t.Fatal(err)
-	}
 	// This process only inserts jobs and reconciles; the worker process
 	// works them.
 	a, err := app.New(db, nil)

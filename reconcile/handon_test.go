@@ -10,6 +10,7 @@ import (
 	"github.com/reckonhq/reckon/catalog"
 	"github.com/reckonhq/reckon/evidence"
 	"github.com/reckonhq/reckon/internal/app"
+	"github.com/reckonhq/reckon/queue"
 	"github.com/reckonhq/reckon/reckontest"
 	"github.com/reckonhq/reckon/review"
 	"github.com/reckonhq/reckon/store"
@@ -28,14 +29,11 @@ func TestKilledNodesRunIsHandedOnAndSucceeds(t *testing.T) {
 func killedNodeHandsOn(t *testing.T, engine store.Engine) {
 	ctx := context.Background()
 	dbURL := reckontest.URL(t, engine)
-	db, err := store.Open(ctx, dbURL, nil)
+	db, err := queue.OpenMigrated(ctx, dbURL, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if err := app.Migrate(ctx, db); err != nil {
-		t.Fatal(err)
-	}
 	inserter, err := app.New(db, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -380,7 +380,7 @@ func (r *Reconciler) decide(ctx context.Context, tx *store.Tx, run *reckon.Run, 
 				Decision: d.Outcome, ReasonCode: d.ReasonCode, ReconciledAt: now, Evidence: d.Evidence}, nil
 		}
 	}
-	ev := reckon.Evidence{WorkspaceID: run.WorkspaceID, EnvironmentID: run.EnvironmentID, RunIDs: []int64{run.ID}}
+	ev := run.Evidence()
 	var reason string
 	switch {
 	case discarded:

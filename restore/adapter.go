@@ -22,7 +22,7 @@ func (Adapter) RunTypes() []reckon.RunType { return []reckon.RunType{reckon.RunT
 // at once; a restore still pending or running is no proof either way; a
 // missing restore fails the run, but only once the run is past its deadline.
 func (Adapter) Reconcile(ctx context.Context, tx *store.Tx, run *reckon.Run, now time.Time) (reckon.Decision, error) {
-	ev := reckon.Evidence{WorkspaceID: run.WorkspaceID, EnvironmentID: run.EnvironmentID, RunIDs: []int64{run.ID}}
+	ev := run.Evidence()
 	rr, err := tx.RestoreByRun(ctx, run.Scope(), run.ID)
 	if store.IsNotFound(err) {
 		if !run.PastDeadline(now) {

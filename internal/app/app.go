@@ -165,15 +165,6 @@ func pollInterval(db *store.DB) time.Duration {
 	return 0
 }
 
-// Migrate brings reckon's and the queue's schema up to date.
-func Migrate(ctx context.Context, db *store.DB) error {
-	if _, err := db.Migrate(ctx); err != nil {
-		return err
-	}
-	_, err := queue.Migrate(ctx, db)
-	return err
-}
-
 // WorkCompose delivers a compose run's job to w in this process, as the
 // queue would on its first attempt: the demo data and the guided tour work
 // each job in turn, so that their histories are the same on every run.

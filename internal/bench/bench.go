@@ -20,7 +20,7 @@ import (
 
 	"github.com/riverqueue/river"
 
-	"github.com/reckonhq/reckon/internal/app"
+	"github.com/reckonhq/reckon/queue"
 	"github.com/reckonhq/reckon/store"
 )
 
@@ -70,17 +70,12 @@ func openScratch(ctx context.Context, databaseURL string, maxConns int32) (*scra
 			_ = drop(dropCtx)
 		}
 	}
-	db, err := store.Open(ctx, openURL, &store.Options{MaxConns: maxConns})
+	db, err := queue.OpenMigrated(ctx, openURL, &store.Options{MaxConns: maxConns})
 	if err != nil {
 		remove()
 		return nil, err
 	}
-	s := &scratch{db: db, where: where, close: func() { db.Close(); remove() }}
-	if err := app.Migrate(ctx, db); err != nil {
-		s.close()
-		return nil, fmt.Errorf("bench: migrate: %w", err)
-	}
-	return s, nil
+	return &scratch{db: db, where: where, close: func() { db.Close(); remove() }}, nil
 }
 
 // searchPath returns the schema a scratch URL selects.

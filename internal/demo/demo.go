@@ -25,6 +25,7 @@ import (
 	"github.com/reckonhq/reckon/internal/app"
 	"github.com/reckonhq/reckon/ledger"
 	"github.com/reckonhq/reckon/locale"
+	"github.com/reckonhq/reckon/queue"
 	"github.com/reckonhq/reckon/restore"
 	"github.com/reckonhq/reckon/review"
 	"github.com/reckonhq/reckon/store"
@@ -79,7 +80,7 @@ func Run(ctx context.Context, w io.Writer, opts *Options) (err error) {
 
 func setup(ctx context.Context, w io.Writer, path string) (*tour, error) {
 	c := reckon.NewManualClock(time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC))
-	db, err := store.Open(ctx, "sqlite:"+path, &store.Options{Clock: c.Now})
+	db, err := queue.OpenMigrated(ctx, "sqlite:"+path, &store.Options{Clock: c.Now})
 	if err != nil {
 		return nil, err
 	}
@@ -92,9 +93,6 @@ func setup(ctx context.Context, w io.Writer, path string) (*tour, error) {
 }
 
 func (t *tour) wire(ctx context.Context, db *store.DB) error {
-	if err := app.Migrate(ctx, db); err != nil {
-		return err
-	}
 	// The queue is never started: the tour works each job itself.
 	a, err := app.New(db, &app.Options{Work: true})
 	if err != nil {
@@ -326,12 +324,8 @@ func (t *tour) ambiguous(ctx context.Context) {
 		return
 	}
 	t.say("   Review %d is published. A migration imports review %d: ready, same fingerprint.", first.ID, second.ID)
-	var run *reckon.Run
-	err = t.DB.InTx(ctx, func(tx *store.Tx) (err error) {
-		run, _, err = t.Ledger.Ensure(ctx, tx, &ledger.EnsureParams{Scope: t.scope, Type: reckon.RunTypeReviewCompose,
-			Key: first.Fingerprint, Context: reckon.RunContext{Fingerprint: first.Fingerprint, EvidenceSnapshotID: first.EvidenceSnapshotID}})
-		return err
-	})
+	run, _, err := t.Ledger.Trigger(ctx, t.DB, &ledger.EnsureParams{Scope: t.scope, Type: reckon.RunTypeReviewCompose,
+		Key: first.Fingerprint, Context: reckon.RunContext{Fingerprint: first.Fingerprint, EvidenceSnapshotID: first.EvidenceSnapshotID}})
 	if t.fail(err) {
 		return
 	}
