@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"net/http"
+	"strconv"
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/access"
@@ -60,6 +61,9 @@ func (s *Server) listOperations(w http.ResponseWriter, r *http.Request, c *call,
 	chart, err := s.runsChart(ctx, t, g.RunFilter(f), form.Action, r.URL.Query())
 	if err != nil {
 		return err
+	}
+	if span := spanOf(r.URL.Query()); span != chartSpans[0] {
+		form.Keep = append(form.Keep, keptParam{Name: "days", Value: strconv.Itoa(span)})
 	}
 	title := t.T("console.operations.title")
 	l, err := s.page(ctx, r, c, title, "operations", g.Workspace)

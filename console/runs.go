@@ -121,7 +121,13 @@ type filterForm struct {
 	PastDeadline   bool
 	Active         bool // some filter is set
 	Ignored        bool // some parameter was not understood and is ignored
+	// Keep are parameters of the page that are not filters (the chart's
+	// window) and that applying a filter keeps.
+	Keep []keptParam
 }
+
+// keptParam is a hidden input of a filter form.
+type keptParam struct{ Name, Value string }
 
 // selectField is one labelled choice of a filter form.
 type selectField struct {

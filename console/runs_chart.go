@@ -81,15 +81,21 @@ type chartSegment struct {
 	Title   string
 }
 
+// spanOf is the window a query asks for, the first of chartSpans unless
+// days names another.
+func spanOf(q url.Values) int {
+	for _, n := range chartSpans {
+		if q.Get("days") == strconv.Itoa(n) {
+			return n
+		}
+	}
+	return chartSpans[0]
+}
+
 // runsChart counts the filter's runs per day of the reader's calendar over
 // the window the query asks for (days=14|30|90), in one query.
 func (s *Server) runsChart(ctx context.Context, t tr, f store.RunFilter, base string, q url.Values) (*runsChart, error) {
-	span := chartSpans[0]
-	for _, n := range chartSpans {
-		if q.Get("days") == strconv.Itoa(n) {
-			span = n
-		}
-	}
+	span := spanOf(q)
 	zone := t.zone
 	if zone == nil {
 		zone = time.UTC

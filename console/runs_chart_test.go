@@ -132,6 +132,13 @@ func TestRunsChartCountsTheFiltersRunsPerDay(t *testing.T) {
 		expect(t, p, http.StatusOK, `href="`+ops+`?days=30&amp;outcome=failed">`+en("console.chart.days", "n", 30)+`</a>`,
 			`href="`+ops+`?days=14&amp;outcome=failed" aria-current="true">`+en("console.chart.days", "n", 14)+`</a>`,
 			en("console.chart.caption", "n", int64(1), "days", 14, "zone", "UTC"))
+		// Applying a filter keeps the window chosen; the first window is the
+		// default and needs no field.
+		p30 := w.as(t, "readonly").get(t, ops+"?days=30&outcome=failed")
+		expect(t, p30, http.StatusOK, `<input type="hidden" name="days" value="30">`)
+		if form := between(t, p, `class="filters"`, `</form>`); strings.Contains(form, `name="days"`) {
+			t.Errorf("the default window is kept in the filter form: %s", form)
+		}
 		// Every day of the window has its row, and a bar for each outcome
 		// of a day with runs, with the day's count in its title.
 		if n := strings.Count(between(t, p, `class="runs-chart"`, `</section>`), `<tr><th scope="row">`); n != 14 {
