@@ -330,7 +330,9 @@ UPDATE managed_environments SET
 	latest_review_score = (SELECT r.score FROM environment_reviews r WHERE r.id = managed_environments.latest_review_id),
 	latest_review_failing = (SELECT r.failing_count FROM environment_reviews r WHERE r.id = managed_environments.latest_review_id);
 {{if .Postgres}}
-CREATE FUNCTION reckon_snapshot_headline() RETURNS trigger LANGUAGE plpgsql AS $$
+-- The functions name tables as the migration found them (its search_path),
+-- whatever the path of the session that writes.
+CREATE FUNCTION reckon_snapshot_headline() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
 	UPDATE managed_environments SET newest_snapshot_id = NEW.id, newest_captured_at = NEW.captured_at
 	WHERE id = NEW.environment_id AND (newest_snapshot_id IS NULL OR newest_captured_at < NEW.captured_at
@@ -340,7 +342,7 @@ END $$;
 CREATE TRIGGER evidence_snapshots_headline AFTER INSERT ON evidence_snapshots
 	FOR EACH ROW EXECUTE FUNCTION reckon_snapshot_headline();
 
-CREATE FUNCTION reckon_review_headline() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION reckon_review_headline() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
 	UPDATE managed_environments SET latest_review_id = NEW.id, latest_review_snapshot_id = NEW.evidence_snapshot_id,
 		latest_review_score = NEW.score, latest_review_failing = NEW.failing_count
