@@ -169,8 +169,11 @@ func (a *api) compose(ctx context.Context, env int64) (int, composeAnswer, error
 
 // caller composes reviews and imports evidence until ctx ends: mostly a new
 // snapshot then a compose (a new run), sometimes a compose alone (which
-// meets a running or finished run of the same inputs), and a look at the
-// operation it got.
+// meets a running or finished run of the same inputs), then it follows the
+// operation it got until it ends. Waiting for its run keeps the load within
+// what the machine can work: callers that only add runs outrun the workers
+// on a small machine, and runs then fail by their queued deadline because
+// of the backlog, whatever the faults do — the goals are about the faults.
 func (a *api) caller(ctx context.Context, seed uint64, envs []int64) {
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	for ctx.Err() == nil {
@@ -179,14 +182,28 @@ func (a *api) caller(ctx context.Context, seed uint64, envs []int64) {
 			a.importSnapshot(ctx, rng, env)
 		}
 		_, c, err := a.compose(ctx, env)
-		if err == nil && c.Operation != nil && rng.IntN(2) == 0 {
-			a.do(ctx, http.MethodGet, fmt.Sprintf("/operations/%d", c.Operation.ID), nil, nil)
+		if err == nil && c.Operation != nil {
+			a.follow(ctx, c.Operation.ID, c.Operation.Status)
 		}
 		if err != nil && !errors.Is(err, context.Canceled) {
 			// The serve node is down: do not spin while it restarts.
 			sleep(ctx, 50*time.Millisecond)
 		}
 		sleep(ctx, time.Duration(20+rng.IntN(60))*time.Millisecond)
+	}
+}
+
+// follow reads an operation until it has completed or ctx ends, through
+// kills of the serve node.
+func (a *api) follow(ctx context.Context, id int64, status string) {
+	for status != "completed" && ctx.Err() == nil {
+		sleep(ctx, 100*time.Millisecond)
+		var op struct {
+			Status string `json:"status"`
+		}
+		if code, err := a.do(ctx, http.MethodGet, fmt.Sprintf("/operations/%d", id), nil, &op); err == nil && code == http.StatusOK {
+			status = op.Status
+		}
 	}
 }
 
