@@ -18,13 +18,33 @@ import (
 
 // Adapter proves a run's truth from its domain's rows. It reads; only the
 // ledger writes. now is the reconciler's clock reading, to judge deadlines.
+// A run type names its adapter (RunType.Adapter, Catalog.RegisterAdapter).
 type Adapter interface {
 	// Name identifies the adapter in reconciliation records.
 	Name() string
-	// RunTypes lists the run types the adapter serves.
-	RunTypes() []reckon.RunType
 	// Reconcile decides from rows in the run's own scope.
 	Reconcile(ctx context.Context, tx *store.Tx, run *reckon.Run, now time.Time) (reckon.Decision, error)
+}
+
+// ReconcileFunc is the Reconcile method of an adapter, as a function.
+type ReconcileFunc func(ctx context.Context, tx *store.Tx, run *reckon.Run, now time.Time) (reckon.Decision, error)
+
+// AdapterFunc returns the adapter called name that decides with reconcile,
+// for an adapter that needs no state of its own (as river.WorkFunc is for a
+// worker).
+func AdapterFunc(name string, reconcile ReconcileFunc) Adapter {
+	return funcAdapter{name: name, reconcile: reconcile}
+}
+
+type funcAdapter struct {
+	name      string
+	reconcile ReconcileFunc
+}
+
+func (a funcAdapter) Name() string { return a.name }
+
+func (a funcAdapter) Reconcile(ctx context.Context, tx *store.Tx, run *reckon.Run, now time.Time) (reckon.Decision, error) {
+	return a.reconcile(ctx, tx, run, now)
 }
 
 // RunType describes one kind of operation run.
@@ -74,10 +94,17 @@ type Catalog struct {
 	Liveness Liveness
 }
 
+// New returns an empty catalog, for a service that runs only run types of
+// its own: a process's reconciler judges the run types in its catalog and
+// no others (see Catalog.Keys).
+func New() *Catalog {
+	return &Catalog{types: map[reckon.RunType]*RunType{}, Liveness: DefaultLiveness()}
+}
+
 // Default returns the catalog of the run types reckon ships, without jobs or
 // adapters (the domain packages register those).
 func Default() *Catalog {
-	c := &Catalog{types: map[reckon.RunType]*RunType{}, Liveness: DefaultLiveness()}
+	c := New()
 	c.types[reckon.RunTypeReviewCompose] = &RunType{
 		Key:               reckon.RunTypeReviewCompose,
 		EnvironmentScoped: true,
@@ -170,16 +197,23 @@ func (c *Catalog) Types() []*RunType {
 	return out
 }
 
+// Keys returns the key of every run type, ordered.
+func (c *Catalog) Keys() []reckon.RunType {
+	keys := make([]reckon.RunType, 0, len(c.types))
+	for _, t := range c.Types() {
+		keys = append(keys, t.Key)
+	}
+	return keys
+}
+
 // SetJob registers the job that executes a run type.
 func (c *Catalog) SetJob(key reckon.RunType, args func(runID int64) river.JobArgs) {
 	c.MustLookup(key).JobArgs = args
 }
 
-// RegisterAdapter attaches an adapter to every run type it serves.
-func (c *Catalog) RegisterAdapter(a Adapter) {
-	for _, key := range a.RunTypes() {
-		c.MustLookup(key).Adapter = a
-	}
+// RegisterAdapter attaches the adapter that proves a run type's truth.
+func (c *Catalog) RegisterAdapter(key reckon.RunType, a Adapter) {
+	c.MustLookup(key).Adapter = a
 }
 
 // Validate checks the catalog's promises: positive deadlines, a job

@@ -23,9 +23,6 @@ type Adapter struct{}
 // Name implements catalog.Adapter.
 func (Adapter) Name() string { return string(reckon.RunTypeBulk) }
 
-// RunTypes implements catalog.Adapter.
-func (Adapter) RunTypes() []reckon.RunType { return []reckon.RunType{reckon.RunTypeBulk} }
-
 // Reconcile implements catalog.Adapter.
 func (Adapter) Reconcile(_ context.Context, _ *store.Tx, run *reckon.Run, now time.Time) (reckon.Decision, error) {
 	var sum BulkSummary

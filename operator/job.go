@@ -32,7 +32,7 @@ func Register(cat *catalog.Catalog, workers *river.Workers, svc *Service) error 
 		JobArgs: func(runID int64) river.JobArgs { return BulkArgs{RunID: runID} }}); err != nil {
 		return err
 	}
-	cat.RegisterAdapter(Adapter{})
+	cat.RegisterAdapter(reckon.RunTypeBulk, Adapter{})
 	if workers != nil {
 		river.AddWorker(workers, &bulkWorker{svc: svc, catalog: cat})
 	}

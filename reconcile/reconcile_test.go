@@ -366,9 +366,6 @@ func TestDiscardedJobsSettleTheirRuns(t *testing.T) {
 type brokenAdapter struct{ failFor int64 }
 
 func (brokenAdapter) Name() string { return "broken" }
-func (brokenAdapter) RunTypes() []reckon.RunType {
-	return []reckon.RunType{reckon.RunTypeReviewCompose}
-}
 func (a brokenAdapter) Reconcile(ctx context.Context, tx *store.Tx, run *reckon.Run, _ time.Time) (reckon.Decision, error) {
 	if run.ID == a.failFor {
 		// A write, then a failing statement (invalid JSON is rejected by
@@ -386,7 +383,7 @@ func TestAnAdapterFailureLeavesOnlyThatRunForTheNextSweep(t *testing.T) {
 		a := b.genericRun(t, scope, "a")
 		broken := b.genericRun(t, scope, "b")
 		c := b.genericRun(t, scope, "c")
-		b.cat.RegisterAdapter(brokenAdapter{failFor: broken.ID})
+		b.cat.RegisterAdapter(reckon.RunTypeReviewCompose, brokenAdapter{failFor: broken.ID})
 		b.clock.Advance(time.Hour)
 		res, err := b.rec.Sweep(context.Background())
 		if !errors.Is(err, reconcile.ErrUnjudged) || res != (reconcile.Result{Examined: 3, Settled: 2, Errors: 1}) {

@@ -53,7 +53,7 @@ func (b *testBundle) reviewRow(t *testing.T, scope reckon.Scope, run *reckon.Run
 func TestReconcilerWithTheReviewAdapter(t *testing.T) {
 	eachEngine(t, func(t *testing.T, b *testBundle) {
 		ctx := context.Background()
-		b.cat.RegisterAdapter(review.Adapter{})
+		b.cat.RegisterAdapter(reckon.RunTypeReviewCompose, review.Adapter{})
 		svc := review.NewService(review.Deps{DB: b.db, Ledger: b.ledger, Catalog: b.cat, Clock: b.clock.Now})
 		deadline := b.deadlines().QueuedDeadline
 

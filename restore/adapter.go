@@ -15,9 +15,6 @@ type Adapter struct{}
 // Name implements catalog.Adapter.
 func (Adapter) Name() string { return string(reckon.RunTypeRestoreExecute) }
 
-// RunTypes implements catalog.Adapter.
-func (Adapter) RunTypes() []reckon.RunType { return []reckon.RunType{reckon.RunTypeRestoreExecute} }
-
 // Reconcile implements catalog.Adapter. A finished restore decides the run
 // at once; a restore still pending or running is no proof either way; a
 // missing restore fails the run, but only once the run is past its deadline.

@@ -28,7 +28,7 @@ func (ExecuteArgs) Kind() string { return string(reckon.RunTypeRestoreExecute) }
 // (workers is not nil) — the job's worker.
 func Register(cat *catalog.Catalog, workers *river.Workers, svc *Service) {
 	cat.SetJob(reckon.RunTypeRestoreExecute, func(runID int64) river.JobArgs { return ExecuteArgs{RunID: runID} })
-	cat.RegisterAdapter(Adapter{})
+	cat.RegisterAdapter(reckon.RunTypeRestoreExecute, Adapter{})
 	if workers != nil {
 		river.AddWorker(workers, &worker{svc: svc, catalog: cat})
 	}

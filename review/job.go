@@ -80,7 +80,7 @@ func NewWorker(svc *Service, opts *WorkerOptions) *Worker {
 // returns (nil otherwise).
 func Register(cat *catalog.Catalog, workers *river.Workers, svc *Service, opts *WorkerOptions) *Worker {
 	cat.SetJob(reckon.RunTypeReviewCompose, func(runID int64) river.JobArgs { return ComposeArgs{RunID: runID} })
-	cat.RegisterAdapter(Adapter{})
+	cat.RegisterAdapter(reckon.RunTypeReviewCompose, Adapter{})
 	if workers == nil {
 		return nil
 	}

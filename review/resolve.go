@@ -121,9 +121,6 @@ type Adapter struct{}
 // Name identifies the adapter in reconciliation records.
 func (Adapter) Name() string { return AdapterName }
 
-// RunTypes lists the run types the adapter serves.
-func (Adapter) RunTypes() []reckon.RunType { return []reckon.RunType{reckon.RunTypeReviewCompose} }
-
 // Reconcile decides a compose run's truth from reviews of its own scope.
 func (Adapter) Reconcile(ctx context.Context, tx *store.Tx, run *reckon.Run, now time.Time) (reckon.Decision, error) {
 	return Resolve(ctx, tx, run, now)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/catalog"
 	"github.com/reckonhq/reckon/reckontest"
 	"github.com/reckonhq/reckon/review"
 	"github.com/reckonhq/reckon/store"
@@ -200,9 +201,10 @@ func TestResolveTable(t *testing.T) {
 				}
 			})
 		}
-		a := review.Adapter{}
-		if a.Name() != "environment.review.compose" || !slices.Equal(a.RunTypes(), []reckon.RunType{reckon.RunTypeReviewCompose}) {
-			t.Errorf("adapter %s %v", a.Name(), a.RunTypes())
+		cat := catalog.Default()
+		review.Register(cat, nil, nil, nil)
+		if a := cat.MustLookup(reckon.RunTypeReviewCompose).Adapter; a != (review.Adapter{}) || a.Name() != "environment.review.compose" {
+			t.Errorf("compose runs are reconciled by %#v", a)
 		}
 	})
 }
