@@ -19,7 +19,7 @@ func (b *testBundle) plan(t testing.TB) string {
 		if err = tx.AnalyzeRuns(ctx); err != nil {
 			return err
 		}
-		plan, err = tx.ExplainStaleRuns(ctx, tx.Now(), 100)
+		plan, err = tx.ExplainStaleRuns(ctx, tx.Now(), b.cat.Keys(), 100)
 		return err
 	})
 	return plan

@@ -124,10 +124,14 @@ func (r *Reconciler) sweep(ctx context.Context) (Result, error) {
 	// happened to them even when they are also past their deadline.
 	// The cursors move only once a batch committed: a transaction that is
 	// run again reads the same batch.
+	// Only the run types of this process's catalog: a run of another type
+	// belongs to a process that has its adapter (docs/adapters.md), and the
+	// generic path here would fail runs that adapter can prove.
+	types := r.ledger.Catalog().Keys()
 	var afterID, nextID int64
 	for {
 		batch, n, err := r.sweepBatch(ctx, failed, func(tx *store.Tx) ([]*reckon.Run, error) {
-			runs, err := tx.DiscardedJobRuns(ctx, afterID, r.batch)
+			runs, err := tx.DiscardedJobRuns(ctx, types, afterID, r.batch)
 			if len(runs) > 0 {
 				nextID = runs[len(runs)-1].ID
 			}
@@ -146,7 +150,7 @@ func (r *Reconciler) sweep(ctx context.Context) (Result, error) {
 	var cursor, next store.SweepCursor
 	for {
 		batch, n, err := r.sweepBatch(ctx, failed, func(tx *store.Tx) ([]*reckon.Run, error) {
-			runs, err := tx.StaleRuns(ctx, tx.Now(), cursor, r.batch)
+			runs, err := tx.StaleRuns(ctx, tx.Now(), types, cursor, r.batch)
 			if len(runs) > 0 {
 				last := runs[len(runs)-1]
 				next = store.SweepCursor{DeadlineAt: last.DeadlineAt, ID: last.ID}
@@ -301,7 +305,9 @@ func (r *Reconciler) observe(settled []settlement) {
 // deadline only once the run is past it. It returns the run as it is
 // afterwards and whether this call changed it.
 //
-// Errors: CodeNotFound when the run is not in the workspace.
+// Errors: CodeNotFound when the run is not in the workspace; CodeConflict
+// when its type is not in this process's catalog (the process that runs
+// the type judges it).
 func (r *Reconciler) ReconcileRun(ctx context.Context, workspaceID, runID int64, actor string) (*reckon.Run, bool, error) {
 	var (
 		out *reckon.Run
@@ -370,7 +376,11 @@ func (r *Reconciler) settle(ctx context.Context, tx *store.Tx, run *reckon.Run, 
 // decide returns the reconciliation of a run, or nil for "no change". The
 // adapter speaks first; the generic path applies only where it has no proof.
 func (r *Reconciler) decide(ctx context.Context, tx *store.Tx, run *reckon.Run, now time.Time, discarded bool) (*reckon.Reconciliation, error) {
-	if rt, ok := r.ledger.Catalog().Lookup(run.Type); ok && rt.Adapter != nil {
+	rt, ok := r.ledger.Catalog().Lookup(run.Type)
+	if !ok {
+		return nil, reckon.Errorf(reckon.CodeConflict, "reconcile.run_type_elsewhere", "type", run.Type)
+	}
+	if rt.Adapter != nil {
 		d, err := decideByAdapter(ctx, tx, rt.Adapter, run, now)
 		if err != nil {
 			return nil, err

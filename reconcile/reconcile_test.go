@@ -396,3 +396,45 @@ func TestAnAdapterFailureLeavesOnlyThatRunForTheNextSweep(t *testing.T) {
 		}
 	})
 }
+
+// A service that imports reckon sweeps with a catalog of its own types. Its
+// reconciler must leave every other run alone — stale or with a discarded
+// job — for the process whose catalog has that type's adapter, since the
+// generic path would fail runs that adapter can prove.
+func TestAProcessJudgesOnlyTheRunTypesOfItsCatalog(t *testing.T) {
+	eachEngine(t, func(t *testing.T, b *testBundle) {
+		ctx := context.Background()
+		scope := b.fx.Scope()
+		discarded := b.genericRun(t, scope, "sha256:discarded")
+		b.waitDiscarded(t, discarded)
+		stale := b.genericRun(t, scope, "sha256:stale") // its job waits: the queue has stopped
+		b.clock.Advance(time.Hour)
+
+		cat := catalog.New()
+		if err := cat.Add(&catalog.RunType{Key: "inventory.sync", QueuedDeadline: time.Minute,
+			RunningDeadline: time.Hour, JobTimeout: time.Minute}); err != nil {
+			t.Fatal(err)
+		}
+		service := reconcile.New(b.db, ledger.New(cat, b.queue), nil)
+		if res, err := service.Sweep(ctx); err != nil || res != (reconcile.Result{}) {
+			t.Fatalf("the service's sweep: %+v, %v; want nothing examined", res, err)
+		}
+		_, changed, err := service.ReconcileRun(ctx, scope.WorkspaceID, stale.ID, "user:2")
+		var coded *reckon.Error
+		if changed || !errors.As(err, &coded) || coded.Code != reckon.CodeConflict || coded.Message.Key != "reconcile.run_type_elsewhere" {
+			t.Fatalf("the service's reconcile now: changed=%v err=%v, want a conflict naming the type", changed, err)
+		}
+		for _, id := range []int64{stale.ID, discarded.ID} {
+			if run := b.run(t, id); run.Status != reckon.RunQueued {
+				t.Fatalf("run %d is %s, want it left queued", id, run.Status)
+			}
+		}
+
+		// The process whose catalog has the type settles both.
+		if res := b.sweep(t); res != (reconcile.Result{Examined: 2, Settled: 2}) {
+			t.Fatalf("sweep %+v, want both runs settled", res)
+		}
+		wantSettled(t, b, stale.ID, reckon.OutcomeFailed, reckon.SourceLifecycle, reckon.ReasonStaleQueued)
+		wantSettled(t, b, discarded.ID, reckon.OutcomeFailed, reckon.SourceLifecycle, reckon.ReasonJobDiscarded)
+	})
+}

@@ -152,7 +152,7 @@ func TestPeriodicSweepRunsOnTheQueue(t *testing.T) {
 			b.clock.Advance(time.Hour)
 			var run *reckon.Run
 			b.tx(t, func(ctx context.Context, tx *store.Tx) (err error) {
-				runs, err := tx.StaleRuns(ctx, tx.Now(), store.SweepCursor{}, 10)
+				runs, err := tx.StaleRuns(ctx, tx.Now(), b.cat.Keys(), store.SweepCursor{}, 10)
 				if len(runs) != 1 {
 					return fmt.Errorf("%d stale runs, want 1", len(runs))
 				}

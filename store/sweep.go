@@ -16,48 +16,77 @@ type SweepCursor struct {
 	ID         int64
 }
 
-// staleRunsFrom selects active runs past a deadline ($1) after a cursor
-// ($2, $3), in index order, $4 at a time.
-const staleRunsFrom = ` FROM operation_runs
-WHERE status IN ('queued', 'running') AND deadline_at < $1 AND (deadline_at, id) > ($2, $3)
+// staleRunsFrom selects active runs of the types in $5 (typeIn) past a
+// deadline ($1) after a cursor ($2, $3), in index order, $4 at a time.
+func (tx *Tx) staleRunsFrom() string {
+	return ` FROM operation_runs
+WHERE status IN ('queued', 'running') AND deadline_at < $1 AND (deadline_at, id) > ($2, $3) AND ` + tx.typeIn(5) + `
 ORDER BY deadline_at, id LIMIT $4`
+}
 
-// StaleRuns returns up to limit active runs whose deadline is before now,
-// after the cursor, in (deadline_at, id) order, and locks them until the
-// transaction ends. The query walks the partial index
+// typeIn is the condition that a run's type is one of the JSON array of
+// types in parameter n (typesParam).
+func (tx *Tx) typeIn(n int) string {
+	if tx.engine == SQLite {
+		return fmt.Sprintf(`type IN (SELECT value FROM json_each($%d))`, n)
+	}
+	return fmt.Sprintf(`CAST($%d AS JSONB) ? type`, n)
+}
+
+// typesParam is the parameter of typeIn: the types as a JSON array.
+func typesParam(types []reckon.RunType) (string, error) {
+	if types == nil {
+		types = []reckon.RunType{}
+	}
+	return marshal(types)
+}
+
+// StaleRuns returns up to limit active runs of the given types whose
+// deadline is before now, after the cursor, in (deadline_at, id) order, and
+// locks them until the transaction ends. The query walks the partial index
 // operation_runs_active_deadline, so its cost follows the number of active
-// runs, not the size of the history.
+// runs, not the size of the history. Runs of other types are left to the
+// processes that know them.
 //
 // On PostgreSQL, SKIP LOCKED lets concurrent sweepers share the work: a run
 // another sweeper holds is skipped, not waited for, and a run settled in
 // the meantime no longer matches the status filter when its lock is taken.
 // SQLite transactions are IMMEDIATE and already serialise writers.
-func (tx *Tx) StaleRuns(ctx context.Context, now time.Time, after SweepCursor, limit int) ([]*reckon.Run, error) {
-	q := `SELECT ` + runColumns + staleRunsFrom
+func (tx *Tx) StaleRuns(ctx context.Context, now time.Time, types []reckon.RunType, after SweepCursor, limit int) ([]*reckon.Run, error) {
+	in, err := typesParam(types)
+	if err != nil {
+		return nil, err
+	}
+	q := `SELECT ` + runColumns + tx.staleRunsFrom()
 	if tx.engine == Postgres {
 		q += ` FOR UPDATE SKIP LOCKED`
 	}
-	r, err := tx.query(ctx, q, now, after.DeadlineAt, after.ID, limit)
+	r, err := tx.query(ctx, q, now, after.DeadlineAt, after.ID, limit, in)
 	if err != nil {
 		return nil, fmt.Errorf("store: stale runs: %w", err)
 	}
 	return collect(r, scanRuns)
 }
 
-// DiscardedJobRuns returns up to limit active runs with id above afterID
-// whose queue job was discarded for good (River gave up on it), and locks
-// them until the transaction ends (SKIP LOCKED on PostgreSQL, as in
-// StaleRuns). It reads River's job table, which lives in the same database,
-// so a crashed process loses nothing: the rows say what happened.
-func (tx *Tx) DiscardedJobRuns(ctx context.Context, afterID int64, limit int) ([]*reckon.Run, error) {
+// DiscardedJobRuns returns up to limit active runs of the given types with
+// id above afterID whose queue job was discarded for good (River gave up on
+// it), and locks them until the transaction ends (SKIP LOCKED on
+// PostgreSQL, as in StaleRuns). It reads River's job table, which lives in
+// the same database, so a crashed process loses nothing: the rows say what
+// happened.
+func (tx *Tx) DiscardedJobRuns(ctx context.Context, types []reckon.RunType, afterID int64, limit int) ([]*reckon.Run, error) {
+	in, err := typesParam(types)
+	if err != nil {
+		return nil, err
+	}
 	q := `SELECT ` + runColumns + ` FROM operation_runs
-WHERE status IN ('queued', 'running') AND job_id IS NOT NULL AND id > $1
+WHERE status IN ('queued', 'running') AND job_id IS NOT NULL AND id > $1 AND ` + tx.typeIn(3) + `
 	AND EXISTS (SELECT 1 FROM river_job j WHERE j.id = operation_runs.job_id AND j.state = 'discarded')
 ORDER BY id LIMIT $2`
 	if tx.engine == Postgres {
 		q += ` FOR UPDATE SKIP LOCKED`
 	}
-	r, err := tx.query(ctx, q, afterID, limit)
+	r, err := tx.query(ctx, q, afterID, limit, in)
 	if err != nil {
 		return nil, fmt.Errorf("store: runs of discarded jobs: %w", err)
 	}
@@ -80,8 +109,12 @@ func (tx *Tx) JobDiscarded(ctx context.Context, jobID int64) (bool, error) {
 // ExplainStaleRuns returns PostgreSQL's plan of the StaleRuns query, for
 // tests and benchmarks that check it walks the active-deadline index.
 // SQLite answers with its own query plan.
-func (tx *Tx) ExplainStaleRuns(ctx context.Context, now time.Time, limit int) (string, error) {
-	plan, err := tx.explain(ctx, `SELECT `+runColumns+staleRunsFrom, now, time.Time{}, 0, limit)
+func (tx *Tx) ExplainStaleRuns(ctx context.Context, now time.Time, types []reckon.RunType, limit int) (string, error) {
+	in, err := typesParam(types)
+	if err != nil {
+		return "", err
+	}
+	plan, err := tx.explain(ctx, `SELECT `+runColumns+tx.staleRunsFrom(), now, time.Time{}, 0, limit, in)
 	if err != nil {
 		return "", fmt.Errorf("store: explain stale runs: %w", err)
 	}

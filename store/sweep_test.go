@@ -14,6 +14,10 @@ import (
 
 var sweepT0 = reckontest.Epoch()
 
+// restores is the run types the sweeps of these tests judge: the type
+// sweepBatch inserts.
+var restores = []reckon.RunType{reckon.RunTypeRestoreExecute}
+
 func sweepDo(t *testing.T, db *store.DB, fn func(ctx context.Context, tx *store.Tx) error) {
 	t.Helper()
 	if err := db.InTx(context.Background(), func(tx *store.Tx) error { return fn(context.Background(), tx) }); err != nil {
@@ -43,7 +47,7 @@ func TestStaleRunsPagesThroughActiveRunsPastTheDeadline(t *testing.T) {
 		for {
 			var page []*reckon.Run
 			sweepDo(t, db, func(ctx context.Context, tx *store.Tx) (err error) {
-				page, err = tx.StaleRuns(ctx, now, cursor, 4)
+				page, err = tx.StaleRuns(ctx, now, restores, cursor, 4)
 				return err
 			})
 			if len(page) == 0 {
@@ -64,6 +68,14 @@ func TestStaleRunsPagesThroughActiveRunsPastTheDeadline(t *testing.T) {
 				t.Fatalf("runs out of (deadline, id) order at %d", i)
 			}
 		}
+		// A process that knows other types only sees none of these.
+		sweepDo(t, db, func(ctx context.Context, tx *store.Tx) error {
+			others, err := tx.StaleRuns(ctx, now, []reckon.RunType{reckon.RunTypeReviewCompose, "inventory.sync"}, store.SweepCursor{}, 100)
+			if err == nil && len(others) != 0 {
+				t.Errorf("a sweep of other types selected %d runs", len(others))
+			}
+			return err
+		})
 		var past int64
 		sweepDo(t, db, func(ctx context.Context, tx *store.Tx) (err error) {
 			past, err = tx.CountRunsPastDeadline(ctx, now)
@@ -88,7 +100,7 @@ func TestStaleRunsSkipsRunsAnotherSweeperHolds(t *testing.T) {
 	done := make(chan error)
 	go func() {
 		done <- db.InTx(ctx, func(tx *store.Tx) error {
-			runs, err := tx.StaleRuns(ctx, now, store.SweepCursor{}, 4)
+			runs, err := tx.StaleRuns(ctx, now, restores, store.SweepCursor{}, 4)
 			held <- runs
 			<-release
 			return err
@@ -97,7 +109,7 @@ func TestStaleRunsSkipsRunsAnotherSweeperHolds(t *testing.T) {
 	first := <-held
 	var second []*reckon.Run
 	sweepDo(t, db, func(ctx context.Context, tx *store.Tx) (err error) {
-		second, err = tx.StaleRuns(ctx, now, store.SweepCursor{}, 10)
+		second, err = tx.StaleRuns(ctx, now, restores, store.SweepCursor{}, 10)
 		return err
 	})
 	close(release)
@@ -163,7 +175,7 @@ func TestRecordRestoreItemRecordsAResultOnce(t *testing.T) {
 		sweepBatch(t, db, scope, reckon.RunQueued, "", 1, "restore", sweepT0)
 		var runID int64
 		sweepDo(t, db, func(ctx context.Context, tx *store.Tx) error {
-			runs, err := tx.StaleRuns(ctx, sweepT0.Add(time.Hour), store.SweepCursor{}, 1)
+			runs, err := tx.StaleRuns(ctx, sweepT0.Add(time.Hour), restores, store.SweepCursor{}, 1)
 			if err == nil {
 				runID = runs[0].ID
 			}

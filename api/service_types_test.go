@@ -1,0 +1,77 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/catalog"
+	"github.com/reckonhq/reckon/ledger"
+	"github.com/reckonhq/reckon/reckontest"
+	"github.com/reckonhq/reckon/store"
+)
+
+// A service that imports reckon creates runs of its own type on reckon's
+// database (docs/adapters.md). The API beside it shows them and lets an
+// operator act on them, but never judges them: only the service's process
+// has the adapter that proves them.
+func TestRunsOfAServiceTypeAreShownAndActedOnButNotJudged(t *testing.T) {
+	t.Parallel()
+	clock := reckontest.NewClock(reckontest.Epoch())
+	reckontest.EachEngineAt(t, clock.Now, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		cat := catalog.New()
+		if err := cat.Add(&catalog.RunType{Key: "inventory.sync", QueuedDeadline: time.Minute,
+			RunningDeadline: time.Hour, JobTimeout: time.Minute}); err != nil {
+			t.Fatal(err)
+		}
+		service := ledger.New(cat, nil)
+		trigger := func(key string) *reckon.Run {
+			run, _, err := service.Trigger(context.Background(), db, &ledger.EnsureParams{Scope: scopeOf(w.envA1),
+				Type: "inventory.sync", Key: key, Context: reckon.RunContext{Fingerprint: key}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return run
+		}
+		stale, cancelled := trigger("stale"), trigger("cancelled")
+		clock.Advance(time.Hour)
+
+		list := w.get(t, w.readonly, "/api/v1/workspaces/"+w.wsA.Slug+"/operations")
+		expect(t, list, http.StatusOK)
+		if items, _ := list.JSON["operations"].([]any); len(items) != 2 || items[0].(map[string]any)["type_label"] != "inventory.sync" {
+			t.Fatalf("list of the service's runs: %s", list.Body)
+		}
+		expect(t, w.get(t, w.readonly, w.opPath(stale.ID, "")), http.StatusOK)
+
+		res := w.post(t, w.operator, w.opPath(stale.ID, "reconcile"), "")
+		if expect(t, res, http.StatusConflict); !strings.Contains(res.errorMessage(), "inventory.sync") {
+			t.Fatalf("reconcile now of the service's run: %s", res.Body)
+		}
+		expect(t, w.post(t, w.support, "/api/v1/system/reconcile", ""), http.StatusOK)
+		if got := w.get(t, w.readonly, w.opPath(stale.ID, "")); got.JSON["status"] != "queued" {
+			t.Fatalf("a sweep judged the service's run past its deadline: %s", got.Body)
+		}
+		// Left alone, but not out of sight: both count as past their deadline.
+		w.tx(t, func(tx *store.Tx) error {
+			a, err := tx.RunAttentionOf(context.Background(), scopeOf(w.envA1), tx.Now())
+			if err == nil && a.PastDeadline != 2 {
+				t.Errorf("attention %+v, want both runs past their deadline", a)
+			}
+			return err
+		})
+
+		res = w.post(t, w.operator, w.opPath(cancelled.ID, "cancel"), `{"note": "not needed"}`)
+		if expect(t, res, http.StatusOK); objectOf(t, res, "operation")["outcome"] != "cancelled" {
+			t.Fatalf("cancel of the service's run: %s", res.Body)
+		}
+		want := []string{fmt.Sprintf("run.completed user:%d not needed", w.userOf(t, w.operator))}
+		if got := w.runActions(t, cancelled.ID); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("audit: %q, want %q", got, want)
+		}
+	})
+}
