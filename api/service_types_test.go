@@ -12,6 +12,7 @@ import (
 	"github.com/reckonhq/reckon/catalog"
 	"github.com/reckonhq/reckon/ledger"
 	"github.com/reckonhq/reckon/reckontest"
+	"github.com/reckonhq/reckon/reconcile"
 	"github.com/reckonhq/reckon/store"
 )
 
@@ -72,6 +73,19 @@ func TestRunsOfAServiceTypeAreShownAndActedOnButNotJudged(t *testing.T) {
 		want := []string{fmt.Sprintf("run.completed user:%d not needed", w.userOf(t, w.operator))}
 		if got := w.runActions(t, cancelled.ID); fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("audit: %q, want %q", got, want)
+		}
+
+		// The service's own sweep fails the stale run; an operator acknowledges it here.
+		if res, err := reconcile.New(db, service, nil).Sweep(context.Background()); err != nil || res.Settled != 1 {
+			t.Fatalf("the service's sweep: %+v, %v; want its stale run settled", res, err)
+		}
+		res = w.post(t, w.operator, w.opPath(stale.ID, "acknowledge"), "")
+		if expect(t, res, http.StatusOK); res.JSON["changed"] != true || objectOf(t, res, "operation")["outcome"] != "failed" {
+			t.Fatalf("acknowledge of the service's run: %s", res.Body)
+		}
+		res = w.post(t, w.operator, w.opPath(stale.ID, "retry"), "")
+		if expect(t, res, http.StatusConflict); !strings.Contains(res.errorMessage(), "inventory.sync") {
+			t.Fatalf("retry of the service's run: %s", res.Body)
 		}
 	})
 }

@@ -74,6 +74,19 @@ type action struct {
 	Primary bool
 }
 
+// runs reports whether this process runs a type: a service's own run
+// type (docs/adapters.md) is shown, cancelled and acknowledged here, but
+// judged and retried by the service.
+func (s *Server) runs(typ reckon.RunType) bool {
+	_, ok := s.catalog.Lookup(typ)
+	return ok
+}
+
+// retryable reports whether the caller may retry the run here.
+func (s *Server) retryable(run *reckon.Run, g *access.Grant) bool {
+	return s.operator != nil && ledger.Retryable(run) && run.Context.RetriedBy == 0 && g.Can(operator.RetryAction(run)) && s.runs(run.Type)
+}
+
 // neverPickedUp reports whether a settled run was reconciled without any
 // worker ever starting it. A run an operator settled (an ambiguity
 // resolved) needed no worker.
@@ -90,10 +103,10 @@ func neverPickedUp(run *reckon.Run) bool {
 // environment.
 func (s *Server) primaryAction(t tr, run *reckon.Run, ws string, rs *runSurroundings, g *access.Grant) *action {
 	base := operationPath(ws, run.ID)
-	retry := s.operator != nil && ledger.Retryable(run) && run.Context.RetriedBy == 0 && g.Can(operator.RetryAction(run))
+	retry := s.retryable(run, g)
 	ambiguous := review.Ambiguous(run)
 	switch {
-	case run.Status.Active() && g.Can(access.ReconcileNow) && s.reconciler != nil:
+	case run.Status.Active() && g.Can(access.ReconcileNow) && s.reconciler != nil && s.runs(run.Type):
 		return &action{Label: t.T("console.action.reconcile_now"), Href: base + "/reconcile", Post: true}
 	case rs.reviewID != 0 && (run.Outcome == reckon.OutcomeSucceeded || run.Outcome == reckon.OutcomePartiallySucceeded):
 		return &action{Label: t.T("console.action.view_review"), Href: reviewPath(ws, rs.reviewID)}

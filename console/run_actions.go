@@ -36,7 +36,7 @@ func (s *Server) runActions(t tr, run *reckon.Run, rs *runSurroundings, ws strin
 		if run.Status.Active() && g.Can(access.Cancel) {
 			buttons = append(buttons, &action{Label: t.T("console.action.cancel_run"), Href: base + "/cancel", Post: true, Noted: true})
 		}
-		if ledger.Retryable(run) && run.Context.RetriedBy == 0 && g.Can(operator.RetryAction(run)) && !offered(base+"/retry") {
+		if s.retryable(run, g) && !offered(base+"/retry") {
 			buttons = append(buttons, &action{Label: t.T("console.action.retry"), Href: base + "/retry", Post: true, Noted: true})
 		}
 		if ledger.Acknowledgeable(run) && rs.ack == nil && g.Can(access.Acknowledge) {

@@ -158,6 +158,10 @@ func (s *Service) retry(ctx context.Context, tx *store.Tx, workspaceID, runID in
 	if !ledger.Retryable(run) {
 		return nil, reckon.Errorf(reckon.CodeInvalidTransition, "operator.not_retryable", "outcome", string(run.Outcome))
 	}
+	if _, ok := s.ledger.Catalog().Lookup(run.Type); !ok {
+		// A service's own run type: its process has the job to run it again.
+		return nil, reckon.Errorf(reckon.CodeConflict, "operator.retry_type_elsewhere", "type", run.Type)
+	}
 	out := &Outcome{Run: run}
 	switch run.Type {
 	case reckon.RunTypeReviewCompose:

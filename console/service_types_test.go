@@ -1,0 +1,58 @@
+package console_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/catalog"
+	"github.com/reckonhq/reckon/ledger"
+	"github.com/reckonhq/reckon/reconcile"
+)
+
+// The console beside a service that imports reckon (docs/adapters.md)
+// shows the service's runs and says why it does not judge them.
+func TestTheConsoleShowsAServiceRunAndLeavesItsJudgementToTheService(t *testing.T) {
+	t.Parallel()
+	eachWorld(t, func(t *testing.T, w *world) {
+		cat := catalog.New()
+		if err := cat.Add(&catalog.RunType{Key: "inventory.sync", QueuedDeadline: time.Minute,
+			RunningDeadline: time.Hour, JobTimeout: time.Minute}); err != nil {
+			t.Fatal(err)
+		}
+		service := ledger.New(cat, nil)
+		run, _, err := service.Trigger(context.Background(), w.db,
+			&ledger.EnsureParams{Scope: scopeOf(w.envA1), Type: "inventory.sync"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.clock.Advance(time.Hour)
+
+		operator := w.as(t, "operator")
+		expect(t, operator.get(t, "/admin/workspaces/"+w.wsA.Slug+"/operations"), http.StatusOK, opPath(w.wsA, run.ID), "inventory.sync")
+		// Cancel is offered; "Reconcile now" is not, and posted anyway it says why.
+		p := operator.get(t, opPath(w.wsA, run.ID))
+		expect(t, p, http.StatusOK, "inventory.sync", opPath(w.wsA, run.ID)+"/cancel")
+		lacks(t, p, opPath(w.wsA, run.ID)+"/reconcile")
+		expect(t, operator.post(t, opPath(w.wsA, run.ID)+"/reconcile", nil), http.StatusConflict,
+			en("reconcile.run_type_elsewhere", "type", "inventory.sync"))
+		if _, err := w.rec.Sweep(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if got := w.run(t, w.wsA.ID, run.ID); got.Status != reckon.RunQueued {
+			t.Fatalf("the console's process judged the service's run: %s/%s", got.Status, got.Outcome)
+		}
+
+		// Once the service's sweep failed it: acknowledge, but no retry here.
+		if res, err := reconcile.New(w.db, service, nil).Sweep(context.Background()); err != nil || res.Settled != 1 {
+			t.Fatalf("the service's sweep: %+v, %v", res, err)
+		}
+		p = operator.get(t, opPath(w.wsA, run.ID))
+		expect(t, p, http.StatusOK, opPath(w.wsA, run.ID)+"/acknowledge")
+		lacks(t, p, opPath(w.wsA, run.ID)+"/retry")
+		expect(t, operator.follow(t, operator.post(t, opPath(w.wsA, run.ID)+"/retry", nil)), http.StatusOK,
+			en("operator.retry_type_elsewhere", "type", "inventory.sync"))
+	})
+}
