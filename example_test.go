@@ -18,12 +18,8 @@ import (
 type syncArgs struct{ RunID int64 } // the queue job of the service's own run type
 func (syncArgs) Kind() string       { return "inventory.sync" }
 
-// syncAdapter proves a sync from the service's own table, in the reconciler's transaction.
-type syncAdapter struct{}
-
-func (syncAdapter) Name() string               { return "inventory" }
-func (syncAdapter) RunTypes() []reckon.RunType { return []reckon.RunType{"inventory.sync"} }
-func (syncAdapter) Reconcile(ctx context.Context, tx *store.Tx, run *reckon.Run, _ time.Time) (reckon.Decision, error) {
+// proveSync is the adapter: it proves a sync from the service's own table, in the reconciler's transaction.
+func proveSync(ctx context.Context, tx *store.Tx, run *reckon.Run, _ time.Time) (reckon.Decision, error) {
 	err := tx.QueryRow(ctx, `SELECT run_id FROM inventory_syncs WHERE run_id = $1`, run.ID).Scan(new(int64))
 	if store.IsNotFound(err) {
 		return reckon.Decision{}, nil // no proof: the run's deadline decides
@@ -37,9 +33,9 @@ func Example_adapter() {
 	db := must(queue.OpenMigrated(ctx, "sqlite::memory:", &store.Options{Clock: clock.Now})) // or postgres://…
 	defer db.Close()
 	must(db.Exec(ctx, `CREATE TABLE inventory_syncs (run_id BIGINT PRIMARY KEY)`))
-	cat := catalog.Default()
-	must(cat, cat.Add(&catalog.RunType{Key: "inventory.sync", QueuedDeadline: time.Minute, RunningDeadline: time.Hour,
-		JobTimeout: time.Minute, JobArgs: func(id int64) river.JobArgs { return syncArgs{id} }, Adapter: syncAdapter{}}))
+	cat := catalog.New() // the service's run types, and only those
+	must(cat, cat.Add(&catalog.RunType{Key: "inventory.sync", QueuedDeadline: time.Minute, RunningDeadline: time.Hour, JobTimeout: time.Minute,
+		JobArgs: func(id int64) river.JobArgs { return syncArgs{id} }, Adapter: catalog.AdapterFunc("inventory", proveSync)}))
 	// The worker records the sync in the service's table; its process dies before it completes the run.
 	worker := river.WorkFunc(func(ctx context.Context, job *river.Job[syncArgs]) error {
 		_, err := db.Exec(ctx, `INSERT INTO inventory_syncs (run_id) VALUES ($1)`, job.Args.RunID)
@@ -55,8 +51,8 @@ func Example_adapter() {
 	clock.Advance(2 * time.Minute)                                            // past the queued deadline
 	res := must(reconcile.New(db, l, nil).Sweep(ctx))
 	run = must(store.InTxValue(ctx, db, func(tx *store.Tx) (*reckon.Run, error) { return tx.Run(ctx, run.WorkspaceID, run.ID) }))
-	fmt.Println(res.Settled, run.Status, run.Outcome, run.Context.Reconciliation.ReasonCode)
-	// Output: 1 completed succeeded inventory.synced
+	fmt.Println(res.Settled, run.Status, run.Outcome, run.Context.Reconciliation.Adapter, run.Context.Reconciliation.ReasonCode)
+	// Output: 1 completed succeeded inventory inventory.synced
 }
 
 func must[T any](v T, err error) T {

@@ -31,7 +31,8 @@ type Config struct {
 	Workers *river.Workers
 	// MaxWorkers bounds concurrent jobs on the default queue (default 10).
 	MaxWorkers int
-	// PeriodicJobs run on the elected leader only.
+	// PeriodicJobs run on the elected leader only: one client among all the
+	// clients working jobs on the database.
 	PeriodicJobs []*river.PeriodicJob
 	// JobTimeout bounds one attempt of any job; per-worker Timeout methods
 	// override it.
