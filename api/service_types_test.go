@@ -8,9 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/reckonhq/reckon"
-	"github.com/reckonhq/reckon/catalog"
-	"github.com/reckonhq/reckon/ledger"
 	"github.com/reckonhq/reckon/reckontest"
 	"github.com/reckonhq/reckon/reconcile"
 	"github.com/reckonhq/reckon/store"
@@ -25,32 +22,20 @@ func TestRunsOfAServiceTypeAreShownAndActedOnButNotJudged(t *testing.T) {
 	clock := reckontest.NewClock(reckontest.Epoch())
 	reckontest.EachEngineAt(t, clock.Now, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
-		cat := catalog.New()
-		if err := cat.Add(&catalog.RunType{Key: "inventory.sync", QueuedDeadline: time.Minute,
-			RunningDeadline: time.Hour, JobTimeout: time.Minute}); err != nil {
-			t.Fatal(err)
-		}
-		service := ledger.New(cat, nil)
-		trigger := func(key string) *reckon.Run {
-			run, _, err := service.Trigger(context.Background(), db, &ledger.EnsureParams{Scope: scopeOf(w.envA1),
-				Type: "inventory.sync", Key: key, Context: reckon.RunContext{Fingerprint: key}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return run
-		}
-		stale, cancelled := trigger("stale"), trigger("cancelled")
+		service := reckontest.ServiceLedger(t)
+		stale := reckontest.ServiceRun(t, db, service, scopeOf(w.envA1), "stale")
+		cancelled := reckontest.ServiceRun(t, db, service, scopeOf(w.envA1), "cancelled")
 		clock.Advance(time.Hour)
 
 		list := w.get(t, w.readonly, "/api/v1/workspaces/"+w.wsA.Slug+"/operations")
 		expect(t, list, http.StatusOK)
-		if items, _ := list.JSON["operations"].([]any); len(items) != 2 || items[0].(map[string]any)["type_label"] != "inventory.sync" {
+		if items, _ := list.JSON["operations"].([]any); len(items) != 2 || items[0].(map[string]any)["type_label"] != string(reckontest.ServiceType) {
 			t.Fatalf("list of the service's runs: %s", list.Body)
 		}
 		expect(t, w.get(t, w.readonly, w.opPath(stale.ID, "")), http.StatusOK)
 
 		res := w.post(t, w.operator, w.opPath(stale.ID, "reconcile"), "")
-		if expect(t, res, http.StatusConflict); !strings.Contains(res.errorMessage(), "inventory.sync") {
+		if expect(t, res, http.StatusConflict); !strings.Contains(res.errorMessage(), string(reckontest.ServiceType)) {
 			t.Fatalf("reconcile now of the service's run: %s", res.Body)
 		}
 		expect(t, w.post(t, w.support, "/api/v1/system/reconcile", ""), http.StatusOK)
@@ -84,7 +69,7 @@ func TestRunsOfAServiceTypeAreShownAndActedOnButNotJudged(t *testing.T) {
 			t.Fatalf("acknowledge of the service's run: %s", res.Body)
 		}
 		res = w.post(t, w.operator, w.opPath(stale.ID, "retry"), "")
-		if expect(t, res, http.StatusConflict); !strings.Contains(res.errorMessage(), "inventory.sync") {
+		if expect(t, res, http.StatusConflict); !strings.Contains(res.errorMessage(), string(reckontest.ServiceType)) {
 			t.Fatalf("retry of the service's run: %s", res.Body)
 		}
 	})

@@ -7,8 +7,7 @@ import (
 	"time"
 
 	"github.com/reckonhq/reckon"
-	"github.com/reckonhq/reckon/catalog"
-	"github.com/reckonhq/reckon/ledger"
+	"github.com/reckonhq/reckon/reckontest"
 	"github.com/reckonhq/reckon/reconcile"
 )
 
@@ -17,27 +16,18 @@ import (
 func TestTheConsoleShowsAServiceRunAndLeavesItsJudgementToTheService(t *testing.T) {
 	t.Parallel()
 	eachWorld(t, func(t *testing.T, w *world) {
-		cat := catalog.New()
-		if err := cat.Add(&catalog.RunType{Key: "inventory.sync", QueuedDeadline: time.Minute,
-			RunningDeadline: time.Hour, JobTimeout: time.Minute}); err != nil {
-			t.Fatal(err)
-		}
-		service := ledger.New(cat, nil)
-		run, _, err := service.Trigger(context.Background(), w.db,
-			&ledger.EnsureParams{Scope: scopeOf(w.envA1), Type: "inventory.sync"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		service := reckontest.ServiceLedger(t)
+		run := reckontest.ServiceRun(t, w.db, service, scopeOf(w.envA1), "sync")
 		w.clock.Advance(time.Hour)
 
 		operator := w.as(t, "operator")
-		expect(t, operator.get(t, "/admin/workspaces/"+w.wsA.Slug+"/operations"), http.StatusOK, opPath(w.wsA, run.ID), "inventory.sync")
+		expect(t, operator.get(t, "/admin/workspaces/"+w.wsA.Slug+"/operations"), http.StatusOK, opPath(w.wsA, run.ID), string(reckontest.ServiceType))
 		// Cancel is offered; "Reconcile now" is not, and posted anyway it says why.
 		p := operator.get(t, opPath(w.wsA, run.ID))
-		expect(t, p, http.StatusOK, "inventory.sync", opPath(w.wsA, run.ID)+"/cancel")
+		expect(t, p, http.StatusOK, string(reckontest.ServiceType), opPath(w.wsA, run.ID)+"/cancel")
 		lacks(t, p, opPath(w.wsA, run.ID)+"/reconcile")
 		expect(t, operator.post(t, opPath(w.wsA, run.ID)+"/reconcile", nil), http.StatusConflict,
-			en("reconcile.run_type_elsewhere", "type", "inventory.sync"))
+			en("reconcile.run_type_elsewhere", "type", string(reckontest.ServiceType)))
 		if _, err := w.rec.Sweep(context.Background()); err != nil {
 			t.Fatal(err)
 		}
@@ -53,6 +43,6 @@ func TestTheConsoleShowsAServiceRunAndLeavesItsJudgementToTheService(t *testing.
 		expect(t, p, http.StatusOK, opPath(w.wsA, run.ID)+"/acknowledge")
 		lacks(t, p, opPath(w.wsA, run.ID)+"/retry")
 		expect(t, operator.follow(t, operator.post(t, opPath(w.wsA, run.ID)+"/retry", nil)), http.StatusOK,
-			en("operator.retry_type_elsewhere", "type", "inventory.sync"))
+			en("operator.retry_type_elsewhere", "type", string(reckontest.ServiceType)))
 	})
 }

@@ -410,12 +410,7 @@ func TestAProcessJudgesOnlyTheRunTypesOfItsCatalog(t *testing.T) {
 		stale := b.genericRun(t, scope, "sha256:stale") // its job waits: the queue has stopped
 		b.clock.Advance(time.Hour)
 
-		cat := catalog.New()
-		if err := cat.Add(&catalog.RunType{Key: "inventory.sync", QueuedDeadline: time.Minute,
-			RunningDeadline: time.Hour, JobTimeout: time.Minute}); err != nil {
-			t.Fatal(err)
-		}
-		service := reconcile.New(b.db, ledger.New(cat, b.queue), nil)
+		service := reconcile.New(b.db, reckontest.ServiceLedger(t), nil)
 		if res, err := service.Sweep(ctx); err != nil || res != (reconcile.Result{}) {
 			t.Fatalf("the service's sweep: %+v, %v; want nothing examined", res, err)
 		}
