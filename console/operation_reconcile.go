@@ -8,7 +8,8 @@ import (
 )
 
 // reconcileOperation is "Reconcile now": the reconciler judges the run at
-// once, and the page says whether that changed it.
+// once, and the page says whether that changed it, or why it may not judge
+// the run here.
 func (s *Server) reconcileOperation(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {
 	ctx := r.Context()
 	id := c.Run.ID
@@ -17,7 +18,7 @@ func (s *Server) reconcileOperation(w http.ResponseWriter, r *http.Request, c *c
 	}
 	run, changed, err := s.reconciler.ReconcileRun(ctx, g.Workspace.ID, id, fmt.Sprintf("user:%d", c.User.ID))
 	if err != nil {
-		return err
+		return s.formError(w, r, c, operationPath(g.Workspace.Slug, id), err)
 	}
 	f := &flash{Level: levelInfo}
 	switch {

@@ -26,8 +26,8 @@ func TestTheConsoleShowsAServiceRunAndLeavesItsJudgementToTheService(t *testing.
 		p := operator.get(t, opPath(w.wsA, run.ID))
 		expect(t, p, http.StatusOK, string(reckontest.ServiceType), opPath(w.wsA, run.ID)+"/cancel")
 		lacks(t, p, opPath(w.wsA, run.ID)+"/reconcile")
-		expect(t, operator.post(t, opPath(w.wsA, run.ID)+"/reconcile", nil), http.StatusConflict,
-			en("reconcile.run_type_elsewhere", "type", string(reckontest.ServiceType)))
+		expect(t, operator.follow(t, operator.post(t, opPath(w.wsA, run.ID)+"/reconcile", nil)), http.StatusOK,
+			`class="flash flash-error"`, en("reconcile.run_type_elsewhere", "type", string(reckontest.ServiceType)))
 		if _, err := w.rec.Sweep(context.Background()); err != nil {
 			t.Fatal(err)
 		}
@@ -35,7 +35,8 @@ func TestTheConsoleShowsAServiceRunAndLeavesItsJudgementToTheService(t *testing.
 			t.Fatalf("the console's process judged the service's run: %s/%s", got.Status, got.Outcome)
 		}
 
-		// Once the service's sweep failed it: acknowledge, but no retry here.
+		// Once the service's sweep failed it: acknowledge, but no retry here,
+		// and asked anyway the run's page says why, as it does for reconcile-now.
 		if res, err := reconcile.New(w.db, service, nil).Sweep(context.Background()); err != nil || res.Settled != 1 {
 			t.Fatalf("the service's sweep: %+v, %v", res, err)
 		}
@@ -43,6 +44,6 @@ func TestTheConsoleShowsAServiceRunAndLeavesItsJudgementToTheService(t *testing.
 		expect(t, p, http.StatusOK, opPath(w.wsA, run.ID)+"/acknowledge")
 		lacks(t, p, opPath(w.wsA, run.ID)+"/retry")
 		expect(t, operator.follow(t, operator.post(t, opPath(w.wsA, run.ID)+"/retry", nil)), http.StatusOK,
-			en("operator.retry_type_elsewhere", "type", string(reckontest.ServiceType)))
+			`class="flash flash-error"`, en("operator.retry_type_elsewhere", "type", string(reckontest.ServiceType)))
 	})
 }
