@@ -42,6 +42,11 @@ func TestRunsOfAServiceTypeAreShownAndActedOnButNotJudged(t *testing.T) {
 		if got := w.get(t, w.readonly, w.opPath(stale.ID, "")); got.JSON["status"] != "queued" {
 			t.Fatalf("a sweep judged the service's run past its deadline: %s", got.Body)
 		}
+		// A bulk reconcile over both skips them, as it skips any run it does not apply to.
+		res = w.post(t, w.operator, "/api/v1/workspaces/"+w.wsA.Slug+"/operations/bulk", `{"action": "reconcile", "filter": {"status": "queued"}}`)
+		if expect(t, res, http.StatusOK); res.JSON["matched"] != 2.0 || res.JSON["changed"] != 0.0 || res.JSON["skipped"] != 2.0 {
+			t.Fatalf("bulk reconcile of the service's runs: %s", res.Body)
+		}
 		// Left alone, but not out of sight: both count as past their deadline.
 		w.tx(t, func(tx *store.Tx) error {
 			a, err := tx.RunAttentionOf(context.Background(), scopeOf(w.envA1), tx.Now())
