@@ -77,17 +77,6 @@ func fleetWhere(s FleetScope, workspaceColumn, environmentColumn string, args *[
 	return where + " AND " + environmentColumn + " IN (" + idList(args, s.Environments) + ")", true
 }
 
-// idList appends ids to args and returns their placeholders, one each, so
-// that the text is the same on both engines (SQLite has no arrays).
-func idList(args *[]any, ids []int64) string {
-	ph := make([]string, len(ids))
-	for i, id := range ids {
-		*args = append(*args, id)
-		ph[i] = "$" + strconv.Itoa(len(*args))
-	}
-	return strings.Join(ph, ", ")
-}
-
 // reviewHeadline reads a composed review's score and failing count from a
 // content column; the JSON functions differ by engine. Both are NULL
 // without content. Reads use the columns the migration filled with it

@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/reckonhq/reckon"
@@ -234,12 +232,7 @@ func (tx *Tx) Reviews(ctx context.Context, workspaceID int64, f ReviewFilter) ([
 	if len(f.Environments) > 0 {
 		// Entitlement lists are short: one placeholder each keeps one text
 		// for both engines (SQLite has no arrays).
-		ph := make([]string, len(f.Environments))
-		for i, id := range f.Environments {
-			args = append(args, id)
-			ph[i] = fmt.Sprintf("$%d", len(args))
-		}
-		q += ` AND environment_id IN (` + strings.Join(ph, ", ") + `)`
+		q += ` AND environment_id IN (` + idList(&args, f.Environments) + `)`
 	}
 	if f.Status != "" {
 		add(` AND status = $%d`, string(f.Status))
@@ -312,13 +305,8 @@ func (tx *Tx) ReviewGlances(ctx context.Context, workspaceID int64, ids []int64)
 	}
 	// The ids are a page, one placeholder each.
 	args := []any{workspaceID}
-	ph := make([]string, len(ids))
-	for i, id := range ids {
-		args = append(args, id)
-		ph[i] = "$" + strconv.Itoa(i+2)
-	}
 	r, err := tx.query(ctx, `SELECT id, score, COALESCE(failing_count, 0) FROM environment_reviews
-WHERE workspace_id = $1 AND content IS NOT NULL AND id IN (`+strings.Join(ph, ", ")+`)`, args...)
+WHERE workspace_id = $1 AND content IS NOT NULL AND id IN (`+idList(&args, ids)+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: review glances: %w", err)
 	}

@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/reckonhq/reckon"
 )
@@ -19,14 +17,9 @@ func (tx *Tx) StaleReviews(ctx context.Context, workspaceID int64, ids []int64) 
 		return out, nil
 	}
 	args := []any{workspaceID}
-	ph := make([]string, len(ids))
-	for i, id := range ids {
-		args = append(args, id)
-		ph[i] = "$" + strconv.Itoa(i+2)
-	}
 	r, err := tx.query(ctx, `SELECT r.id FROM environment_reviews r
 JOIN evidence_snapshots s ON s.id = r.evidence_snapshot_id
-WHERE r.workspace_id = $1 AND r.id IN (`+strings.Join(ph, ", ")+`) AND EXISTS (
+WHERE r.workspace_id = $1 AND r.id IN (`+idList(&args, ids)+`) AND EXISTS (
 	SELECT 1 FROM evidence_snapshots n
 	WHERE n.workspace_id = r.workspace_id AND n.environment_id = r.environment_id
 		AND (n.captured_at > s.captured_at OR (n.captured_at = s.captured_at AND n.id > s.id)))`, args...)

@@ -4,6 +4,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -143,4 +145,15 @@ func marshal(v any) (string, error) {
 		return "", fmt.Errorf("store: encode: %w", err)
 	}
 	return string(b), nil
+}
+
+// idList appends ids to args and returns their placeholders, one each, so
+// that the text is the same on both engines (SQLite has no arrays).
+func idList(args *[]any, ids []int64) string {
+	ph := make([]string, len(ids))
+	for i, id := range ids {
+		*args = append(*args, id)
+		ph[i] = "$" + strconv.Itoa(len(*args))
+	}
+	return strings.Join(ph, ", ")
 }
