@@ -22,7 +22,7 @@ func (inventoryArgs) Kind() string { return "inventory.sync" }
 
 // A service's process wired from the public parts as docs/adapters.md
 // says — its catalog, its worker, the sweep's worker and periodic job in
-// its queue — settles its own run by its adapter's proof once the run is
+// its queue, started as a node — settles its own run by its adapter's proof once the run is
 // past its deadline, with no one calling Sweep. The worker writes the
 // proof and never completes the run, as a worker that dies would.
 func TestAServiceProcessSweepsItsOwnRunsPeriodically(t *testing.T) {
@@ -61,14 +61,18 @@ func TestAServiceProcessSweepsItsOwnRunsPeriodically(t *testing.T) {
 				t.Fatal(err)
 			}
 			l := ledger.New(cat, q)
-			reconcile.Register(workers, reconcile.New(db, l, nil))
-			if err := q.Start(ctx); err != nil {
+			reconciler := reconcile.New(db, l, nil)
+			reconcile.Register(workers, reconciler)
+			node, err := reconciler.StartNode(ctx, q, nil)
+			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() {
 				stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 				defer cancel()
-				_ = q.Stop(stopCtx)
+				if err := node.Stop(stopCtx); err != nil {
+					t.Error(err)
+				}
 			})
 
 			var ws *reckon.Workspace
@@ -93,6 +97,17 @@ func TestAServiceProcessSweepsItsOwnRunsPeriodically(t *testing.T) {
 				rec.Adapter != "inventory" || rec.ReasonCode != "inventory.synced" {
 				t.Fatalf("run %d: %s with %+v, want succeeded by the inventory adapter", run.ID, run.Outcome, rec)
 			}
+			// The process was a node while it worked, and says it stopped.
+			if err := node.Stop(ctx); err != nil {
+				t.Fatal(err)
+			}
+			reckontest.Tx(t, db, func(ctx context.Context, tx *store.Tx) error {
+				n, err := tx.Node(ctx, node.ID())
+				if err == nil && (n.StoppedAt == nil || n.HeartbeatAt.Before(n.StartedAt)) {
+					t.Errorf("node %+v: want it registered and stopped", n)
+				}
+				return err
+			})
 		})
 	}
 }

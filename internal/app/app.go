@@ -8,7 +8,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"time"
 
@@ -75,10 +74,10 @@ type App struct {
 	Operator   *operator.Service
 	// Registry holds reckon's metrics and the Go and process collectors.
 	Registry *prometheus.Registry
-	// heartbeat is this process's node while it works jobs (StartWorking).
-	heartbeat *queue.Heartbeat
-	Metrics   *metrics.Metrics
-	Tracing   *telemetry.Tracing
+	// node is this process's node while it works jobs (StartWorking).
+	node    *reconcile.Node
+	Metrics *metrics.Metrics
+	Tracing *telemetry.Tracing
 }
 
 // New wires a process on db, whose schema must be current. The queue is not
@@ -189,43 +188,22 @@ func (a *App) Work(ctx context.Context, shutdownTimeout time.Duration) error {
 	return a.StopWorking(stopCtx)
 }
 
-// StartWorking registers this process as a node, heartbeating at the
-// catalog's interval and handing dead nodes' runs on after each beat, and
-// starts the queue's workers. The ledger records each attempt on the node.
-func (a *App) StartWorking(ctx context.Context) error {
-	hb, err := queue.StartHeartbeat(ctx, a.DB, queue.NodeName(), a.Queue.ClientID(), a.Catalog.Liveness.Interval,
-		func(ctx context.Context) {
-			if _, err := a.Reconciler.HandOn(ctx); err != nil && ctx.Err() == nil {
-				a.Log.Warn("handing dead nodes' runs on failed", "error", err)
-			}
-		}, a.Log.With("component", "node"))
-	if err != nil {
-		return err
-	}
-	a.heartbeat = hb
-	a.Ledger.SetNode(hb.NodeID())
-	if err := a.Queue.Start(ctx); err != nil {
-		return errors.Join(err, a.stopNode())
-	}
-	return nil
+// StartWorking starts this process as a node (reconcile.StartNode): it
+// heartbeats at the catalog's interval, hands dead nodes' runs on after
+// each beat, names its attempts, and works the queue's jobs.
+func (a *App) StartWorking(ctx context.Context) (err error) {
+	a.node, err = a.Reconciler.StartNode(ctx, a.Queue, a.Log.With("component", "node"))
+	return err
 }
 
 // StopWorking stops the queue — jobs in flight may finish until ctx ends,
 // then the rest are cancelled — and then marks the node stopped, so that
 // live nodes hand on at once whatever did not finish.
 func (a *App) StopWorking(ctx context.Context) error {
-	return errors.Join(a.Queue.Stop(ctx), a.stopNode())
-}
-
-func (a *App) stopNode() error {
-	if a.heartbeat == nil {
-		return nil
+	if a.node == nil {
+		return a.Queue.Stop(ctx)
 	}
-	// Its own short time: the node must be marked stopped even when the
-	// shutdown timeout is spent.
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return a.heartbeat.Stop(ctx)
+	return a.node.Stop(ctx)
 }
 
 // Close flushes the spans not yet exported, then closes the database.
