@@ -38,7 +38,7 @@ func expectField(t *testing.T, what string, res *response, field string) {
 	}
 }
 
-// Issue 12.3: a capture time whose offset carries it past year 9999 (or
+// A capture time whose offset carries it past year 9999 (or
 // before year 1) in UTC was stored on PostgreSQL and broke the
 // environment's list and every compose; SQLite answered 500.
 func TestOutOfRangeCaptureTimeIsRefused(t *testing.T) {
@@ -60,7 +60,7 @@ func TestOutOfRangeCaptureTimeIsRefused(t *testing.T) {
 	})
 }
 
-// Issue 12.4: restore payloads with NUL, a lone surrogate, raw 0xFF or a
+// Restore payloads with NUL, a lone surrogate, raw 0xFF or a
 // number past range answered 500 on PostgreSQL (22P05, 22P02, 22021,
 // 22003) and were stored on SQLite.
 func TestRestorePayloadNoEngineCanStoreIsRefused(t *testing.T) {
@@ -83,7 +83,7 @@ func TestRestorePayloadNoEngineCanStoreIsRefused(t *testing.T) {
 	})
 }
 
-// Issue 12.4: a workspace slug with %00 or %ff answered 500 on PostgreSQL
+// A workspace slug with %00 or %ff answered 500 on PostgreSQL
 // (22021); it names no workspace, the same 404 as a missing one.
 func TestWorkspaceSlugNoEngineCanStoreIsNotFound(t *testing.T) {
 	t.Parallel()
@@ -100,7 +100,7 @@ func TestWorkspaceSlugNoEngineCanStoreIsNotFound(t *testing.T) {
 	})
 }
 
-// Issue 12.5: a snapshot captured in the future stayed the newest and
+// A snapshot captured in the future stayed the newest and
 // pinned every compose to it. Capture times more than the skew ahead of the
 // server's clock are refused; within it they are fine.
 func TestFutureSnapshotIsRefused(t *testing.T) {
@@ -120,7 +120,7 @@ func TestFutureSnapshotIsRefused(t *testing.T) {
 	})
 }
 
-// Issue 12.6: native snapshots accepted unknown fields and repeated names
+// Native snapshots accepted unknown fields and repeated names
 // (the last one won); restores refused unknown fields but took repeated
 // names. Both refuse both now, naming the field.
 func TestJSONBodiesAreStrict(t *testing.T) {
@@ -142,7 +142,7 @@ func TestJSONBodiesAreStrict(t *testing.T) {
 	})
 }
 
-// Issue 12.6: the API parsed a text/plain body as JSON. A body must say it
+// The API parsed a text/plain body as JSON. A body must say it
 // is JSON; anything else answers 415, the ScubaGear import too.
 func TestJSONBodiesNeedTheJSONMediaType(t *testing.T) {
 	t.Parallel()
@@ -169,7 +169,7 @@ func TestJSONBodiesNeedTheJSONMediaType(t *testing.T) {
 	})
 }
 
-// Issue 12.6: path ids "01" and "+1" and the cursor "k1:+2" were accepted
+// Path ids "01" and "+1" and the cursor "k1:+2" were accepted
 // as 1 and 2: one record had many URLs. Only the canonical form names it.
 func TestNonCanonicalIDsAndCursorsAreRefused(t *testing.T) {
 	t.Parallel()
@@ -197,7 +197,7 @@ func TestNonCanonicalIDsAndCursorsAreRefused(t *testing.T) {
 	})
 }
 
-// Issue 12.6: "/api/v1/workspaces/acme/../globex/operations" answered the
+// "/api/v1/workspaces/acme/../globex/operations" answered the
 // mux's 307 text/html; API answers carried no CSP.
 func TestUncleanPathsAnswerJSONAndAnswersCarryCSP(t *testing.T) {
 	t.Parallel()

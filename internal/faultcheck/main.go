@@ -7,7 +7,7 @@
 //
 //	go run ./internal/faultcheck -postgres URL [-restart-postgres] [-duration 60s] [-goals=report]
 //
-// It exits 1 when an invariant fails, and when a goal of issue 13 is missed
+// It exits 1 when an invariant fails, and when one of its goals (summary.go) is missed
 // unless -goals=report. It only talks to loopback and the given server,
 // stops by itself, and stops its processes and drops its database on any
 // exit, SIGINT included.

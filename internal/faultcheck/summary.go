@@ -73,7 +73,8 @@ type violation struct {
 	Detail    string
 }
 
-// goal is one of issue 13's targets, judged from the summary.
+// goal is one of the fault test's targets for a healing system, judged from
+// the summary.
 type goal struct {
 	Name   string
 	Pass   bool
