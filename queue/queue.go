@@ -45,7 +45,9 @@ type Config struct {
 	// (catalog.RescueAfter); River's default of one hour when 0.
 	RescueAfter time.Duration
 	Logger      *slog.Logger
-	// Middleware wraps every insert and every attempt (traces, metrics).
+	// Middleware wraps every insert and every attempt (traces, metrics),
+	// outside the queue's own, which retries an attempt that met an
+	// unavailable database soon (OutageRetry).
 	Middleware []rivertype.Middleware
 }
 
@@ -63,8 +65,12 @@ func New(db *store.DB, cfg *Config) (*Queue, error) {
 		PeriodicJobs:         cfg.PeriodicJobs,
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueAfter,
-		Middleware:           cfg.Middleware,
 	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	rc.Middleware = append(append(rc.Middleware, cfg.Middleware...), &rideOutOutages{log: log})
 	if rc.RescueStuckJobsAfter > 0 && rc.JobTimeout == 0 {
 		// River refuses a rescue sooner than the default job timeout.
 		rc.JobTimeout = min(river.JobTimeoutDefault, rc.RescueStuckJobsAfter)
