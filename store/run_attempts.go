@@ -84,6 +84,40 @@ ORDER BY a.run_id LIMIT $2`, deadBefore, limit)
 	})
 }
 
+// OrphanedJob is the queue job of a queued run, taken by the worker of a
+// node that died before the run's first attempt began.
+type OrphanedJob struct {
+	RunID int64
+	JobID int64
+}
+
+// OrphanedJobs returns up to limit queued runs whose queue job is running
+// on the River client of a node that stopped or last heartbeat before
+// deadBefore, in run order; a job out of attempts is left to River, as
+// ReleaseJob leaves it. River's running jobs are few, so the query starts
+// from them.
+func (tx *Tx) OrphanedJobs(ctx context.Context, deadBefore time.Time, limit int) ([]OrphanedJob, error) {
+	lastClient := `j.attempted_by[array_length(j.attempted_by, 1)]`
+	if tx.engine == SQLite {
+		lastClient = `json_extract(j.attempted_by, '$[#-1]')` // riversqlite keeps a JSON array
+	}
+	r, err := tx.query(ctx, `SELECT r.id, j.id
+FROM river_job j
+JOIN operation_runs r ON r.job_id = j.id
+JOIN nodes n ON n.river_client_id = `+lastClient+`
+WHERE j.state = 'running' AND j.attempt < j.max_attempts AND r.status = 'queued'
+	AND (n.stopped_at IS NOT NULL OR n.heartbeat_at < $1)
+ORDER BY r.id LIMIT $2`, deadBefore, limit)
+	if err != nil {
+		return nil, err
+	}
+	return collect(r, func(r rows) (OrphanedJob, error) {
+		var o OrphanedJob
+		err := r.Scan(&o.RunID, &o.JobID)
+		return o, err
+	})
+}
+
 // HandOnAttempt ends an attempt as handed on. False when it was handed on
 // already (by another node).
 func (tx *Tx) HandOnAttempt(ctx context.Context, runID int64, attempt int) (bool, error) {
