@@ -12,13 +12,13 @@ import (
 	"github.com/reckonhq/reckon/store"
 )
 
-// OutageRetry is how soon an attempt that met an unavailable database runs
+// outageRetry is how soon an attempt that met an unavailable database runs
 // again.
-const OutageRetry = time.Second
+const outageRetry = time.Second
 
 // rideOutOutages turns an attempt that failed because the database was
 // unavailable (store.ErrUnavailable: refused, restarting, cut off) into a
-// snooze of OutageRetry. A failed attempt would count as an error, and
+// snooze of outageRetry. A failed attempt would count as an error, and
 // River's backoff grows with each one (1 s, 16 s, 81 s …): two failures
 // during one restart of the database would put the next attempt past a
 // short run's deadline. A snooze counts neither as an error nor as an
@@ -39,6 +39,6 @@ func (m *rideOutOutages) Work(ctx context.Context, job *rivertype.JobRow, doInne
 		return err
 	}
 	m.log.WarnContext(ctx, "job attempt met an unavailable database; it runs again shortly",
-		"job_id", job.ID, "kind", job.Kind, "retry_in", OutageRetry, "error", err)
-	return river.JobSnooze(OutageRetry)
+		"job_id", job.ID, "kind", job.Kind, "retry_in", outageRetry, "error", err)
+	return river.JobSnooze(outageRetry)
 }

@@ -47,7 +47,7 @@ type Config struct {
 	Logger      *slog.Logger
 	// Middleware wraps every insert and every attempt (traces, metrics),
 	// outside the queue's own, which retries an attempt that met an
-	// unavailable database soon (OutageRetry).
+	// unavailable database again a second later.
 	Middleware []rivertype.Middleware
 }
 
