@@ -27,7 +27,7 @@ func (r *Reconciler) HandOn(ctx context.Context) (int, error) {
 	deadAfter := r.ledger.Catalog().Liveness.DeadAfter
 	total := 0
 	for {
-		var handed []int64
+		var handed []orphan
 		var full bool
 		err := r.db.InTx(ctx, func(tx *store.Tx) error {
 			handed = nil
@@ -44,7 +44,7 @@ func (r *Reconciler) HandOn(ctx context.Context) (int, error) {
 					return err
 				}
 				if ok {
-					handed = append(handed, o.runID)
+					handed = append(handed, o)
 				}
 			}
 			return nil
@@ -52,8 +52,12 @@ func (r *Reconciler) HandOn(ctx context.Context) (int, error) {
 		if err != nil {
 			return total, fmt.Errorf("reconcile: hand on: %w", err)
 		}
-		for _, id := range handed {
-			r.logger.Info("reconcile: handed a dead node's run on", "run_id", id)
+		for _, o := range handed {
+			if o.attempt == 0 {
+				r.logger.Info("reconcile: handed a dead node's run on before its first attempt", "run_id", o.runID, "job_id", o.jobID)
+			} else {
+				r.logger.Info("reconcile: handed a dead node's run on", "run_id", o.runID, "attempt", o.attempt)
+			}
 		}
 		total += len(handed)
 		// A batch selects none of the runs handed on before it again, and a
