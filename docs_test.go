@@ -76,6 +76,7 @@ func prose(t *testing.T, file string) (lines []mdLine, unclosed int) {
 }
 
 func TestDocsFencesBalanceAndHeadingsStandAlone(t *testing.T) {
+	t.Parallel()
 	// A heading glued to a table row ("|## …") renders as a table cell.
 	glued := regexp.MustCompile(`\|\s*#{1,6} `)
 	for _, f := range docFiles(t) {
@@ -126,6 +127,7 @@ func slug(heading string) string {
 }
 
 func TestDocsRelativeLinksResolve(t *testing.T) {
+	t.Parallel()
 	for _, f := range docFiles(t) {
 		lines, _ := prose(t, f)
 		for _, l := range lines {
@@ -190,6 +192,7 @@ func repoPath(tok string) (string, bool) {
 }
 
 func TestDocsReferencedPathsExist(t *testing.T) {
+	t.Parallel()
 	checked := 0
 	for _, f := range docFiles(t) {
 		lines, _ := prose(t, f)
@@ -213,6 +216,7 @@ func TestDocsReferencedPathsExist(t *testing.T) {
 }
 
 func TestRepoPathRecognisesPathsOnly(t *testing.T) {
+	t.Parallel()
 	for tok, want := range map[string]string{
 		"cli/app.go":                  "cli/app.go",
 		"./scripts/test.sh":           "scripts/test.sh",

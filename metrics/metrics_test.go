@@ -19,6 +19,7 @@ import (
 )
 
 func TestMetricsFollowTheRunsAndTheSweeps(t *testing.T) {
+	t.Parallel()
 	for _, engine := range reckontest.Engines(t) {
 		t.Run(string(engine), func(t *testing.T) {
 			ctx := context.Background()

@@ -11,6 +11,7 @@ import (
 // Every reason code the reconciler and the restore domain write has a
 // decision sentence in every language, and every item error a message.
 func TestReasonCodesHaveSentences(t *testing.T) {
+	t.Parallel()
 	keys := []string{"reconcile.run_not_found", restore.ItemInvalidPayload, restore.ItemMissingKind,
 		// Reason codes are their own keys.
 		reckon.ReasonStaleQueued, reckon.ReasonStaleRunning, reckon.ReasonJobDiscarded,

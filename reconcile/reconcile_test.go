@@ -160,6 +160,7 @@ func wantSettled(t *testing.T, b *testBundle, id int64, outcome reckon.Outcome, 
 }
 
 func TestSweepSettlesStaleRunsOnTheGenericPath(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, b *testBundle) {
 		scope := b.fx.Scope()
 		queued := b.genericRun(t, scope, "sha256:queued")
@@ -188,6 +189,7 @@ func TestSweepSettlesStaleRunsOnTheGenericPath(t *testing.T) {
 }
 
 func TestSecondSweepChangesNothing(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, b *testBundle) {
 		scope := b.fx.Scope()
 		for _, key := range []string{"a", "b", "c"} {
@@ -213,6 +215,7 @@ func TestSecondSweepChangesNothing(t *testing.T) {
 }
 
 func TestSweepAsksTheAdapterFirst(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, b *testBundle) {
 		scope := b.fx.Scope()
 		items := []restore.Item{{Key: "a", Payload: json.RawMessage(`{"kind":"x"}`)}, {Key: "b", Payload: json.RawMessage(`{}`)}}
@@ -246,6 +249,7 @@ func TestSweepAsksTheAdapterFirst(t *testing.T) {
 }
 
 func TestReconcileRunAppliesProofAtOnceAndDeadlinesOnlyWhenPast(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, b *testBundle) {
 		ctx := context.Background()
 		scope := b.fx.Scope()
@@ -324,6 +328,7 @@ func (b *testBundle) waitDiscarded(t *testing.T, runs ...*reckon.Run) {
 }
 
 func TestDiscardedJobsSettleTheirRuns(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, b *testBundle) {
 		ctx := context.Background()
 		scope := b.fx.Scope()
@@ -378,6 +383,7 @@ func (a brokenAdapter) Reconcile(ctx context.Context, tx *store.Tx, run *reckon.
 }
 
 func TestAnAdapterFailureLeavesOnlyThatRunForTheNextSweep(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, b *testBundle) {
 		scope := b.fx.Scope()
 		a := b.genericRun(t, scope, "a")
@@ -402,6 +408,7 @@ func TestAnAdapterFailureLeavesOnlyThatRunForTheNextSweep(t *testing.T) {
 // job — for the process whose catalog has that type's adapter, since the
 // generic path would fail runs that adapter can prove.
 func TestAProcessJudgesOnlyTheRunTypesOfItsCatalog(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, b *testBundle) {
 		ctx := context.Background()
 		scope := b.fx.Scope()

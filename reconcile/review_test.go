@@ -51,6 +51,7 @@ func (b *testBundle) reviewRow(t *testing.T, scope reckon.Scope, run *reckon.Run
 // show the reconciler applying its decisions, proof at once and deadline
 // rows only past the deadline, and never proving from another scope.
 func TestReconcilerWithTheReviewAdapter(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, b *testBundle) {
 		ctx := context.Background()
 		b.cat.RegisterAdapter(reckon.RunTypeReviewCompose, review.Adapter{})

@@ -34,6 +34,7 @@ func sweepBatch(t *testing.T, db *store.DB, scope reckon.Scope, status reckon.Ru
 }
 
 func TestStaleRunsPagesThroughActiveRunsPastTheDeadline(t *testing.T) {
+	t.Parallel()
 	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
 		scope := reckontest.NewFixture(t, db).Scope()
 		now := sweepT0.Add(time.Hour)
@@ -90,6 +91,7 @@ func TestStaleRunsPagesThroughActiveRunsPastTheDeadline(t *testing.T) {
 // On PostgreSQL a second sweeper skips the runs the first one holds
 // instead of waiting for them or taking them too.
 func TestStaleRunsSkipsRunsAnotherSweeperHolds(t *testing.T) {
+	t.Parallel()
 	db := reckontest.Open(t, store.Postgres, nil)
 	scope := reckontest.NewFixture(t, db).Scope()
 	sweepBatch(t, db, scope, reckon.RunQueued, "", 6, "q", sweepT0)
@@ -129,6 +131,7 @@ func TestStaleRunsSkipsRunsAnotherSweeperHolds(t *testing.T) {
 }
 
 func TestSavepointRollsBackOnlyTheFailedPart(t *testing.T) {
+	t.Parallel()
 	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
 		fx := reckontest.NewFixture(t, db)
 		ws := fx.Workspace()
@@ -170,6 +173,7 @@ func TestSavepointRollsBackOnlyTheFailedPart(t *testing.T) {
 }
 
 func TestRecordRestoreItemRecordsAResultOnce(t *testing.T) {
+	t.Parallel()
 	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
 		scope := reckontest.NewFixture(t, db).Scope()
 		sweepBatch(t, db, scope, reckon.RunQueued, "", 1, "restore", sweepT0)

@@ -11,6 +11,7 @@ import (
 // Tracing is configured by the standard OTEL_* variables alone, and off
 // when none is set.
 func TestTracingFromTheEnvironment(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, c := range []struct {
 		name string
