@@ -126,14 +126,31 @@ func (f *faults) checkpoint() {
 	logf("checkpoint took %s", time.Since(began).Round(time.Millisecond))
 }
 
-// killOne SIGKILLs a random live node, notes the runs it had in flight and
-// restarts it 0.5–2.5 s after the kill.
+// killOne SIGKILLs a live node, notes the runs it had in flight and
+// restarts it 0.5–2.5 s after the kill. It picks at random among the nodes
+// working runs' jobs at that moment, so that a kill tests the hand-on;
+// among all live nodes when none is.
 func (f *faults) killOne(ctx context.Context) {
-	var alive []*node
+	var alive, busy []*node
+	jobs, err := f.watch.runningRunJobs(ctx)
+	if err != nil {
+		logf("running jobs before a kill: %v", err)
+	}
 	for _, n := range f.nodes {
-		if n.alive() {
-			alive = append(alive, n)
+		life, ok := n.current()
+		if !ok {
+			continue
 		}
+		alive = append(alive, n)
+		for _, j := range jobs {
+			if life.owns(j.client) {
+				busy = append(busy, n)
+				break
+			}
+		}
+	}
+	if len(busy) > 0 {
+		alive = busy
 	}
 	if len(alive) == 0 {
 		return
@@ -301,11 +318,17 @@ func (w *watch) close() {
 	}
 }
 
-// recordKill notes the runs whose River job was running on the killed
-// incarnation of n — the last client id in the job's attempted_by is the
-// one working it — and returns how many.
-func (w *watch) recordKill(ctx context.Context, life incarnation) int {
-	var found []*inFlight
+// runningJob is an active run whose River job is running, and the client
+// that works it: the last one in the job's attempted_by.
+type runningJob struct {
+	run      int64
+	attempts int
+	client   string
+}
+
+// runningRunJobs returns the active runs whose River job is running.
+func (w *watch) runningRunJobs(ctx context.Context) ([]runningJob, error) {
+	var found []runningJob
 	err := w.query(ctx, func(c *pgx.Conn) error {
 		found = found[:0]
 		rows, err := c.Query(ctx, `
@@ -315,19 +338,28 @@ WHERE r.status IN ('queued', 'running') AND j.state = 'running'`)
 		if err != nil {
 			return err
 		}
-		var id int64
-		var attempts int
-		var client string
-		_, err = pgx.ForEachRow(rows, []any{&id, &attempts, &client}, func() error {
-			if life.owns(client) {
-				found = append(found, &inFlight{run: id, attempts: attempts, client: client, killed: life.killed})
-			}
+		var j runningJob
+		_, err = pgx.ForEachRow(rows, []any{&j.run, &j.attempts, &j.client}, func() error {
+			found = append(found, j)
 			return nil
 		})
 		return err
 	})
+	return found, err
+}
+
+// recordKill notes the runs whose River job was running on the killed
+// incarnation of a node and returns how many.
+func (w *watch) recordKill(ctx context.Context, life incarnation) int {
+	jobs, err := w.runningRunJobs(ctx)
 	if err != nil {
 		logf("in flight at the kill: %v", err)
+	}
+	var found []*inFlight
+	for _, j := range jobs {
+		if life.owns(j.client) {
+			found = append(found, &inFlight{run: j.run, attempts: j.attempts, client: j.client, killed: life.killed})
+		}
 	}
 	w.mu.Lock()
 	w.inFlight = append(w.inFlight, found...)

@@ -1,7 +1,8 @@
 // Command faultcheck is reckon's fault test: one `reckon serve` and two
 // `reckon worker` processes on a fresh PostgreSQL database, callers that
-// compose reviews and import evidence over the JSON API, random SIGKILLs of
-// the nodes (each restarted after 0.5–2.5 s), cuts of every connection of
+// compose reviews and import evidence over the JSON API, SIGKILLs of random
+// nodes among those working runs' jobs at the moment (each restarted after
+// 0.5–2.5 s), cuts of every connection of
 // the database and, once and last, a restart of the PostgreSQL server. Then
 // it checks the invariants over the database and prints one summary.
 //

@@ -134,10 +134,14 @@ func (n *node) stop(wait time.Duration) {
 	}
 }
 
-func (n *node) alive() bool {
+// current is the incarnation that runs now; false when none does.
+func (n *node) current() (incarnation, bool) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.cmd != nil
+	if n.cmd == nil || len(n.lives) == 0 {
+		return incarnation{}, false
+	}
+	return n.lives[len(n.lives)-1], true
 }
 
 // owns says whether River client id was made by this incarnation.
