@@ -96,6 +96,60 @@ func (tx *Tx) CountMatchingRuns(ctx context.Context, f *RunFilter, upTo int64) (
 	return n, err
 }
 
+// RunTypes returns the types of the runs in a filter's scope — its
+// workspace or every workspace, within a member's entitlements — in order;
+// the filter's other fields are ignored. A run list offers them as its type
+// choices beside the catalog's, so that the runs of a service's own types
+// (docs/adapters.md) can be filtered too. It costs an index probe per
+// workspace and type, each finding the next type after the last one, not a
+// walk over the history.
+func (tx *Tx) RunTypes(ctx context.Context, scope *RunFilter) ([]reckon.RunType, error) {
+	q, args := tx.runTypesQuery(scope)
+	if q == "" {
+		return nil, nil
+	}
+	r, err := tx.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: run types: %w", err)
+	}
+	return collect(r, func(r rows) (reckon.RunType, error) {
+		var t reckon.RunType
+		return t, r.Scan(&t)
+	})
+}
+
+// runTypesQuery is RunTypes' statement; "" when the scope holds no runs.
+func (tx *Tx) runTypesQuery(scope *RunFilter) (string, []any) {
+	if scope.Restricted && len(scope.Environments) == 0 {
+		return "", nil
+	}
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	workspaces := ""
+	if !scope.AllWorkspaces {
+		workspaces = " WHERE w.id = " + arg(scope.WorkspaceID)
+	}
+	entitled := ""
+	if scope.Restricted {
+		ph := make([]string, len(scope.Environments))
+		for i, id := range scope.Environments {
+			ph[i] = arg(id)
+		}
+		entitled = " AND r.environment_id IN (" + strings.Join(ph, ", ") + ")"
+	}
+	first := `(SELECT MIN(r.type) FROM operation_runs r WHERE r.workspace_id = w.id` + entitled + `)`
+	next := `(SELECT MIN(r.type) FROM operation_runs r WHERE r.workspace_id = s.workspace_id AND r.type > s.type` + entitled + `)`
+	return `WITH RECURSIVE seen (workspace_id, type) AS (
+	SELECT w.id, ` + first + ` FROM workspaces w` + workspaces + `
+	UNION ALL
+	SELECT s.workspace_id, ` + next + ` FROM seen s WHERE s.type IS NOT NULL
+)
+SELECT DISTINCT type FROM seen WHERE type IS NOT NULL ORDER BY type`, args
+}
+
 // runWhere builds the WHERE clause of a filter over operation_runs r; ""
 // when the filter can match nothing.
 func (tx *Tx) runWhere(f *RunFilter) (string, []any, error) {

@@ -372,6 +372,13 @@ CREATE TRIGGER environment_reviews_headline_update AFTER UPDATE OF score, failin
 		OR latest_review_failing IS NOT NEW.failing_count);
 END;
 {{end}}`,
+	// 9: a run list filtered by type reads the type's runs newest first, and
+	// the types of a workspace's runs (a list's type choices, which include
+	// a service's types the catalog does not know) are read one index probe
+	// per type, not by a walk over the workspace's history.
+	`
+CREATE INDEX operation_runs_workspace_type_newest ON operation_runs (workspace_id, type, id DESC);
+`,
 }
 
 // renderMigration renders migration text for an engine.

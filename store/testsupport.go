@@ -145,6 +145,13 @@ func (tx *Tx) ExplainListRuns(ctx context.Context, f *RunFilter) (string, error)
 	return tx.explain(ctx, q, args...)
 }
 
+// ExplainRunTypes returns the engine's plan of RunTypes, for the test that
+// checks it probes the type index instead of walking the history.
+func (tx *Tx) ExplainRunTypes(ctx context.Context, scope *RunFilter) (string, error) {
+	q, args := tx.runTypesQuery(scope)
+	return tx.explain(ctx, q, args...)
+}
+
 // MigrateTo brings the schema up to version target only, for tests of
 // what a later migration does to the rows an earlier schema holds.
 func (db *DB) MigrateTo(ctx context.Context, target int) (int, error) {
