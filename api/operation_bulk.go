@@ -8,6 +8,7 @@ import (
 
 	"github.com/reckonhq/reckon/access"
 	"github.com/reckonhq/reckon/operator"
+	"github.com/reckonhq/reckon/store"
 )
 
 type bulkBody struct {
@@ -73,12 +74,15 @@ func (s *Server) bulkOperations(w http.ResponseWriter, r *http.Request, c *call,
 		}
 	}
 	q := newQueryOf(values)
-	f := s.runFilterOf(q)
+	f, err := s.runFilterOf(r.Context(), q, g.RunFilter(store.RunFilter{}))
+	if err != nil {
+		return err
+	}
 	if err := q.err(); err != nil {
 		return err
 	}
 	out, err := s.operator.Bulk(r.Context(), &operator.BulkParams{WorkspaceID: g.Workspace.ID, Action: body.Action,
-		Filter: g.RunFilter(f), Note: body.Note, By: operator.Actor{UserID: c.User.ID}, MayRestore: g.Can(access.Restore)})
+		Filter: f, Note: body.Note, By: operator.Actor{UserID: c.User.ID}, MayRestore: g.Can(access.Restore)})
 	if err != nil {
 		return err
 	}

@@ -1,12 +1,15 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/access"
+	"github.com/reckonhq/reckon/internal/web"
 	"github.com/reckonhq/reckon/store"
 )
 
@@ -25,10 +28,14 @@ const MaxCount = 10_000
 
 // runFilter reads the list parameters of docs/api.md (type, status, outcome,
 // environment, q, since, until, unresolved, limit, cursor) plus
-// reconciled=true and past_deadline=true.
-func (s *Server) runFilter(r *http.Request) (store.RunFilter, error) {
+// reconciled=true and past_deadline=true, within scope: the caller's
+// workspace and entitlements, or every workspace.
+func (s *Server) runFilter(r *http.Request, scope store.RunFilter) (store.RunFilter, error) {
 	q := newQuery(r.URL)
-	f := s.runFilterOf(q)
+	f, err := s.runFilterOf(r.Context(), q, scope)
+	if err != nil {
+		return f, err
+	}
 	before, err := q.cursor()
 	if err != nil {
 		return f, err
@@ -37,31 +44,48 @@ func (s *Server) runFilter(r *http.Request) (store.RunFilter, error) {
 	return f, q.err()
 }
 
-// runFilterOf reads the filter parameters a list and a bulk request share.
-func (s *Server) runFilterOf(q *query) store.RunFilter {
-	var typeKeys []string
-	for _, t := range s.catalog.Types() {
-		typeKeys = append(typeKeys, string(t.Key))
+// runFilterOf reads the filter parameters a list and a bulk request share,
+// within scope.
+func (s *Server) runFilterOf(ctx context.Context, q *query, scope store.RunFilter) (store.RunFilter, error) {
+	f := scope
+	f.Status = reckon.RunStatus(q.enum("status", func(v string) bool { return reckon.RunStatus(v).Valid() },
+		"queued, running, completed"))
+	f.Outcome = reckon.Outcome(q.enum("outcome", func(v string) bool { return reckon.Outcome(v).Valid() },
+		"pending, succeeded, partially_succeeded, blocked, failed, cancelled"))
+	f.EnvironmentID = q.id("environment")
+	f.ReconciledOnly = q.bool("reconciled")
+	f.PastDeadline = q.bool("past_deadline")
+	f.Query = q.text("q")
+	f.Since, f.Until = q.time("since"), q.time("until")
+	f.Unresolved = q.bool("unresolved")
+	f.Limit = q.limit()
+	var err error
+	f.Type, err = s.runType(ctx, q, &scope)
+	return f, err
+}
+
+// runType reads the type filter: a key of the catalog, or the type of a run
+// in scope that the catalog does not know — a service's (docs/adapters.md).
+// Only such a type costs a read of the scope's types.
+func (s *Server) runType(ctx context.Context, q *query, scope *store.RunFilter) (reckon.RunType, error) {
+	typ := reckon.RunType(q.values.Get("type"))
+	if _, known := s.catalog.Lookup(typ); known || typ == "" {
+		return typ, nil
 	}
-	f := store.RunFilter{
-		Type: reckon.RunType(q.enum("type", func(v string) bool {
-			_, ok := s.catalog.Lookup(reckon.RunType(v))
-			return ok
-		}, strings.Join(typeKeys, ", "))),
-		Status: reckon.RunStatus(q.enum("status", func(v string) bool { return reckon.RunStatus(v).Valid() },
-			"queued, running, completed")),
-		Outcome: reckon.Outcome(q.enum("outcome", func(v string) bool { return reckon.Outcome(v).Valid() },
-			"pending, succeeded, partially_succeeded, blocked, failed, cancelled")),
-		EnvironmentID:  q.id("environment"),
-		ReconciledOnly: q.bool("reconciled"),
-		PastDeadline:   q.bool("past_deadline"),
-		Query:          q.text("q"),
-		Since:          q.time("since"),
-		Until:          q.time("until"),
-		Unresolved:     q.bool("unresolved"),
-		Limit:          q.limit(),
+	var types []reckon.RunType
+	err := s.db.InTx(ctx, func(tx *store.Tx) (err error) {
+		types, err = web.RunTypes(ctx, tx, s.catalog, scope)
+		return err
+	})
+	if err != nil || slices.Contains(types, typ) {
+		return typ, err
 	}
-	return f
+	names := make([]string, len(types))
+	for i, t := range types {
+		names[i] = string(t)
+	}
+	q.errs.Add("type", "api.param_enum", "allowed", strings.Join(names, ", "))
+	return "", nil
 }
 
 // listRuns answers one page of runs; slug names each run's workspace.
@@ -99,15 +123,15 @@ func (s *Server) listOperations(w http.ResponseWriter, r *http.Request, c *call,
 	if format != "" && format != "csv" && format != "json" {
 		return fieldError("format", "api.param_enum", "allowed", "csv, json")
 	}
-	f, err := s.runFilter(r)
+	f, err := s.runFilter(r, g.RunFilter(store.RunFilter{}))
 	if err != nil {
 		return err
 	}
 	slug := func(*reckon.Run) string { return g.Workspace.Slug }
 	if format != "" {
-		return s.exportRuns(w, r, c, g.RunFilter(f), format, slug)
+		return s.exportRuns(w, r, c, f, format, slug)
 	}
-	return s.listRuns(w, r, c, g.RunFilter(f), slug)
+	return s.listRuns(w, r, c, f, slug)
 }
 
 func (s *Server) showOperation(w http.ResponseWriter, r *http.Request, c *call, g *access.Grant) error {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/reckontest"
 	"github.com/reckonhq/reckon/reconcile"
 	"github.com/reckonhq/reckon/store"
@@ -76,6 +77,52 @@ func TestRunsOfAServiceTypeAreShownAndActedOnButNotJudged(t *testing.T) {
 		res = w.post(t, w.operator, w.opPath(stale.ID, "retry"), "")
 		if expect(t, res, http.StatusConflict); !strings.Contains(res.errorMessage(), string(reckontest.ServiceType)) {
 			t.Fatalf("retry of the service's run: %s", res.Body)
+		}
+	})
+}
+
+// The type filter takes a service's type too, where the caller can see runs
+// of it: a list, the platform's list and a bulk action find the service's
+// runs by it, and a member who sees none of them is told the types there are
+// to choose from, which do not include it.
+func TestTheTypeFilterTakesAServiceTypeTheCallerHasRunsOf(t *testing.T) {
+	t.Parallel()
+	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		service := reckontest.ServiceLedger(t)
+		run := reckontest.ServiceRun(t, db, service, scopeOf(w.envA2), "sync")
+		w.run(t, scopeOf(w.envA2), reckon.RunTypeReviewCompose, "compose")
+		filter := "?type=" + string(reckontest.ServiceType)
+
+		for _, list := range []struct{ token, path string }{
+			{w.readonly, "/api/v1/workspaces/" + w.wsA.Slug + "/operations" + filter},
+			{w.readonly, "/api/v1/workspaces/" + w.wsA.Slug + "/operations" + filter + "&format=json"},
+			{w.support, "/api/v1/system/operations" + filter},
+		} {
+			res := w.get(t, list.token, list.path)
+			expect(t, res, http.StatusOK)
+			if ids := operationIDs(t, res); fmt.Sprint(ids) != fmt.Sprint([]int64{run.ID}) {
+				t.Errorf("%s: runs %v, want the service's run %d", list.path, ids, run.ID)
+			}
+		}
+
+		// The member entitled to the other environment sees no run of the type.
+		res := w.get(t, w.restricted, "/api/v1/workspaces/"+w.wsA.Slug+"/operations"+filter)
+		expect(t, res, http.StatusUnprocessableEntity)
+		allowed, _ := fieldsOf(res)["type"].(string)
+		if strings.Contains(allowed, string(reckontest.ServiceType)) || !strings.Contains(allowed, string(reckon.RunTypeReviewCompose)) {
+			t.Errorf("the restricted member's choices: %q", allowed)
+		}
+		res = w.get(t, w.readonly, "/api/v1/workspaces/"+w.wsA.Slug+"/operations?type=unknown.kind")
+		expect(t, res, http.StatusUnprocessableEntity)
+		if allowed, _ := fieldsOf(res)["type"].(string); !strings.Contains(allowed, string(reckontest.ServiceType)) {
+			t.Errorf("the choices of a member who sees the service's run: %q", allowed)
+		}
+
+		res = w.post(t, w.operator, "/api/v1/workspaces/"+w.wsA.Slug+"/operations/bulk",
+			`{"action": "cancel", "filter": {"type": "`+string(reckontest.ServiceType)+`"}}`)
+		if expect(t, res, http.StatusOK); res.JSON["matched"] != 1.0 || res.JSON["changed"] != 1.0 {
+			t.Fatalf("bulk cancel of the service's runs: %s", res.Body)
 		}
 	})
 }

@@ -12,11 +12,10 @@ import (
 // listSystemOperations lists runs across every workspace for platform
 // support, with the filters of the workspace list.
 func (s *Server) listSystemOperations(w http.ResponseWriter, r *http.Request, c *call) error {
-	f, err := s.runFilter(r)
+	f, err := s.runFilter(r, store.RunFilter{AllWorkspaces: true})
 	if err != nil {
 		return err
 	}
-	f.AllWorkspaces = true
 	slugs := map[int64]string{}
 	err = s.db.InTx(r.Context(), func(tx *store.Tx) error {
 		all, err := tx.Workspaces(r.Context())

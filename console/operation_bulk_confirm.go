@@ -179,13 +179,16 @@ func (s *Server) bulkRequestOf(w http.ResponseWriter, r *http.Request, c *call, 
 		return nil, err
 	}
 	t, q := s.tr(c), r.URL.Query()
-	f, form := s.runFilter(t, q)
+	f, form, err := s.runFilter(r.Context(), t, q, g.RunFilter(store.RunFilter{}))
+	if err != nil {
+		return nil, err
+	}
 	envs, err := s.visibleEnvironments(r.Context(), g)
 	if err != nil {
 		return nil, err
 	}
 	form.addEnvironments(t, f.EnvironmentID, []optionGroupSource{{environments: envs}})
-	req := &bulkRequest{action: a, filter: g.RunFilter(f), form: form, back: withQuery(operationsPath(g.Workspace.Slug), filterQuery(q))}
+	req := &bulkRequest{action: a, filter: f, form: form, back: withQuery(operationsPath(g.Workspace.Slug), filterQuery(q))}
 	req.filter.BeforeID, req.filter.Limit, req.filter.NotType = 0, 0, reckon.RunTypeBulk
 	if !form.Active {
 		return nil, s.redirectWithFlash(w, r, c, req.back, &flash{Level: levelError, Message: reckon.Msg("console.bulk.no_filter")})

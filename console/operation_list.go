@@ -46,7 +46,10 @@ func (s *Server) listOperations(w http.ResponseWriter, r *http.Request, c *call,
 	ctx := r.Context()
 	t := s.tr(c)
 	slug := g.Workspace.Slug
-	f, form := s.runFilter(t, r.URL.Query())
+	f, form, err := s.runFilter(ctx, t, r.URL.Query(), g.RunFilter(store.RunFilter{}))
+	if err != nil {
+		return err
+	}
 	form.Action = operationsPath(slug)
 	envs, err := s.visibleEnvironments(ctx, g)
 	if err != nil {
@@ -54,11 +57,11 @@ func (s *Server) listOperations(w http.ResponseWriter, r *http.Request, c *call,
 	}
 	form.addEnvironments(t, f.EnvironmentID, []optionGroupSource{{environments: envs}})
 	table := &runTable{ShowEnvironment: true, Empty: t.T("console.operations.empty")}
-	p, err := s.runList(ctx, t, g.RunFilter(f), form.Action, r, workspaceRows(slug, envs), table)
+	p, err := s.runList(ctx, t, f, form.Action, r, workspaceRows(slug, envs), table)
 	if err != nil {
 		return err
 	}
-	chart, err := s.runsChart(ctx, t, g.RunFilter(f), form.Action, r.URL.Query())
+	chart, err := s.runsChart(ctx, t, f, form.Action, r.URL.Query())
 	if err != nil {
 		return err
 	}

@@ -1,12 +1,15 @@
 package console
 
 import (
+	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/internal/validate"
+	"github.com/reckonhq/reckon/internal/web"
 	"github.com/reckonhq/reckon/store"
 )
 
@@ -142,16 +145,28 @@ func (f *filterForm) add(id, name, label string, options []option) {
 	f.Fields = append(f.Fields, selectField{ID: id, Name: name, Label: label, Groups: []optionGroup{{Options: options}}})
 }
 
-// runFilter reads a run list's filters and position from the query. A
+// runFilter reads a run list's filters and position from the query, within
+// scope: the caller's workspace and entitlements, or every workspace. A
 // value that is not one of the choices is ignored and said so: the list
-// still answers. The environment choice is added by the caller, who knows
-// which environments to offer.
-func (s *Server) runFilter(t tr, q url.Values) (store.RunFilter, *filterForm) {
-	f := store.RunFilter{Limit: pageSize + 1}
+// still answers. The type choices are the catalog's and those of the
+// scope's runs the catalog does not know (a service's, docs/adapters.md).
+// The environment choice is added by the caller, who knows which
+// environments to offer.
+func (s *Server) runFilter(ctx context.Context, t tr, q url.Values, scope store.RunFilter) (store.RunFilter, *filterForm, error) {
+	f := scope
+	f.Limit = pageSize + 1
 	form := &filterForm{ShowReconciled: true}
-	if v := q.Get("type"); v != "" {
-		if _, ok := s.catalog.Lookup(reckon.RunType(v)); ok {
-			f.Type = reckon.RunType(v)
+	var types []reckon.RunType
+	err := s.db.InTx(ctx, func(tx *store.Tx) (err error) {
+		types, err = web.RunTypes(ctx, tx, s.catalog, &scope)
+		return err
+	})
+	if err != nil {
+		return f, nil, err
+	}
+	if v := reckon.RunType(q.Get("type")); v != "" {
+		if slices.Contains(types, v) {
+			f.Type = v
 		} else {
 			form.Ignored = true
 		}
@@ -178,11 +193,11 @@ func (s *Server) runFilter(t tr, q url.Values) (store.RunFilter, *filterForm) {
 	form.PastDeadline = f.PastDeadline
 	form.Active = f.Type != "" || f.Status != "" || f.Outcome != "" || f.EnvironmentID != 0 || f.ReconciledOnly || f.PastDeadline
 
-	types := []option{{Label: t.T("console.filter.any_type")}}
-	for _, rt := range s.catalog.Types() {
-		types = append(types, option{Value: string(rt.Key), Label: rt.Label(t.lang), Selected: rt.Key == f.Type})
+	typeChoices := []option{{Label: t.T("console.filter.any_type")}}
+	for _, typ := range types {
+		typeChoices = append(typeChoices, option{Value: string(typ), Label: s.runTypeLabel(t, typ), Selected: typ == f.Type})
 	}
-	form.add("filter-type", "type", t.T("console.filter.type"), types)
+	form.add("filter-type", "type", t.T("console.filter.type"), typeChoices)
 	statuses := []option{{Label: t.T("console.filter.any_status")}}
 	for _, st := range []reckon.RunStatus{reckon.RunQueued, reckon.RunRunning, reckon.RunCompleted} {
 		statuses = append(statuses, option{Value: string(st), Label: label(t, statusKeys, st), Selected: st == f.Status})
@@ -194,7 +209,7 @@ func (s *Server) runFilter(t tr, q url.Values) (store.RunFilter, *filterForm) {
 		outcomes = append(outcomes, option{Value: string(o), Label: label(t, outcomeKeys, o), Selected: o == f.Outcome})
 	}
 	form.add("filter-outcome", "outcome", t.T("console.filter.outcome"), outcomes)
-	return f, form
+	return f, form, nil
 }
 
 // addEnvironments adds the environment choice of a filter form, one group

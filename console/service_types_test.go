@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -45,5 +46,41 @@ func TestTheConsoleShowsAServiceRunAndLeavesItsJudgementToTheService(t *testing.
 		lacks(t, p, opPath(w.wsA, run.ID)+"/retry")
 		expect(t, operator.follow(t, operator.post(t, opPath(w.wsA, run.ID)+"/retry", nil)), http.StatusOK,
 			`class="flash flash-error"`, en("operator.retry_type_elsewhere", "type", string(reckontest.ServiceType)))
+	})
+}
+
+// A service's type is a choice of the type filter where the member sees runs
+// of it, on a workspace's list, the platform's list and a bulk action's
+// confirmation; elsewhere a link that names it is ignored, and says so.
+func TestTheTypeFilterOffersAServiceTypeWhereItsRunsAre(t *testing.T) {
+	t.Parallel()
+	eachWorld(t, func(t *testing.T, w *world) {
+		service := reckontest.ServiceLedger(t)
+		run := reckontest.ServiceRun(t, w.db, service, scopeOf(w.envA2), "sync")
+		compose := w.queuedRun(t, w.envA2, "compose")
+		choice := `<option value="` + string(reckontest.ServiceType) + `"`
+		filter := "?type=" + string(reckontest.ServiceType)
+		list := "/admin/workspaces/" + w.wsA.Slug + "/operations"
+
+		owner := w.as(t, "owner")
+		expect(t, owner.get(t, list), http.StatusOK, choice+`>`+string(reckontest.ServiceType)+`</option>`, opPath(w.wsA, compose.ID))
+		for _, l := range []struct {
+			c    *client
+			path string
+		}{{owner, list + filter}, {w.as(t, "support"), "/system/ops/runs" + filter}} {
+			p := l.c.get(t, l.path)
+			expect(t, p, http.StatusOK, choice+` selected>`)
+			if got := fmt.Sprint(rowIDs(p)); got != fmt.Sprint([]int64{run.ID}) {
+				t.Errorf("%s: rows %s, want the service's run %d", l.path, got, run.ID)
+			}
+		}
+		expect(t, w.as(t, "operator").get(t, list+"/bulk"+filter+"&action=cancel"), http.StatusOK,
+			en("console.bulk.confirm.cancel.one", "n", 1), en("console.filter.type")+": "+string(reckontest.ServiceType))
+
+		// The member entitled to the other environment has no run of the type.
+		restricted := w.as(t, "restricted")
+		p := restricted.get(t, list+filter)
+		lacks(t, p, choice)
+		expect(t, p, http.StatusOK, en("console.filter.ignored"))
 	})
 }

@@ -12,16 +12,18 @@ import (
 func (s *Server) listSystemRuns(w http.ResponseWriter, r *http.Request, c *call) error {
 	ctx := r.Context()
 	t := s.tr(c)
-	f, form := s.runFilter(t, r.URL.Query())
+	f, form, err := s.runFilter(ctx, t, r.URL.Query(), store.RunFilter{AllWorkspaces: true})
+	if err != nil {
+		return err
+	}
 	form.Action = "/system/ops/runs"
-	f.AllWorkspaces = true
 	rc := &rowContext{
 		href:         func(run *reckon.Run) string { return systemRunPath(run.ID) },
 		environments: map[int64]*reckon.Environment{},
 		workspaces:   map[int64]*reckon.Workspace{},
 	}
 	var groups []optionGroupSource
-	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		groups = nil // afresh when the transaction runs again
 		all, err := tx.Workspaces(ctx)
 		if err != nil {
