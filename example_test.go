@@ -37,7 +37,7 @@ func Example_adapter() {
 	must(cat, cat.Add(&catalog.RunType{Key: "inventory.sync", QueuedDeadline: time.Minute, RunningDeadline: time.Hour, JobTimeout: time.Minute,
 		JobArgs: func(id int64) river.JobArgs { return syncArgs{id} }, Adapter: catalog.AdapterFunc("inventory", proveSync)}))
 	// The worker records the sync in the service's table; its process dies before it completes the run.
-	worker := river.WorkFunc(func(ctx context.Context, job *river.Job[syncArgs]) error {
+	worker := catalog.Worker(cat, "inventory.sync", func(ctx context.Context, job *river.Job[syncArgs]) error {
 		_, err := db.Exec(ctx, `INSERT INTO inventory_syncs (run_id) VALUES ($1)`, job.Args.RunID)
 		return err
 	})

@@ -34,25 +34,13 @@ func Register(cat *catalog.Catalog, workers *river.Workers, svc *Service) error 
 	}
 	cat.RegisterAdapter(reckon.RunTypeBulk, Adapter{})
 	if workers != nil {
-		river.AddWorker(workers, &bulkWorker{svc: svc, catalog: cat})
+		// The transaction that completes the run also completes its queue
+		// job, as the other domains' jobs do.
+		river.AddWorker(workers, catalog.Worker(cat, reckon.RunTypeBulk, func(ctx context.Context, job *river.Job[BulkArgs]) error {
+			return svc.workBulk(ctx, job.Args.RunID, queue.CompleteJob(job))
+		}))
 	}
 	return nil
-}
-
-type bulkWorker struct {
-	river.WorkerDefaults[BulkArgs]
-	svc     *Service
-	catalog *catalog.Catalog
-}
-
-func (w *bulkWorker) Timeout(*river.Job[BulkArgs]) time.Duration {
-	return w.catalog.MustLookup(reckon.RunTypeBulk).JobTimeout
-}
-
-// Work works a delivery of a bulk run; the transaction that completes the
-// run also completes its queue job, as the other domains' jobs do.
-func (w *bulkWorker) Work(ctx context.Context, job *river.Job[BulkArgs]) error {
-	return w.svc.workBulk(ctx, job.Args.RunID, queue.CompleteJob(job))
 }
 
 // WorkBulk works a bulk run: it acts on the runs of its filter page by

@@ -45,12 +45,12 @@ func TestAServiceProcessSweepsItsOwnRunsPeriodically(t *testing.T) {
 				return reckon.Decision{Outcome: reckon.OutcomeSucceeded, ReasonCode: "inventory.synced", Evidence: run.Evidence()}, err
 			})
 			if err := cat.Add(&catalog.RunType{Key: "inventory.sync", QueuedDeadline: 500 * time.Millisecond,
-				RunningDeadline: 2 * time.Second, JobTimeout: 100 * time.Millisecond,
+				RunningDeadline: 2 * time.Second, JobTimeout: 500 * time.Millisecond,
 				JobArgs: func(id int64) river.JobArgs { return inventoryArgs{id} }, Adapter: proof}); err != nil {
 				t.Fatal(err)
 			}
 			workers := river.NewWorkers()
-			river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, job *river.Job[inventoryArgs]) error {
+			river.AddWorker(workers, catalog.Worker(cat, "inventory.sync", func(ctx context.Context, job *river.Job[inventoryArgs]) error {
 				_, err := db.Exec(ctx, `INSERT INTO inventory_syncs (run_id) VALUES ($1)`, job.Args.RunID)
 				return err
 			}))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/riverqueue/river"
 
@@ -30,26 +29,12 @@ func Register(cat *catalog.Catalog, workers *river.Workers, svc *Service) {
 	cat.SetJob(reckon.RunTypeRestoreExecute, func(runID int64) river.JobArgs { return ExecuteArgs{RunID: runID} })
 	cat.RegisterAdapter(reckon.RunTypeRestoreExecute, Adapter{})
 	if workers != nil {
-		river.AddWorker(workers, &worker{svc: svc, catalog: cat})
+		// The transaction that completes the run also completes its queue
+		// job, so the job never runs again after.
+		river.AddWorker(workers, catalog.Worker(cat, reckon.RunTypeRestoreExecute, func(ctx context.Context, job *river.Job[ExecuteArgs]) error {
+			return svc.execute(ctx, job.Args.RunID, queue.CompleteJob(job))
+		}))
 	}
-}
-
-type worker struct {
-	river.WorkerDefaults[ExecuteArgs]
-	svc     *Service
-	catalog *catalog.Catalog
-}
-
-// Timeout bounds one attempt by the run type's job timeout, which the
-// catalog keeps shorter than the running deadline.
-func (w *worker) Timeout(*river.Job[ExecuteArgs]) time.Duration {
-	return w.catalog.MustLookup(reckon.RunTypeRestoreExecute).JobTimeout
-}
-
-// Work executes a delivery of a restore run; the transaction that completes
-// the run also completes its queue job, so the job never runs again after.
-func (w *worker) Work(ctx context.Context, job *river.Job[ExecuteArgs]) error {
-	return w.svc.execute(ctx, job.Args.RunID, queue.CompleteJob(job))
 }
 
 // jobEnd ends the queue job of a run in the transaction that completes the
