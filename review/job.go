@@ -54,7 +54,6 @@ type WorkerOptions struct {
 // Worker executes compose runs (docs/design.md §6, steps 1–5). Every step is safe
 // to repeat: the queue delivers a job at least once.
 type Worker struct {
-	river.WorkerDefaults[ComposeArgs]
 	svc  *Service
 	opts WorkerOptions
 }
@@ -85,17 +84,8 @@ func Register(cat *catalog.Catalog, workers *river.Workers, svc *Service, opts *
 		return nil
 	}
 	w := NewWorker(svc, opts)
-	river.AddWorker(workers, w)
+	river.AddWorker(workers, catalog.Worker(cat, reckon.RunTypeReviewCompose, w.Work))
 	return w
-}
-
-// Timeout bounds one attempt by the run type's job timeout, which the
-// catalog keeps shorter than the running deadline.
-func (w *Worker) Timeout(*river.Job[ComposeArgs]) time.Duration {
-	if rt, ok := w.svc.catalog.Lookup(reckon.RunTypeReviewCompose); ok {
-		return rt.JobTimeout
-	}
-	return 0
 }
 
 // permanentError is a failure that another attempt cannot mend.
