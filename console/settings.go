@@ -4,11 +4,9 @@ import (
 	"net/http"
 	"net/url"
 	"time"
-	// The zone database travels with the binary, so that a user's zone
-	// works on a host without one.
-	_ "time/tzdata"
 
 	"github.com/reckonhq/reckon"
+	"github.com/reckonhq/reckon/locale"
 	"github.com/reckonhq/reckon/store"
 )
 
@@ -20,28 +18,18 @@ const zoneCookie = "reckon_tz"
 // else the browser's, else UTC (nil).
 func timeZone(r *http.Request, session *store.ConsoleSession) *time.Location {
 	if session != nil && session.Settings.TimeZone != "" {
-		if loc, ok := loadZone(session.Settings.TimeZone); ok {
+		if loc, ok := locale.Zone(session.Settings.TimeZone); ok {
 			return loc
 		}
 	}
 	if ck, err := r.Cookie(zoneCookie); err == nil {
 		if name, err := url.QueryUnescape(ck.Value); err == nil {
-			if loc, ok := loadZone(name); ok {
+			if loc, ok := locale.Zone(name); ok {
 				return loc
 			}
 		}
 	}
 	return nil
-}
-
-// loadZone loads an IANA zone by name. "Local" and "" are refused: they
-// would show the server's zone, not the reader's.
-func loadZone(name string) (*time.Location, bool) {
-	if name == "" || name == "Local" || len(name) > 64 {
-		return nil, false
-	}
-	loc, err := time.LoadLocation(name)
-	return loc, err == nil
 }
 
 // commonZones are offered as suggestions; any IANA zone is accepted.
@@ -63,7 +51,7 @@ func (s *Server) showSettings(w http.ResponseWriter, r *http.Request, c *call) e
 	p := &settingsPage{TimeZone: c.session.Settings.TimeZone, MuteSuccess: c.session.Settings.MuteSuccess, Zones: commonZones}
 	if ck, err := r.Cookie(zoneCookie); err == nil {
 		if name, err := url.QueryUnescape(ck.Value); err == nil {
-			if _, ok := loadZone(name); ok {
+			if _, ok := locale.Zone(name); ok {
 				p.Browser = name
 			}
 		}
@@ -81,7 +69,7 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, c *call) e
 	ctx := r.Context()
 	set := store.UserSettings{TimeZone: r.PostFormValue("time_zone"), MuteSuccess: r.PostFormValue("mute_success") != ""}
 	if set.TimeZone != "" {
-		if _, ok := loadZone(set.TimeZone); !ok {
+		if _, ok := locale.Zone(set.TimeZone); !ok {
 			return s.redirectWithFlash(w, r, c, "/settings", &flash{Level: levelError,
 				Message: reckon.Msg("console.settings.bad_zone", "zone", set.TimeZone)})
 		}

@@ -49,17 +49,8 @@ func (t tr) Time(at time.Time) *timeView {
 }
 
 // Abs writes a time out in the reader's time zone, named by its
-// abbreviation; in UTC, the way locale.FormatTime does.
-func (t tr) Abs(at time.Time) string {
-	if t.zone == nil || t.zone == time.UTC {
-		return locale.FormatTime(t.lang, at)
-	}
-	at = at.In(t.zone)
-	if t.lang == "de" {
-		return at.Format("02.01.2006, 15:04:05 MST")
-	}
-	return at.Format("2006-01-02 15:04:05 MST")
-}
+// abbreviation.
+func (t tr) Abs(at time.Time) string { return locale.FormatTimeIn(t.lang, at, t.zone) }
 
 // TimePtr renders an optional time; nil stays nil.
 func (t tr) TimePtr(at *time.Time) *timeView {

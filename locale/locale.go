@@ -17,6 +17,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	// The zone database travels with the binary, so that a reader's zone
+	// works on a host without one.
+	_ "time/tzdata"
 
 	"golang.org/x/text/language"
 
@@ -205,12 +208,29 @@ func FormatInt(lang string, n int64) string {
 }
 
 // FormatTime formats an absolute time in UTC the way the language writes it.
-func FormatTime(lang string, t time.Time) string {
-	t = t.UTC()
+func FormatTime(lang string, t time.Time) string { return FormatTimeIn(lang, t, nil) }
+
+// FormatTimeIn formats an absolute time in a zone the way the language
+// writes it, named by the zone's abbreviation; nil is UTC.
+func FormatTimeIn(lang string, t time.Time, zone *time.Location) string {
+	layout := "2006-01-02 15:04:05 MST"
 	if lang == "de" {
-		return t.Format("02.01.2006, 15:04:05") + " UTC"
+		layout = "02.01.2006, 15:04:05 MST"
 	}
-	return t.Format("2006-01-02 15:04:05") + " UTC"
+	if zone == nil {
+		zone = time.UTC
+	}
+	return t.In(zone).Format(layout)
+}
+
+// Zone loads a reader's time zone by its IANA name. "Local" and "" are
+// refused: they would be the server's zone, not the reader's.
+func Zone(name string) (*time.Location, bool) {
+	if name == "" || name == "Local" || len(name) > 64 {
+		return nil, false
+	}
+	loc, err := time.LoadLocation(name)
+	return loc, err == nil
 }
 
 // Reason returns the sentence of a reason code in lang. A reason code is
