@@ -9,6 +9,7 @@ import (
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/internal/validate"
+	"github.com/reckonhq/reckon/locale"
 )
 
 // List limits: the default page size and the most a caller may ask for;
@@ -84,6 +85,19 @@ func (q *query) text(name string) string {
 		return ""
 	}
 	return s
+}
+
+// zone reads an optional IANA time zone; nil when absent.
+func (q *query) zone(name string) *time.Location {
+	s := q.values.Get(name)
+	if s == "" {
+		return nil
+	}
+	loc, ok := locale.Zone(s)
+	if !ok {
+		q.errs.Add(name, "api.param_zone")
+	}
+	return loc
 }
 
 // time reads an optional RFC 3339 instant.

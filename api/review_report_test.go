@@ -154,12 +154,44 @@ func TestReviewReport(t *testing.T) {
 			{"no token", "", path, http.StatusUnauthorized},
 			{"another format", w.readonly, path + "?format=pdf", http.StatusUnprocessableEntity},
 			{"another language", w.readonly, path + "?lang=fr", http.StatusUnprocessableEntity},
+			{"a zone that is none", w.readonly, path + "?tz=Mars/Olympus", http.StatusUnprocessableEntity},
+			{"the server's zone", w.readonly, path + "?tz=Local", http.StatusUnprocessableEntity},
 		} {
 			res := w.get(t, c.token, c.path)
 			if res.Status != c.status {
 				t.Errorf("%s: %d, want %d: %s", c.name, res.Status, c.status, res.Body)
 			}
 		}
+		// Times are in tz, else the zone the reader saved in the console's
+		// settings, else UTC: the evidence was captured at 09:00 UTC.
+		captured := func(query string) string {
+			t.Helper()
+			rec := w.reportOf(t, w.readonly, path+query, nil)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("%s: %d %s", query, rec.Code, rec.Body)
+			}
+			return regexp.MustCompile(`\d[\d.:, -]+ [A-Z]{3,4}`).FindString(rec.Body.String())
+		}
+		for query, want := range map[string]string{
+			"":                             "2026-11-28 09:00:00 UTC",
+			"?tz=Europe/Berlin":            "2026-11-28 10:00:00 CET",
+			"?tz=America/New_York&lang=de": "28.11.2026, 04:00:00 EST",
+		} {
+			if got := captured(query); got != want {
+				t.Errorf("%q: the capture time reads %q, want %q", query, got, want)
+			}
+		}
+		reader := w.userOf(t, w.readonly)
+		w.tx(t, func(tx *store.Tx) error {
+			return tx.PutUserSettings(context.Background(), reader, store.UserSettings{TimeZone: "Asia/Tokyo"})
+		})
+		if got := captured(""); got != "2026-11-28 18:00:00 JST" {
+			t.Errorf("in the saved zone, the capture time reads %q", got)
+		}
+		if got := captured("?tz=UTC"); got != "2026-11-28 09:00:00 UTC" {
+			t.Errorf("tz over the saved zone: the capture time reads %q", got)
+		}
+
 		// Within the entitlement, the restricted member reads it.
 		if rec := w.reportOf(t, w.restricted, path, nil); rec.Code != http.StatusOK {
 			t.Errorf("restricted member: %d", rec.Code)

@@ -87,8 +87,19 @@ func TestReviewReportFromTheConsole(t *testing.T) {
 			}
 		}
 
-		// The findings as CSV.
+		// The evidence's capture time in the reader's zone — the browser's
+		// here — unless tz names another; a zone that is none is ignored.
 		readonly.lang = ""
+		captured := start.Add(-time.Hour)
+		expect(t, readonly.get(t, path), http.StatusOK, captured.UTC().Format("2006-01-02 15:04:05")+" UTC")
+		browserZone(t, readonly, "America/New_York")
+		ny := captured.In(mustZone(t, "America/New_York")).Format("2006-01-02 15:04:05 MST")
+		tokyo := captured.In(mustZone(t, "Asia/Tokyo")).Format("2006-01-02 15:04:05 MST")
+		expect(t, readonly.get(t, path), http.StatusOK, ny)
+		expect(t, readonly.get(t, path+"?tz=Asia/Tokyo"), http.StatusOK, tokyo)
+		expect(t, readonly.get(t, path+"?tz=Mars/Olympus"), http.StatusOK, ny)
+
+		// The findings as CSV.
 		p := readonly.get(t, path+"?format=csv")
 		if p.status != http.StatusOK || p.header.Get("Content-Type") != "text/csv; charset=utf-8" ||
 			p.header.Get("Content-Disposition") != fmt.Sprintf(`attachment; filename="reckon-review-%d-%s.csv"`, v.ID, w.envA1.Slug) {

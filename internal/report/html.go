@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/locale"
@@ -27,10 +28,11 @@ var page = template.Must(template.New("report").Funcs(funcs(tr{})).Option("missi
 
 func funcs(t tr) template.FuncMap { return template.FuncMap{"t": t.T} }
 
-// tr translates for one document.
+// tr translates for one document: its language and its reader's zone.
 type tr struct {
 	text locale.Catalog
 	lang string
+	zone *time.Location // nil for UTC
 }
 
 // T translates a key with arguments given as alternating name, value pairs.
@@ -39,6 +41,9 @@ func (t tr) T(key string, args ...any) string {
 }
 
 func (t tr) num(n int) string { return locale.FormatInt(t.lang, int64(n)) }
+
+// time writes a time out in the reader's zone.
+func (t tr) time(at time.Time) string { return locale.FormatTimeIn(t.lang, at, t.zone) }
 
 // half writes a number of half points: 83 or 41.5 (41,5 in German).
 func (t tr) half(n2 int) string {
@@ -147,9 +152,9 @@ func (d *document) policy(header bool) string {
 	return p
 }
 
-// render builds the document of d in lang.
-func render(text locale.Catalog, d *Data, lang string) (*document, error) {
-	t := tr{text: text, lang: lang}
+// render builds the document of d in lang, its times in zone (nil: UTC).
+func render(text locale.Catalog, d *Data, lang string, zone *time.Location) (*document, error) {
+	t := tr{text: text, lang: lang, zone: zone}
 	v := describe(t, d)
 	style := styleSheet + pageRules(t, d)
 	sum := sha256.Sum256([]byte(style))
@@ -182,7 +187,7 @@ func describe(t tr, d *Data) *view {
 		add(fact{Label: t.T("report.fact.tenant"), Value: t.T("report.fact.tenant_unknown")})
 	}
 	add(fact{Label: t.T("report.fact.workspace"), Value: d.Workspace.Name})
-	add(fact{Label: t.T("report.fact.captured"), Value: locale.FormatTime(t.lang, snap.CapturedAt)})
+	add(fact{Label: t.T("report.fact.captured"), Value: t.time(snap.CapturedAt)})
 	source := snap.Source.Format
 	if snap.Source.ToolVersion != "" {
 		source += " " + snap.Source.ToolVersion
@@ -192,11 +197,11 @@ func describe(t tr, d *Data) *view {
 	add(fact{Label: t.T("report.fact.status"), Value: label(t, locale.ReviewStatusKeys, rv.Status)})
 	composed := t.T("report.fact.not_composed")
 	if rv.ComposedAt != nil {
-		composed = locale.FormatTime(t.lang, *rv.ComposedAt)
+		composed = t.time(*rv.ComposedAt)
 	}
 	add(fact{Label: t.T("report.fact.composed"), Value: composed})
 	if rv.PublishedAt != nil {
-		add(fact{Label: t.T("report.fact.published"), Value: locale.FormatTime(t.lang, *rv.PublishedAt)})
+		add(fact{Label: t.T("report.fact.published"), Value: t.time(*rv.PublishedAt)})
 	}
 	c := d.Content
 	if c != nil {
@@ -253,7 +258,7 @@ func describe(t tr, d *Data) *view {
 		v.Legend = append(v.Legend, note{Kind: n.kind, Label: t.T(n.key), Comment: t.T(n.explain)})
 	}
 	if ch := c.Changes; ch != nil {
-		v.Changes = &changes{Baseline: t.T("report.changes.baseline", "captured", locale.FormatTime(t.lang, ch.Baseline.CapturedAt))}
+		v.Changes = &changes{Baseline: t.T("report.changes.baseline", "captured", t.time(ch.Baseline.CapturedAt))}
 		for _, s := range []struct {
 			id, key string
 			list    []review.ControlSummary
@@ -361,7 +366,7 @@ func pageRules(t tr, d *Data) string {
 	return "\n@page {\n  size: A4;\n  margin: 18mm 15mm 18mm 15mm;\n" +
 		box("top-left", cssString(d.Environment.Name+" · "+d.Workspace.Name)) +
 		box("top-right", cssString(t.T("report.title", "id", strconv.FormatInt(d.Review.ID, 10)))) +
-		box("bottom-left", cssString(t.T("report.print.evidence", "captured", locale.FormatTime(t.lang, d.Snapshot.CapturedAt)))) +
+		box("bottom-left", cssString(t.T("report.print.evidence", "captured", t.time(d.Snapshot.CapturedAt)))) +
 		box("bottom-right", pageCounter(t.T("report.print.page"))) + "}\n"
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/reckonhq/reckon"
 	"github.com/reckonhq/reckon/locale"
@@ -69,11 +70,12 @@ func Load(ctx context.Context, db *store.DB, ws *reckon.Workspace, v *reckon.Rev
 	return d, nil
 }
 
-// Write answers the report of d in format and language lang. The document is
-// built before anything is written, so that an error still answers an error.
-// Its headers allow exactly what it holds: its own inline stylesheet, and
-// nothing to run, fetch, frame or submit.
-func Write(w http.ResponseWriter, text locale.Catalog, d *Data, format Format, lang string) error {
+// Write answers the report of d in format, in language lang with its times
+// in the reader's zone (nil: UTC). The document is built before anything is
+// written, so that an error still answers an error. Its headers allow
+// exactly what it holds: its own inline stylesheet, and nothing to run,
+// fetch, frame or submit.
+func Write(w http.ResponseWriter, text locale.Catalog, d *Data, format Format, lang string, zone *time.Location) error {
 	var (
 		body        []byte
 		contentType string
@@ -87,7 +89,7 @@ func Write(w http.ResponseWriter, text locale.Catalog, d *Data, format Format, l
 		contentType, disposition, ext = "text/csv; charset=utf-8", "attachment", "csv"
 	} else {
 		var doc *document
-		doc, err = render(text, d, lang)
+		doc, err = render(text, d, lang, zone)
 		if doc != nil {
 			body, contentType, policy = doc.html, "text/html; charset=utf-8", doc.policy(true)
 		}

@@ -70,7 +70,7 @@ func TestDocumentIsSelfContainedAndAllowsOnlyItsStyle(t *testing.T) {
 	t.Parallel()
 	for _, lang := range locale.Languages {
 		rec := httptest.NewRecorder()
-		if err := Write(rec, locale.Default(), sample(t), HTML, lang); err != nil {
+		if err := Write(rec, locale.Default(), sample(t), HTML, lang, nil); err != nil {
 			t.Fatal(err)
 		}
 		doc := rec.Body.String()
@@ -116,7 +116,7 @@ func TestDocumentSaysWhatTheReviewHolds(t *testing.T) {
 	d := sample(t)
 	for _, lang := range locale.Languages {
 		tt := tr{text: locale.Default(), lang: lang}
-		doc, err := render(locale.Default(), d, lang)
+		doc, err := render(locale.Default(), d, lang, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -147,6 +147,44 @@ func TestDocumentSaysWhatTheReviewHolds(t *testing.T) {
 		if strings.Contains(body, "report.") || strings.Contains(body, "console.") || regexp.MustCompile(`\{[a-z_]+\}`).MatchString(body) {
 			t.Errorf("%s: the document shows a key or an unfilled argument", lang)
 		}
+	}
+}
+
+// The document's times are in the reader's zone, named by its abbreviation
+// and, across a change of offset, with the offset of each time's own date;
+// without a zone they are UTC.
+func TestDocumentTimesAreInTheReadersZone(t *testing.T) {
+	t.Parallel()
+	berlin, ok := locale.Zone("Europe/Berlin")
+	if !ok {
+		t.Fatal("no zone Europe/Berlin")
+	}
+	d := sample(t) // captured 2026-11-28 09:30 UTC, composed an hour later
+	for _, c := range []struct {
+		lang string
+		zone *time.Location
+		want []string
+	}{
+		{"de", berlin, []string{"28.11.2026, 10:30:00 CET", "28.11.2026, 11:30:00 CET"}},
+		{"en", berlin, []string{"2026-11-28 10:30:00 CET", "2026-11-28 11:30:00 CET"}},
+		{"de", nil, []string{"28.11.2026, 09:30:00 UTC", "28.11.2026, 10:30:00 UTC"}},
+	} {
+		doc, err := render(locale.Default(), d, c.lang, c.zone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range c.want {
+			if !strings.Contains(string(doc.html), want) {
+				t.Errorf("%s in %v: the document lacks %q", c.lang, c.zone, want)
+			}
+		}
+		if c.zone != nil && strings.Contains(string(doc.html), " UTC") {
+			t.Errorf("%s in %v: the document still shows a UTC time", c.lang, c.zone)
+		}
+	}
+	summer := locale.FormatTimeIn("de", time.Date(2026, 7, 1, 9, 30, 0, 0, time.UTC), berlin)
+	if summer != "01.07.2026, 11:30:00 CEST" {
+		t.Errorf("a summer time in Berlin: %q", summer)
 	}
 }
 
@@ -181,7 +219,7 @@ func TestCSSStringsCannotBreakOut(t *testing.T) {
 func TestFindingsCSV(t *testing.T) {
 	t.Parallel()
 	rec := httptest.NewRecorder()
-	if err := Write(rec, locale.Default(), sample(t), CSV, "de"); err != nil {
+	if err := Write(rec, locale.Default(), sample(t), CSV, "de", nil); err != nil {
 		t.Fatal(err)
 	}
 	h := rec.Header()
@@ -256,7 +294,7 @@ func TestLargeProductsStartAPrintedPage(t *testing.T) {
 		d.Content.Failing = append(d.Content.Failing, review.ControlSummary{ControlID: "MS.EXO." + strconv.Itoa(i), Product: "EXO",
 			Severity: reckon.SeverityLow, Status: reckon.FindingFail})
 	}
-	doc, err := render(locale.Default(), d, "en")
+	doc, err := render(locale.Default(), d, "en", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +335,7 @@ func BenchmarkRealReport(b *testing.B) {
 			var size int
 			for b.Loop() {
 				rec := httptest.NewRecorder()
-				if err := Write(rec, locale.Default(), d, format, "de"); err != nil {
+				if err := Write(rec, locale.Default(), d, format, "de", nil); err != nil {
 					b.Fatal(err)
 				}
 				size = rec.Body.Len()
