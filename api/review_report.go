@@ -29,7 +29,7 @@ func (s *Server) reviewReport(w http.ResponseWriter, r *http.Request, c *call, g
 	if lang == "" {
 		lang = c.lang
 	}
-	if zone == nil {
+	if zone == nil && format == report.HTML { // the findings CSV has no times
 		var err error
 		if zone, err = s.savedZone(r.Context(), c.User.ID); err != nil {
 			return err
