@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
@@ -438,9 +439,7 @@ func (b *browser) eval(what, js string) string {
 // that nothing is wider than the window.
 func (b *browser) snap(name string, width int64) {
 	b.t.Helper()
-	step, cancel := context.WithTimeout(b.ctx, 30*time.Second)
-	png, err := chromedp.Run(step, chromedp.FullScreenshot(100))
-	cancel()
+	png, err := b.capture(name, width)
 	if err != nil {
 		b.t.Fatalf("screenshot %s: %v", name, err)
 	}
@@ -450,6 +449,34 @@ func (b *browser) snap(name string, width int64) {
 	if w := b.eval("width of "+name, `String(document.documentElement.scrollWidth)`); w != fmt.Sprint(width) {
 		b.t.Errorf("%s at %d px is %s px wide", name, width, w)
 	}
+}
+
+// capture takes a full-page screenshot at the given window width.
+// Headless Chromium answers a capture with the compositor's next frame, and
+// on a loaded machine an idle compositor has been seen to leave a capture
+// of a finished, static page unanswered. So the page draws two frames
+// first, and a capture that still gets no answer is tried once more after
+// setting the viewport again, which makes the compositor draw. A capture
+// is a picture of what the test has already checked, not a check itself.
+func (b *browser) capture(name string, width int64) ([]byte, error) {
+	b.t.Helper()
+	const drawn = `new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done("drawn"))))`
+	var err error
+	for try := 1; try <= 2; try++ {
+		step, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+		var png []byte
+		if _, err = chromedp.Run(step, chromedp.Evaluate[string](drawn, chromedp.EvalAwaitPromise)); err == nil {
+			png, err = chromedp.Run(step, chromedp.FullScreenshot(100))
+		}
+		stalled := errors.Is(step.Err(), context.DeadlineExceeded)
+		cancel()
+		if err == nil || !stalled {
+			return png, err
+		}
+		b.t.Logf("screenshot %s: no frame in 20 s (try %d): setting the viewport again", name, try)
+		b.do("wake the compositor", chromedp.EmulateViewport(width, 900))
+	}
+	return nil, err
 }
 
 // shoot opens a page at both widths and photographs it.
