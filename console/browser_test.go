@@ -461,22 +461,21 @@ func (b *browser) snap(name string, width int64) {
 func (b *browser) capture(name string, width int64) ([]byte, error) {
 	b.t.Helper()
 	const drawn = `new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done("drawn"))))`
-	var err error
-	for try := 1; try <= 2; try++ {
+	for try := 1; ; try++ {
 		step, cancel := context.WithTimeout(b.ctx, 20*time.Second)
 		var png []byte
-		if _, err = chromedp.Run(step, chromedp.Evaluate[string](drawn, chromedp.EvalAwaitPromise)); err == nil {
+		_, err := chromedp.Run(step, chromedp.Evaluate[string](drawn, chromedp.EvalAwaitPromise))
+		if err == nil {
 			png, err = chromedp.Run(step, chromedp.FullScreenshot(100))
 		}
 		stalled := errors.Is(step.Err(), context.DeadlineExceeded)
 		cancel()
-		if err == nil || !stalled {
+		if err == nil || !stalled || try == 2 {
 			return png, err
 		}
-		b.t.Logf("screenshot %s: no frame in 20 s (try %d): setting the viewport again", name, try)
+		b.t.Logf("screenshot %s: no frame in 20 s: setting the viewport again", name)
 		b.do("wake the compositor", chromedp.EmulateViewport(width, 900))
 	}
-	return nil, err
 }
 
 // shoot opens a page at both widths and photographs it.
