@@ -589,6 +589,14 @@ func collect[T any](r rows, scan func(r rows) (T, error)) ([]T, error) {
 	return out, interpret(r.Err())
 }
 
+// scanValue scans a row of one column. The value is read after Scan has
+// filled it: in `return v, r.Scan(&v)` the order is the compiler's choice.
+func scanValue[T any](r rows) (T, error) {
+	var v T
+	err := r.Scan(&v)
+	return v, err
+}
+
 // interpret maps driver errors to the store's sentinels. A unique violation
 // becomes ErrConflict without the constraint's name; a missing row
 // ErrNotFound. Other errors pass through for logs.

@@ -96,7 +96,7 @@ func (tx *Tx) LockEnvironments(ctx context.Context, workspaceID int64, ids []int
 	if err != nil {
 		return 0, fmt.Errorf("store: lock environments: %w", err)
 	}
-	locked, err := collect(r, func(r rows) (id int64, err error) { return id, r.Scan(&id) })
+	locked, err := collect(r, scanValue[int64])
 	return len(locked), err
 }
 

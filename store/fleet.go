@@ -310,7 +310,8 @@ func (tx *Tx) FleetAttention(ctx context.Context, s FleetScope, now time.Time) (
 			env int64
 			a   RunAttention
 		}
-		return p, r.Scan(scanNullID(&p.env), &p.a.Blocked, &p.a.Failed, &p.a.Partial, &p.a.PastDeadline)
+		err := r.Scan(scanNullID(&p.env), &p.a.Blocked, &p.a.Failed, &p.a.Partial, &p.a.PastDeadline)
+		return p, err
 	})
 	if err != nil {
 		return nil, err
@@ -371,7 +372,8 @@ func (tx *Tx) ScoreTrends(ctx context.Context, workspaceID int64, environmentIDs
 	}
 	list, err := collect(r, func(r rows) (row, error) {
 		var x row
-		return x, r.Scan(&x.env, &x.p.ReviewID, scanTime(&x.p.ComposedAt), &x.p.Score)
+		err := r.Scan(&x.env, &x.p.ReviewID, scanTime(&x.p.ComposedAt), &x.p.Score)
+		return x, err
 	})
 	for _, x := range list {
 		out[x.env] = append(out[x.env], x.p)

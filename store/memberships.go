@@ -40,9 +40,6 @@ func (tx *Tx) Membership(ctx context.Context, workspaceID, userID int64) (*recko
 	if err != nil {
 		return nil, err
 	}
-	m.Environments, err = collect(r, func(r rows) (int64, error) {
-		var id int64
-		return id, r.Scan(&id)
-	})
+	m.Environments, err = collect(r, scanValue[int64])
 	return m, err
 }

@@ -24,6 +24,7 @@ ORDER BY i.item_key LIMIT $3`, workspaceID, runID, limit)
 	}
 	return collect(r, func(r rows) (FailedRestoreItem, error) {
 		var it FailedRestoreItem
-		return it, r.Scan(&it.Key, &it.ErrorCode)
+		err := r.Scan(&it.Key, &it.ErrorCode)
+		return it, err
 	})
 }

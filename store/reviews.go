@@ -178,10 +178,7 @@ RETURNING id`, scope.WorkspaceID, scope.EnvironmentID, o.CapturedAt, o.SnapshotI
 	if err != nil {
 		return nil, fmt.Errorf("store: supersede reviews: %w", err)
 	}
-	return collect(r, func(r rows) (int64, error) {
-		var id int64
-		return id, r.Scan(&id)
-	})
+	return collect(r, scanValue[int64])
 }
 
 // BaselineSnapshotID returns the snapshot of the environment's newest

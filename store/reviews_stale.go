@@ -26,10 +26,7 @@ WHERE r.workspace_id = $1 AND r.id IN (`+idList(&args, ids)+`) AND EXISTS (
 	if err != nil {
 		return nil, fmt.Errorf("store: stale reviews: %w", err)
 	}
-	stale, err := collect(r, func(r rows) (int64, error) {
-		var id int64
-		return id, r.Scan(&id)
-	})
+	stale, err := collect(r, scanValue[int64])
 	for _, id := range stale {
 		out[id] = true
 	}

@@ -112,10 +112,7 @@ func (tx *Tx) RunTypes(ctx context.Context, scope *RunFilter) ([]reckon.RunType,
 	if err != nil {
 		return nil, fmt.Errorf("store: run types: %w", err)
 	}
-	return collect(r, func(r rows) (reckon.RunType, error) {
-		var t reckon.RunType
-		return t, r.Scan(&t)
-	})
+	return collect(r, scanValue[reckon.RunType])
 }
 
 // runTypesQuery is RunTypes' statement; "" when the scope holds no runs.

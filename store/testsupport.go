@@ -82,7 +82,8 @@ func (tx *Tx) Indexes(ctx context.Context) ([]Index, error) {
 	}
 	return collect(r, func(r rows) (Index, error) {
 		var ix Index
-		return ix, r.Scan(&ix.Name, &ix.Table, &ix.Definition)
+		err := r.Scan(&ix.Name, &ix.Table, &ix.Definition)
+		return ix, err
 	})
 }
 

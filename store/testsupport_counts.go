@@ -22,7 +22,7 @@ func (tx *Tx) RowCounts(ctx context.Context) (map[string]int64, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: list tables: %w", err)
 	}
-	all, err := collect(r, func(r rows) (name string, err error) { return name, r.Scan(&name) })
+	all, err := collect(r, scanValue[string])
 	if err != nil {
 		return nil, fmt.Errorf("store: list tables: %w", err)
 	}
