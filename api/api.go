@@ -47,6 +47,7 @@ type Deps struct {
 type Server struct {
 	db         *store.DB
 	catalog    *catalog.Catalog
+	labels     *web.RunTypeLabels
 	reviews    *review.Service
 	evidence   *evidence.Service
 	fleet      *fleet.Service
@@ -76,6 +77,7 @@ func New(d Deps) http.Handler {
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes
 	}
+	s.labels = web.NewRunTypeLabels(s.db, s.catalog, s.log)
 	s.routes()
 	return Observe(s.log, s.edge(s.mux))
 }

@@ -126,3 +126,34 @@ func TestTheTypeFilterTakesAServiceTypeTheCallerHasRunsOf(t *testing.T) {
 		}
 	})
 }
+
+// A run of a service's type carries the label the service's process
+// published (Catalog.Publish), in the caller's language, once the API has
+// read it: within a request or two of the publication.
+func TestARunOfAServiceTypeCarriesItsPublishedLabel(t *testing.T) {
+	t.Parallel()
+	reckontest.EachEngine(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		service := reckontest.ServiceLedger(t)
+		run := reckontest.ServiceRun(t, db, service, scopeOf(w.envA1), "sync")
+		label := func(lang string) any {
+			res := w.do(t, req{method: http.MethodGet, path: w.opPath(run.ID, ""), token: w.readonly, header: map[string]string{"Accept-Language": lang}})
+			expect(t, res, http.StatusOK)
+			return res.JSON["type_label"]
+		}
+		if got := label("en"); got != string(reckontest.ServiceType) {
+			t.Fatalf("label before the service published: %v, want the type's key", got)
+		}
+		if err := service.Catalog().Publish(context.Background(), db); err != nil {
+			t.Fatal(err)
+		}
+		for deadline := time.Now().Add(10 * time.Second); label("en") != "Inventory sync"; time.Sleep(50 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("label %v, want the published one", label("en"))
+			}
+		}
+		if got := label("de"); got != "Inventarabgleich" {
+			t.Fatalf("German label %v", got)
+		}
+	})
+}

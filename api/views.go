@@ -41,13 +41,9 @@ func (s *Server) runView(run *reckon.Run, workspace, lang string) *runJSON {
 	if run == nil {
 		return nil
 	}
-	label := string(run.Type)
-	if rt, ok := s.catalog.Lookup(run.Type); ok {
-		label = rt.Label(lang)
-	}
 	v := &runJSON{
 		ID: run.ID, Workspace: workspace, EnvironmentID: optionalID(run.EnvironmentID),
-		Type: run.Type, TypeLabel: label, Status: run.Status, Outcome: run.Outcome,
+		Type: run.Type, TypeLabel: s.labels.Label(run.Type, lang), Status: run.Status, Outcome: run.Outcome,
 		CreatedAt: run.CreatedAt, StartedAt: run.StartedAt, CompletedAt: run.CompletedAt,
 		Context: run.Context, Reconciliation: run.Context.Reconciliation, StartedByUserID: optionalID(run.InitiatorUserID),
 		Links: links{

@@ -51,8 +51,9 @@ func (a funcAdapter) Reconcile(ctx context.Context, tx *store.Tx, run *reckon.Ru
 type RunType struct {
 	Key reckon.RunType
 	// Labels by language ("en", "de"), for run types added by a service
-	// that imports reckon; the types reckon ships keep theirs in the locale
-	// catalogs under LabelKey.
+	// that imports reckon, published for reckon's console and API by
+	// Publish; the types reckon ships keep theirs in the locale catalogs
+	// under LabelKey.
 	Labels            map[string]string
 	EnvironmentScoped bool
 	// QueuedDeadline bounds how long a run may wait for a worker;
@@ -204,6 +205,30 @@ func (c *Catalog) Keys() []reckon.RunType {
 		keys = append(keys, t.Key)
 	}
 	return keys
+}
+
+// Publish records in db the labels of the catalog's types that carry their
+// own (Labels: a service's types), so that the console and API of a reckon
+// process whose catalog does not hold them name them as the service does.
+// Reconciler.StartNode publishes the catalog of a process that works jobs.
+func (c *Catalog) Publish(ctx context.Context, db *store.DB) error {
+	var labelled []*RunType
+	for _, t := range c.Types() {
+		if len(t.Labels) > 0 {
+			labelled = append(labelled, t)
+		}
+	}
+	if len(labelled) == 0 {
+		return nil
+	}
+	return db.InTx(ctx, func(tx *store.Tx) error {
+		for _, t := range labelled {
+			if err := tx.PublishRunTypeLabels(ctx, t.Key, t.Labels); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // SetJob registers the job that executes a run type.

@@ -73,6 +73,7 @@ const (
 type Server struct {
 	db         *store.DB
 	catalog    *catalog.Catalog
+	labels     *web.RunTypeLabels
 	reviews    *review.Service
 	fleet      *fleet.Service
 	reconciler *reconcile.Reconciler
@@ -115,6 +116,7 @@ func New(d Deps) (http.Handler, error) {
 	if s.live <= 0 {
 		s.live = DefaultLiveInterval
 	}
+	s.labels = web.NewRunTypeLabels(s.db, s.catalog, s.log)
 	var err error
 	if s.views, err = parseViews(s.text); err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,5 +83,40 @@ func TestTheTypeFilterOffersAServiceTypeWhereItsRunsAre(t *testing.T) {
 		p := restricted.get(t, list+filter)
 		lacks(t, p, choice)
 		expect(t, p, http.StatusOK, en("console.filter.ignored"))
+	})
+}
+
+// A service's type is named as the service's process published it
+// (Catalog.Publish), in the reader's language: on the list, in its type
+// filter and on the run's page. The console started before the service
+// published, and names the type within a page or two after.
+func TestTheConsoleNamesAServiceTypeAsTheServicePublishedIt(t *testing.T) {
+	t.Parallel()
+	eachWorld(t, func(t *testing.T, w *world) {
+		service := reckontest.ServiceLedger(t)
+		run := reckontest.ServiceRun(t, w.db, service, scopeOf(w.envA1), "sync")
+		list := "/admin/workspaces/" + w.wsA.Slug + "/operations"
+		operator := w.as(t, "operator")
+		expect(t, operator.get(t, list), http.StatusOK, `>`+string(reckontest.ServiceType)+`</option>`)
+
+		if err := service.Catalog().Publish(context.Background(), w.db); err != nil {
+			t.Fatal(err)
+		}
+		named := `<option value="` + string(reckontest.ServiceType) + `">Inventory sync</option>`
+		for deadline := time.Now().Add(10 * time.Second); !strings.Contains(operator.get(t, list).body, named); {
+			if time.Now().After(deadline) {
+				t.Fatalf("the list does not name the published type:\n%s", operator.get(t, list).body)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		p := operator.get(t, list)
+		expect(t, p, http.StatusOK, opPath(w.wsA, run.ID))
+		if n := strings.Count(p.body, "Inventory sync"); n != 2 {
+			t.Errorf("the list names the type %d times, want its row and its filter choice", n)
+		}
+		expect(t, operator.get(t, opPath(w.wsA, run.ID)), http.StatusOK, "Inventory sync")
+		operator.lang = "de"
+		expect(t, operator.get(t, opPath(w.wsA, run.ID)), http.StatusOK, "Inventarabgleich")
+		lacks(t, operator.get(t, list), "Inventory sync")
 	})
 }

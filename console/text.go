@@ -172,12 +172,7 @@ func reviewBadge(t tr, s reckon.ReviewStatus) badge {
 }
 func severityBadge(t tr, s reckon.Severity) badge { return toned(t, severityKeys, severityTones, s) }
 
-// runTypeLabel is a run type's label from the catalog, in the language.
-func (s *Server) runTypeLabel(t tr, typ reckon.RunType) string {
-	if rt, ok := s.catalog.Lookup(typ); ok {
-		return rt.Label(t.lang)
-	}
-	return string(typ)
-}
+// runTypeLabel is a run type's label in the language (web.RunTypeLabels).
+func (s *Server) runTypeLabel(t tr, typ reckon.RunType) string { return s.labels.Label(typ, t.lang) }
 
 func runTitle(t tr, id int64) string { return t.T("console.operation.title", "id", fmt.Sprint(id)) }

@@ -15,14 +15,18 @@ import (
 // reckon's catalog does not know.
 const ServiceType reckon.RunType = "inventory.sync"
 
+// ServiceLabels are ServiceType's labels in ServiceLedger's catalog.
+var ServiceLabels = map[string]string{"en": "Inventory sync", "de": "Inventarabgleich"}
+
 // ServiceLedger is the ledger of a service that imports reckon
 // (docs/adapters.md): a catalog of its own holding only ServiceType, with
-// a queued deadline of a minute and no job or adapter.
+// a queued deadline of a minute, its labels (not published until its
+// catalog's Publish), and no job or adapter.
 func ServiceLedger(t testing.TB) *ledger.Ledger {
 	t.Helper()
 	cat := catalog.New()
 	if err := cat.Add(&catalog.RunType{Key: ServiceType, QueuedDeadline: time.Minute,
-		RunningDeadline: time.Hour, JobTimeout: time.Minute}); err != nil {
+		RunningDeadline: time.Hour, JobTimeout: time.Minute, Labels: ServiceLabels}); err != nil {
 		t.Fatal(err)
 	}
 	return ledger.New(cat, nil)

@@ -18,10 +18,10 @@ type Node struct {
 	heartbeat *queue.Heartbeat
 }
 
-// StartNode registers this process as a node working q's jobs, heartbeating
-// at the catalog's liveness interval and handing dead nodes' runs on after
-// each beat, names it on the reconciler's ledger, and then starts q's
-// workers. Failed hand-ons are logged to log (the reconciler's logger when
+// StartNode publishes the labels of the catalog's types (Catalog.Publish),
+// registers this process as a node working q's jobs, heartbeating at the
+// catalog's liveness interval and handing dead nodes' runs on after each
+// beat, names it on the reconciler's ledger, and then starts q's workers. Failed hand-ons are logged to log (the reconciler's logger when
 // nil); the next beat tries again.
 func (r *Reconciler) StartNode(ctx context.Context, q *queue.Queue, log *slog.Logger) (*Node, error) {
 	if log == nil {
@@ -31,6 +31,9 @@ func (r *Reconciler) StartNode(ctx context.Context, q *queue.Queue, log *slog.Lo
 		if _, err := r.HandOn(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("handing dead nodes' runs on failed", "error", err)
 		}
+	}
+	if err := r.ledger.Catalog().Publish(ctx, r.db); err != nil {
+		return nil, err
 	}
 	hb, err := queue.StartHeartbeat(ctx, r.db, queue.NodeName(), q.ClientID(), r.ledger.Catalog().Liveness.Interval,
 		handOn, log)

@@ -45,7 +45,7 @@ func TestAServiceProcessSweepsItsOwnRunsPeriodically(t *testing.T) {
 				return reckon.Decision{Outcome: reckon.OutcomeSucceeded, ReasonCode: "inventory.synced", Evidence: run.Evidence()}, err
 			})
 			if err := cat.Add(&catalog.RunType{Key: "inventory.sync", QueuedDeadline: 500 * time.Millisecond,
-				RunningDeadline: 2 * time.Second, JobTimeout: 500 * time.Millisecond,
+				RunningDeadline: 2 * time.Second, JobTimeout: 500 * time.Millisecond, Labels: map[string]string{"en": "Inventory sync"},
 				JobArgs: func(id int64) river.JobArgs { return inventoryArgs{id} }, Adapter: proof}); err != nil {
 				t.Fatal(err)
 			}
@@ -75,8 +75,12 @@ func TestAServiceProcessSweepsItsOwnRunsPeriodically(t *testing.T) {
 				}
 			})
 
+			// Started, it published its type's label for reckon's console beside it.
 			var ws *reckon.Workspace
 			reckontest.Tx(t, db, func(ctx context.Context, tx *store.Tx) (err error) {
+				if labels, err := tx.RunTypeLabels(ctx); err != nil || labels["inventory.sync"]["en"] != "Inventory sync" {
+					t.Errorf("published labels %v, %v; want the service's", labels, err)
+				}
 				ws, err = tx.CreateWorkspace(ctx, "acme", "Acme")
 				return err
 			})

@@ -379,6 +379,18 @@ END;
 	`
 CREATE INDEX operation_runs_workspace_type_newest ON operation_runs (workspace_id, type, id DESC);
 `,
+	// 10: the labels of a service's run types, which its process publishes
+	// (Catalog.Publish) for the console and API of a reckon process whose
+	// catalog does not hold the type.
+	`
+CREATE TABLE run_type_labels (
+	type TEXT NOT NULL,
+	lang TEXT NOT NULL,
+	label TEXT NOT NULL,
+	published_at {{.Time}} NOT NULL,
+	PRIMARY KEY (type, lang)
+);
+`,
 }
 
 // renderMigration renders migration text for an engine.
