@@ -37,6 +37,9 @@ type Deps struct {
 	Reconciler *reconcile.Reconciler
 	Operator   *operator.Service
 	Logger     *slog.Logger
+	// Labels names the run types, the console's too in one process; its
+	// own on Catalog and DB when nil.
+	Labels *web.RunTypeLabels
 	// Text translates messages; locale.Default() when nil.
 	Text locale.Catalog
 	// MaxBodyBytes bounds JSON bodies (DefaultMaxBodyBytes when 0).
@@ -67,7 +70,7 @@ func New(d Deps) http.Handler {
 	if d.DB == nil || d.Catalog == nil || d.Reviews == nil || d.Restores == nil || d.Reconciler == nil || d.Operator == nil {
 		panic("api: New needs a database, a catalog and the review, restore, reconcile and operator services")
 	}
-	s := &Server{db: d.DB, catalog: d.Catalog, reviews: d.Reviews, evidence: evidence.NewService(d.DB), fleet: fleet.NewService(d.DB), restores: d.Restores, reconciler: d.Reconciler, operator: d.Operator, log: d.Logger, text: d.Text, maxBody: d.MaxBodyBytes, mux: http.NewServeMux()}
+	s := &Server{db: d.DB, catalog: d.Catalog, labels: d.Labels, reviews: d.Reviews, evidence: evidence.NewService(d.DB), fleet: fleet.NewService(d.DB), restores: d.Restores, reconciler: d.Reconciler, operator: d.Operator, log: d.Logger, text: d.Text, maxBody: d.MaxBodyBytes, mux: http.NewServeMux()}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -77,7 +80,9 @@ func New(d Deps) http.Handler {
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes
 	}
-	s.labels = web.NewRunTypeLabels(s.db, s.catalog, s.log)
+	if s.labels == nil {
+		s.labels = web.NewRunTypeLabels(s.db, s.catalog, s.log)
+	}
 	s.routes()
 	return Observe(s.log, s.edge(s.mux))
 }

@@ -40,6 +40,9 @@ type Deps struct {
 	Reconciler *reconcile.Reconciler
 	Operator   *operator.Service
 	Logger     *slog.Logger
+	// Labels names the run types, the API's too in one process; its own
+	// on Catalog and DB when nil.
+	Labels *web.RunTypeLabels
 	// Text translates every visible string; locale.Default() when nil.
 	Text locale.Catalog
 	// Clock is "now" for relative times and deadlines; the database's
@@ -98,7 +101,7 @@ func New(d Deps) (http.Handler, error) {
 	if d.DB == nil || d.Catalog == nil {
 		return nil, errors.New("console: a database and a catalog are required")
 	}
-	s := &Server{db: d.DB, catalog: d.Catalog, reviews: d.Reviews, fleet: fleet.NewService(d.DB), reconciler: d.Reconciler, operator: d.Operator, log: d.Logger,
+	s := &Server{db: d.DB, catalog: d.Catalog, labels: d.Labels, reviews: d.Reviews, fleet: fleet.NewService(d.DB), reconciler: d.Reconciler, operator: d.Operator, log: d.Logger,
 		text: d.Text, clock: d.Clock, secure: d.SecureCookies, sessionTTL: d.SessionTTL, live: d.LiveInterval,
 		trustedProxies: d.TrustedProxies, mux: http.NewServeMux(), queueUI: d.QueueUI}
 	if s.log == nil {
@@ -116,7 +119,9 @@ func New(d Deps) (http.Handler, error) {
 	if s.live <= 0 {
 		s.live = DefaultLiveInterval
 	}
-	s.labels = web.NewRunTypeLabels(s.db, s.catalog, s.log)
+	if s.labels == nil {
+		s.labels = web.NewRunTypeLabels(s.db, s.catalog, s.log)
+	}
 	var err error
 	if s.views, err = parseViews(s.text); err != nil {
 		return nil, err

@@ -27,7 +27,9 @@ func (a *App) Handler(secureCookies bool, trustedProxies ...netip.Prefix) (http.
 	mux.Handle("GET /healthz", api.Health())
 	mux.Handle("GET /readyz", api.Observe(a.Log, api.Ready(a.DB, a.Log)))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}))
-	apiHandler := api.New(api.Deps{DB: a.DB, Catalog: a.Catalog, Reviews: a.Reviews,
+	// One reading of the run types' published labels for both surfaces.
+	labels := web.NewRunTypeLabels(a.DB, a.Catalog, a.Log.With("component", "web"))
+	apiHandler := api.New(api.Deps{DB: a.DB, Catalog: a.Catalog, Labels: labels, Reviews: a.Reviews,
 		Restores: a.Restores, Reconciler: a.Reconciler, Operator: a.Operator, Logger: a.Log.With("component", "api")})
 	mux.Handle("/api/v1/", apiHandler)
 	queueUI, err := a.Queue.UI(console.QueuePath, a.Log.With("component", "riverui"))
@@ -38,7 +40,7 @@ func (a *App) Handler(secureCookies bool, trustedProxies ...netip.Prefix) (http.
 	if err := queueUI.Start(context.Background()); err != nil {
 		return nil, err
 	}
-	ui, err := console.New(console.Deps{DB: a.DB, Catalog: a.Catalog, Reviews: a.Reviews, Reconciler: a.Reconciler,
+	ui, err := console.New(console.Deps{DB: a.DB, Catalog: a.Catalog, Labels: labels, Reviews: a.Reviews, Reconciler: a.Reconciler,
 		Operator: a.Operator, Logger: a.Log.With("component", "console"), SecureCookies: secureCookies, TrustedProxies: trustedProxies,
 		QueueUI: queueUI})
 	if err != nil {
